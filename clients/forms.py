@@ -1,0 +1,26 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from intellisession.models import Practice, Role, User
+
+
+class ClientForm(forms.Form):
+    name = forms.CharField(max_length=200, label="Full name")
+    date_of_birth = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    pronouns = forms.CharField(max_length=40, required=False)
+    external_id = forms.CharField(max_length=100, required=False, label="EHR id")
+    assigned_clinician_ids = forms.MultipleChoiceField(required=False, label="Assigned clinicians")
+
+    def __init__(self, *args: Any, practice: Practice, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        clinicians = User.objects.filter(
+            memberships__practice=practice,
+            memberships__is_active=True,
+            memberships__role__in=[Role.ADMIN, Role.CLINICIAN],
+        ).order_by("email")
+        field = self.fields["assigned_clinician_ids"]
+        assert isinstance(field, forms.MultipleChoiceField)
+        field.choices = [(str(user.pk), str(user)) for user in clinicians]

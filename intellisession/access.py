@@ -1,0 +1,55 @@
+"""Per-request access to a practice and the member's role.
+
+Views call one helper on their first line; a practice the user does not belong
+to is a 404 (its existence is not revealed) and a write by a read-only member
+is a 403.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest
+
+from intellisession.models import Membership, Practice, Role, User
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+class PracticeRequest(HttpRequest):
+    """An HttpRequest after ``attach_practice``: typed for the views that use it."""
+
+    user: User
+    practice: Practice
+    membership: Membership
+
+
+def membership_for(user: User, practice_slug: str) -> Membership:
+    if not user.is_authenticated:
+        raise Http404
+    membership = (
+        Membership.objects.select_related("practice")
+        .filter(user=user, practice__slug=practice_slug, is_active=True)
+        .first()
+    )
+    if membership is None:
+        raise Http404("No such practice.")
+    return membership
+
+
+def attach_practice(request: HttpRequest, practice_slug: str) -> PracticeRequest:
+    """Resolve the practice from the URL, check membership and attach both to the request."""
+    membership = membership_for(request.user, practice_slug)  # type: ignore[arg-type]
+    request.practice = membership.practice  # type: ignore[attr-defined]
+    request.membership = membership  # type: ignore[attr-defined]
+    if request.method not in SAFE_METHODS and not membership.can_write:
+        raise PermissionDenied("Read-only members cannot change anything.")
+    return request  # type: ignore[return-value]
+
+
+def require_admin(request: PracticeRequest) -> None:
+    if request.membership.role != Role.ADMIN:
+        raise PermissionDenied("Only a practice admin can do this.")
+
+
+def practices_for(user: User) -> list[Practice]:
+    return [m.practice for m in Membership.objects.select_related("practice").filter(user=user, is_active=True)]

