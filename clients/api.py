@@ -48,7 +48,7 @@ class ClientViewSet(PracticeScopedViewSet):
 
     @extend_schema(responses=ClientOutputSerializer)
     def retrieve(self, request: Request, practice_slug: str, pk: str) -> Response:
-        return Response(ClientOutputSerializer(self.get_object()).data)
+        return Response(ClientOutputSerializer(self._client()).data)
 
     @extend_schema(request=ClientInputSerializer, responses={201: ClientOutputSerializer})
     def create(self, request: Request, practice_slug: str) -> Response:
@@ -59,8 +59,13 @@ class ClientViewSet(PracticeScopedViewSet):
 
     @extend_schema(request=ClientInputSerializer, responses=ClientOutputSerializer)
     def partial_update(self, request: Request, practice_slug: str, pk: str) -> Response:
-        client = self.get_object()
+        client = self._client()
         data = ClientInputSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
         client = client_update(client=client, actor=request.user, **data.validated_data)  # type: ignore[arg-type]
         return Response(ClientOutputSerializer(client).data)
+
+    def _client(self) -> Client:
+        client = self.get_object()
+        assert isinstance(client, Client)
+        return client

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -56,7 +57,7 @@ def client_edit(request: HttpRequest, practice_slug: str, client_id: uuid.UUID) 
     return render(request, "clients/form.html", {"form": form, "client": client}, status=400 if form.errors else 200)
 
 
-def _client_fields(form: ClientForm) -> dict[str, object]:
+def _client_fields(form: ClientForm) -> dict[str, Any]:
     data = dict(form.cleaned_data)
     data["assigned_clinician_ids"] = data.get("assigned_clinician_ids") or None
     return data

@@ -68,8 +68,9 @@ class PracticeScopedViewSet(viewsets.GenericViewSet):  # type: ignore[type-arg]
         return self.request.membership  # type: ignore[attr-defined,no-any-return]
 
     def get_queryset(self) -> QuerySet[Any]:
-        assert self.queryset is not None, f"{type(self).__name__} needs a queryset"
-        queryset = self.queryset.all().filter(practice=self.practice)
+        base = type(self).queryset
+        assert base is not None, f"{type(self).__name__} needs a queryset"
+        queryset = base.all().filter(practice=self.practice)
         return self.scope_queryset(queryset)
 
     def scope_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:

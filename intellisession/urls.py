@@ -8,7 +8,7 @@ from clients.api import ClientViewSet
 from intellisession import views
 
 api = SimpleRouter()
-api.register("clients", ClientViewSet, basename="client")
+api.register("clients", ClientViewSet, basename="api-client")
 
 urlpatterns = [
     path("", views.home, name="home"),

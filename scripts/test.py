@@ -1,0 +1,56 @@
+"""Install what the tests need and run the whole suite: ruff, mypy, pytest.
+
+    python3 scripts/test.py [pytest arguments]
+
+Real PostgreSQL and Redis (embedded under .data/test unless DATABASE_URL and
+REDIS_URL are set), a real Celery worker, the real Whisper model, and Chromium
+for the browser tests (installed with apt-get when missing and running as root).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bootstrap import REPO, ensure_venv
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+def ensure_chromium() -> None:
+    """Browser tests use Debian's Chromium; install it where we may, else they skip with a reason."""
+    if os.environ.get("CHROMIUM_PATH") or Path(CHROMIUM).exists() or shutil.which("chromium"):
+        return
+    if os.geteuid() != 0 or not shutil.which("apt-get"):
+        print("Chromium not found and not root: browser tests will be skipped.", flush=True)
+        return
+    print("Installing Chromium for the browser tests (apt-get) ...", flush=True)
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    quiet = {"stdout": subprocess.DEVNULL, "env": env}
+    subprocess.run(["apt-get", "update", "-q"], check=False, **quiet)  # type: ignore[call-overload]
+    subprocess.run(["apt-get", "install", "-y", "-q", "chromium"], check=False, **quiet)  # type: ignore[call-overload]
+
+
+def run(step: str, command: list[str]) -> bool:
+    print(f"\n== {step}: {' '.join(command[2:] if command[1] == '-m' else command)}", flush=True)
+    return subprocess.run(command, cwd=REPO).returncode == 0
+
+
+def main() -> int:
+    ensure_venv("test")
+    ensure_chromium()
+    python = sys.executable
+    lint_ok = run("ruff", [python, "-m", "ruff", "check", "."])
+    types_ok = run("mypy", [python, "-m", "mypy", "."])
+    tests_ok = run("pytest", [python, "-m", "pytest", *sys.argv[1:]])
+    failed = [name for name, ok in (("ruff", lint_ok), ("mypy", types_ok), ("pytest", tests_ok)) if not ok]
+    print("\nAll checks passed." if not failed else f"\nFailed: {', '.join(failed)}", flush=True)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,147 @@
+"""Shared fixtures: two practices with every role, API clients, a real Celery worker."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.db import connection
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from clients.models import Client
+from intellisession.models import Membership, Practice, Role, User
+
+REPO = Path(__file__).resolve().parent.parent
+SAMPLES = REPO.parent / "shared" / "samples"
+if not SAMPLES.exists():
+    SAMPLES = REPO / "tests" / "fixtures" / "samples"
+PASSWORD = "correct horse battery staple 9"
+
+
+@dataclass
+class Side:
+    """One practice with an admin, a clinician, a read-only member and a client."""
+
+    practice: Practice
+    admin: User
+    clinician: User
+    reader: User
+    client: Client
+
+
+@dataclass
+class World:
+    a: Side
+    b: Side
+
+
+def make_user(email: str) -> User:
+    return User.objects.create_user(email=email, password=PASSWORD, full_name=email.split("@")[0].title())
+
+
+def make_side(slug: str) -> Side:
+    practice = Practice.objects.create(name=f"Practice {slug.upper()}", slug=slug)
+    admin = make_user(f"admin@{slug}.test")
+    clinician = make_user(f"clinician@{slug}.test")
+    reader = make_user(f"reader@{slug}.test")
+    Membership.objects.create(user=admin, practice=practice, role=Role.ADMIN)
+    Membership.objects.create(user=clinician, practice=practice, role=Role.CLINICIAN)
+    Membership.objects.create(user=reader, practice=practice, role=Role.READ_ONLY)
+    client = Client.objects.create(practice=practice, name=f"Client of {slug}")
+    client.assigned_clinicians.add(clinician)
+    return Side(practice=practice, admin=admin, clinician=clinician, reader=reader, client=client)
+
+
+@pytest.fixture
+def world(db: None) -> World:
+    return World(a=make_side("alpha"), b=make_side("beta"))
+
+
+def api_client_for(user: User) -> APIClient:
+    api = APIClient()
+    token, _ = Token.objects.get_or_create(user=user)
+    api.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    return api
+
+
+@pytest.fixture
+def api_for():  # type: ignore[no-untyped-def]
+    return api_client_for
+
+
+def worker_database_url() -> str:
+    """The URL of the database the test run created, for worker processes."""
+    cfg = connection.settings_dict
+    host = cfg.get("HOST") or ""
+    user = cfg.get("USER") or "postgres"
+    port = cfg.get("PORT") or ""
+    if host.startswith("/"):
+        query = f"?host={host}" + (f"&port={port}" if port else "")
+        return f"postgresql://{user}@/{cfg['NAME']}{query}"
+    return f"postgresql://{user}:{cfg.get('PASSWORD') or ''}@{host}:{port or 5432}/{cfg['NAME']}"
+
+
+class WorkerProcess:
+    """A real `celery worker` subprocess against the test database and the test Redis."""
+
+    def __init__(self, log_path: Path, *, queues: str = "transcription,llm,default", concurrency: int = 1,
+                 extra_env: dict[str, str] | None = None) -> None:
+        self.log_path = log_path
+        env = dict(os.environ)
+        env.update(DATABASE_URL=worker_database_url(), REDIS_URL=settings.REDIS_URL, DATA_DIR=str(settings.DATA_DIR))
+        env.update(extra_env or {})
+        self.env = env
+        self.args = [sys.executable, "-m", "celery", "-A", "intellisession", "worker", "-Q", queues,
+                     "-c", str(concurrency), "--pool", "prefork", "-l", "INFO", "--without-gossip",
+                     "--without-mingle", "-n", f"test-{os.getpid()}-{time.monotonic_ns()}@%h"]
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> WorkerProcess:
+        self.log = open(self.log_path, "ab")  # noqa: SIM115
+        self.proc = subprocess.Popen(self.args, cwd=REPO, env=self.env, stdout=self.log, stderr=subprocess.STDOUT,
+                                     start_new_session=True)
+        deadline = time.monotonic() + 60
+        while b"ready." not in self.log_path.read_bytes():
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"celery worker did not start; see {self.log_path}")
+            time.sleep(0.2)
+        return self
+
+    def child_pids(self) -> list[int]:
+        import psutil
+
+        assert self.proc is not None
+        return [child.pid for child in psutil.Process(self.proc.pid).children(recursive=True)]
+
+    def stop(self) -> None:
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        os.killpg(self.proc.pid, signal.SIGTERM)
+        try:
+            self.proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait()
+        self.log.close()
+
+
+@pytest.fixture
+def celery_worker(transactional_db: None, tmp_path: Path) -> Iterator[WorkerProcess]:
+    """A worker for one test; the test's rows must be committed (transactional_db)."""
+    from intellisession.celery import app
+
+    app.control.purge()
+    worker = WorkerProcess(tmp_path / "worker.log").start()
+    try:
+        yield worker
+    finally:
+        worker.stop()

@@ -1,0 +1,207 @@
+"""Walks the URL configuration so every URL that takes an object id is checked,
+including URLs added later: another practice's member gets 404, a read-only
+member's write gets 403.
+
+A new URL keyword or API model needs an entry in OBJECTS below; the walk fails
+until it has one, so nothing is left unchecked by accident.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from django.test import Client as BrowserClient
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from tests.conftest import Side, World, api_client_for
+
+# URL keyword (or "app_label.model" for a viewset's `pk`) -> the object of that kind in a practice.
+OBJECTS: dict[str, Callable[[Side], Any]] = {
+    "client_id": lambda side: side.client.pk,
+    "clients.client": lambda side: side.client.pk,
+}
+OBJECT_HOOKS: list[Callable[[dict[str, Callable[[Side], Any]]], None]] = []
+
+OUR_APPS = ("intellisession", "clients", "transcription", "notes")
+WRITE_METHODS = ("post", "put", "patch", "delete")
+
+
+@dataclass
+class Route:
+    name: str
+    pattern: str
+    kwargs: list[str]
+    callback: Any
+
+    @property
+    def is_api(self) -> bool:
+        return hasattr(self.callback, "cls")
+
+    def methods(self) -> list[str]:
+        actions = getattr(self.callback, "actions", None)
+        if actions is not None:
+            return list(actions)
+        view_class = getattr(self.callback, "view_class", None) or getattr(self.callback, "cls", None)
+        if view_class is not None:
+            return [m for m in ("get", "post", "put", "patch", "delete") if hasattr(view_class, m)]
+        return ["get", "post"]
+
+    def id_kind(self, kwarg: str) -> str:
+        if kwarg == "pk" and self.is_api:
+            model = self.callback.cls.queryset.model
+            return f"{model._meta.app_label}.{model._meta.model_name}"
+        return kwarg
+
+
+def _walk(resolver: URLResolver, prefix: str = "", outer: tuple[str, ...] = ()) -> Iterator[Route]:
+    for entry in resolver.url_patterns:
+        kwargs = (*outer, *entry.pattern.regex.groupindex)
+        if isinstance(entry, URLResolver):
+            yield from _walk(entry, prefix + str(entry.pattern), kwargs)
+        elif isinstance(entry, URLPattern):
+            callback = entry.callback
+            owner = getattr(callback, "cls", None) or getattr(callback, "view_class", None) or callback
+            if owner.__module__.split(".")[0] not in OUR_APPS:
+                continue
+            pattern = prefix + str(entry.pattern)
+            assert entry.name, f"{pattern}: every URL needs a name"
+            yield Route(name=entry.name or pattern, pattern=pattern, kwargs=list(kwargs), callback=callback)
+
+
+def practice_routes() -> list[Route]:
+    routes = [r for r in _walk(get_resolver()) if "practice_slug" in r.kwargs and "format" not in r.kwargs]
+    assert len(routes) >= 5, "the URL walk found too few practice URLs; is it still reading the resolver?"
+    return routes
+
+
+def _fill(route: Route, side_for_ids: Side, slug: str) -> str:
+    values: dict[str, str] = {"practice_slug": slug}
+    for kwarg in route.kwargs:
+        if kwarg == "practice_slug":
+            continue
+        kind = route.id_kind(kwarg)
+        if kind not in OBJECTS:
+            raise AssertionError(f"{route.pattern}: register the object for {kind!r} in tests/test_isolation.py")
+        values[kwarg] = str(OBJECTS[kind](side_for_ids))
+    return reverse(route.name, kwargs=values)
+
+
+def _request(route: Route, user: Any, method: str, path: str) -> int:
+    if route.is_api:
+        api = api_client_for(user)
+        return int(getattr(api, method)(path, {}, format="json").status_code)
+    browser = BrowserClient()
+    browser.force_login(user)
+    return int(getattr(browser, method)(path).status_code)
+
+
+def _object_routes() -> list[Route]:
+    for hook in OBJECT_HOOKS:
+        hook(OBJECTS)
+    routes = [r for r in practice_routes() if len(r.kwargs) > 1]
+    assert routes, "the URL walk found no object URLs"
+    return routes
+
+
+def test_the_walk_finds_object_urls() -> None:
+    names = {r.name for r in _object_routes()}
+    assert {"client-detail", "client-edit", "api-client-detail"} <= names
+    assert any(r.is_api for r in _object_routes())
+
+
+@pytest.mark.django_db
+def test_other_practice_objects_are_404_in_own_practice_url(world: World) -> None:
+    failures = []
+    for route in _object_routes():
+        path = _fill(route, world.b, world.a.practice.slug)
+        for method in route.methods():
+            status = _request(route, world.a.admin, method, path)
+            if status != 404:
+                failures.append(f"{method.upper()} {path} ({route.name}) -> {status}")
+    assert not failures, "\n".join(failures)
+
+
+@pytest.mark.django_db
+def test_other_practice_urls_are_404_for_non_members(world: World) -> None:
+    failures = []
+    for route in practice_routes():
+        for hook in OBJECT_HOOKS:
+            hook(OBJECTS)
+        path = _fill(route, world.b, world.b.practice.slug)
+        for method in route.methods():
+            status = _request(route, world.a.admin, method, path)
+            if status != 404:
+                failures.append(f"{method.upper()} {path} ({route.name}) -> {status}")
+    assert not failures, "\n".join(failures)
+
+
+@pytest.mark.django_db
+def test_read_only_member_writes_are_403(world: World) -> None:
+    failures = []
+    for route in practice_routes():
+        for hook in OBJECT_HOOKS:
+            hook(OBJECTS)
+        path = _fill(route, world.a, world.a.practice.slug)
+        for method in route.methods():
+            if method not in WRITE_METHODS:
+                continue
+            status = _request(route, world.a.reader, method, path)
+            if status != 403:
+                failures.append(f"{method.upper()} {path} ({route.name}) -> {status}")
+    assert not failures, "\n".join(failures)
+
+
+@pytest.mark.django_db
+def test_read_only_member_can_read(world: World) -> None:
+    for route in practice_routes():
+        if "get" not in route.methods():
+            continue
+        path = _fill(route, world.a, world.a.practice.slug)
+        assert _request(route, world.a.reader, "get", path) == 200, path
+
+
+@pytest.mark.django_db
+def test_clinician_sees_only_own_caseload(world: World) -> None:
+    from clients.models import Client
+
+    other = Client.objects.create(practice=world.a.practice, name="Not on caseload")
+    api = api_client_for(world.a.clinician)
+    base = f"/api/v1/practices/{world.a.practice.slug}/clients/"
+    ids = {row["id"] for row in api.get(base).json()["results"]}
+    assert str(world.a.client.pk) in ids and str(other.pk) not in ids
+    assert api.get(f"{base}{other.pk}/").status_code == 404
+    world.a.practice.share_caseload = True
+    world.a.practice.save()
+    assert api.get(f"{base}{other.pk}/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_other_practice_clinician_in_body_is_400(world: World) -> None:
+    api = api_client_for(world.a.clinician)
+    base = f"/api/v1/practices/{world.a.practice.slug}/clients/"
+    body = {"name": "New client", "assigned_clinician_ids": [str(world.b.clinician.pk)]}
+    response = api.post(base, body, format="json")
+    assert response.status_code == 400
+    assert "not a member of this practice" in response.json()["error"]["message"]
+    response = api.patch(f"{base}{world.a.client.pk}/", body, format="json")
+    assert response.status_code == 400
+
+
+@pytest.mark.django_db
+def test_other_practice_clinician_in_form_is_400(world: World) -> None:
+    browser = BrowserClient()
+    browser.force_login(world.a.clinician)
+    response = browser.post(
+        f"/p/{world.a.practice.slug}/clients/new/",
+        {"name": "New client", "assigned_clinician_ids": [str(world.b.clinician.pk)]},
+    )
+    assert response.status_code == 400
+
+
+def test_unknown_uuid_is_404_not_500(client: BrowserClient, world: World) -> None:
+    client.force_login(world.a.admin)
+    assert client.get(f"/p/{world.a.practice.slug}/clients/{uuid.uuid4()}/").status_code == 404
