@@ -1,0 +1,15 @@
+FROM python:3.11-slim
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 DATA_DIR=/data
+WORKDIR /app
+COPY pyproject.toml README.md ./
+COPY intellisession ./intellisession
+COPY clients ./clients
+COPY transcription ./transcription
+COPY notes ./notes
+RUN pip install --no-cache-dir '.[s3]'
+COPY . .
+RUN useradd --create-home --uid 10001 app && mkdir -p /data && chown app /data
+USER app
+RUN SECRET_KEY=build DATABASE_URL=postgresql://x@localhost/x REDIS_URL=redis://localhost python manage.py collectstatic --noinput -v 0
+EXPOSE 8000
+CMD ["gunicorn", "intellisession.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--threads", "4"]
