@@ -61,6 +61,21 @@ def _dev_secret(path: Path) -> str:
 DATA_DIR = Path(env_str("DATA_DIR", str(BASE_DIR / ".data"))).resolve()
 DEBUG = env_bool("DEBUG", False)
 SECRET_KEY = env_str("SECRET_KEY") or _dev_secret(DATA_DIR / "secret_key")
+
+
+def _dev_fernet_key(path: Path) -> str:
+    from cryptography.fernet import Fernet
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.exists():
+        path.write_text(Fernet.generate_key().decode())
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+# PHI columns are encrypted with these Fernet keys: the first encrypts, all decrypt.
+FIELD_ENCRYPTION_KEYS = env_list("FIELD_ENCRYPTION_KEYS", []) or [_dev_fernet_key(DATA_DIR / "field_key")]
+SALT_KEY = ["unused"]  # the library requires it; our fields take FIELD_ENCRYPTION_KEYS instead
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 SITE_URL = env_str("SITE_URL", "http://localhost:8000")

@@ -14,9 +14,12 @@ DEMO_SLUG = "demo"
 DEMO_ADMIN = {"email": "admin@demo.intellisession.local", "password": "demo-admin-Harbor-2026"}
 DEMO_CLINICIAN = {"email": "clinician@demo.intellisession.local", "password": "demo-clinician-Harbor-2026"}
 DEMO_CLIENTS = [
-    {"name": "Sam Rivera", "date_of_birth": datetime.date(1986, 4, 12), "pronouns": "he/him", "external_id": "HC-1001"},
-    {"name": "Jordan Lee", "date_of_birth": datetime.date(1993, 9, 3), "pronouns": "they/them", "external_id": "HC-1002"},
-    {"name": "Maria Okafor", "date_of_birth": datetime.date(1979, 1, 27), "pronouns": "she/her", "external_id": "HC-1003"},
+    {"name": "Sam Rivera", "date_of_birth": datetime.date(1986, 4, 12), "pronouns": "he/him",
+     "external_id": "HC-1001"},
+    {"name": "Jordan Lee", "date_of_birth": datetime.date(1993, 9, 3), "pronouns": "they/them",
+     "external_id": "HC-1002"},
+    {"name": "Maria Okafor", "date_of_birth": datetime.date(1979, 1, 27), "pronouns": "she/her",
+     "external_id": "HC-1003"},
 ]
 
 
@@ -39,7 +42,10 @@ def seed_demo() -> dict[str, Any]:
     Membership.objects.get_or_create(user=clinician, practice=practice, defaults={"role": Role.CLINICIAN})
     clients = []
     for fields in DEMO_CLIENTS:
-        client, _ = Client.objects.get_or_create(practice=practice, external_id=fields["external_id"], defaults=fields)
+        # Client identifiers are encrypted, so the match happens here, not in SQL.
+        client = next((c for c in practice.clients.all() if c.external_id == fields["external_id"]), None)
+        if client is None:
+            client = Client.objects.create(practice=practice, **fields)
         client.assigned_clinicians.add(clinician)
         clients.append(client)
     return {
