@@ -85,6 +85,7 @@ def write(path: str | Path, samples: Samples) -> Path:
     muxer, codec, codec_rate, bit_rate = ENCODINGS[path.suffix.lstrip(".").lower()]
     with av.open(str(path), mode="w", format=muxer) as container:
         stream = container.add_stream(codec, rate=codec_rate)
+        assert isinstance(stream, av.AudioStream)
         stream.layout = "mono"
         if bit_rate:
             stream.bit_rate = bit_rate
