@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 import numpy as np
@@ -174,17 +174,31 @@ def _split_at_pauses(segment: Segment, words: Sequence[TimedWord]) -> list[Segme
     return [Segment(p[0].start, p[-1].end, "".join(w.text for w in p).strip(), segment.speaker) for p in parts]
 
 
-def _merge_same_speaker(parts: list[Segment], origin: list[int]) -> list[Segment]:
+@dataclass(frozen=True)
+class VoicePrint:
+    """One labelled-to-be stretch: its segment, the segment it came from, its voice features.
+
+    `features` is None for stretches too short to describe; they take their
+    neighbour's label. Plain floats, so prints from several chunks (several workers)
+    can be stored and labelled together at the end.
+    """
+
+    segment: Segment
+    origin: int
+    features: list[float] | None
+
+
+def _merge_same_speaker(prints: Sequence[VoicePrint], labelled: list[Segment]) -> list[Segment]:
     """Glue back neighbouring parts of one original segment that got the same label."""
     merged: list[Segment] = []
-    merged_origin: list[int] = []
-    for part, source in zip(parts, origin, strict=True):
-        if merged and merged_origin[-1] == source and merged[-1].speaker == part.speaker:
+    last_origin = -1
+    for vp, part in zip(prints, labelled, strict=True):
+        if merged and last_origin == vp.origin and merged[-1].speaker == part.speaker:
             last = merged[-1]
             merged[-1] = replace(last, end=part.end, text=f"{last.text} {part.text}")
         else:
             merged.append(part)
-            merged_origin.append(source)
+        last_origin = vp.origin
     return merged
 
 
@@ -194,7 +208,7 @@ def _clip(audio: npt.NDArray[np.float32], segment: Segment, offset: float) -> np
     return audio[start:end]
 
 
-def _assign(parts: list[Segment], groups: npt.NDArray[np.int_], usable: list[int]) -> list[Segment]:
+def _assign(parts: Sequence[Segment], groups: npt.NDArray[np.int_], usable: list[int]) -> list[Segment]:
     """Name groups by first appearance; short parts take the label of the part before them."""
     names: dict[int, str] = {}
     labels: dict[int, str] = {}
@@ -208,6 +222,45 @@ def _assign(parts: list[Segment], groups: npt.NDArray[np.int_], usable: list[int
     return labelled
 
 
+def voice_prints(
+    audio: npt.NDArray[np.float32],
+    segments: Sequence[Segment],
+    *,
+    offset: float = 0.0,
+    words: Sequence[TimedWord] | None = None,
+    first_origin: int = 0,
+) -> list[VoicePrint]:
+    """Voice features of each segment (split at long inner pauses when `words` are given).
+
+    `audio` is 16 kHz mono starting at `offset` seconds; segment and word times are
+    absolute. Give each chunk's call a distinct `first_origin` (e.g. its first
+    segment's index in the whole transcript) when prints are pooled across chunks.
+    """
+    prints: list[VoicePrint] = []
+    for number, segment in enumerate(segments, start=first_origin):
+        for part in _split_at_pauses(segment, words) if words else [segment]:
+            usable = part.end - part.start >= MIN_PART_SECONDS
+            values = features(_clip(audio, part, offset)).tolist() if usable else None
+            prints.append(VoicePrint(part, number, values))
+    return prints
+
+
+def label_prints(prints: Sequence[VoicePrint]) -> list[Segment] | None:
+    """Segments labelled "Speaker 1"/"Speaker 2" from pooled prints, or None when unsure."""
+    usable = [i for i, vp in enumerate(prints) if vp.features is not None]
+    if len(usable) < 2:
+        return None
+    raw = np.array([prints[i].features for i in usable], dtype=np.float64)
+    points = _standardise(raw)
+    groups = _kmeans2(points, np.array([prints[i].segment.end - prints[i].segment.start for i in usable]))
+    separation, gap = _separation(points, groups), _pitch_gap(raw[:, 0], groups)
+    logger.info("speakers: parts=%d separation=%.2f pitch_gap=%.1f", len(usable), separation, gap)
+    if not (separation >= MIN_SEPARATION and gap >= MIN_PITCH_GAP):
+        return None
+    labelled = _assign([vp.segment for vp in prints], groups, usable)
+    return _merge_same_speaker(prints, labelled)
+
+
 def label_speakers(
     audio: npt.NDArray[np.float32],
     segments: list[Segment],
@@ -215,25 +268,10 @@ def label_speakers(
     offset: float = 0.0,
     words: Sequence[TimedWord] | None = None,
 ) -> list[Segment]:
-    """Segments labelled "Speaker 1"/"Speaker 2" by voice, or unlabelled when unsure.
+    """Segments labelled "Speaker 1"/"Speaker 2" by voice, or returned unlabelled when unsure.
 
-    `audio` is 16 kHz mono starting at `offset` seconds; segment and word times are
-    absolute. With `words`, a segment with a long pause inside may be split in two.
+    Labels are consistent within one call only: for a recording transcribed in
+    chunks, collect `voice_prints` per chunk and call `label_prints` once on them all.
     """
-    parts: list[Segment] = []
-    origin: list[int] = []
-    for number, segment in enumerate(segments):
-        pieces = _split_at_pauses(segment, words) if words else [segment]
-        parts.extend(pieces)
-        origin.extend([number] * len(pieces))
-    usable = [i for i, p in enumerate(parts) if p.end - p.start >= MIN_PART_SECONDS]
-    if len(usable) < 2:
-        return segments
-    raw = np.array([features(_clip(audio, parts[i], offset)) for i in usable])
-    points = _standardise(raw)
-    groups = _kmeans2(points, np.array([parts[i].end - parts[i].start for i in usable]))
-    separation, gap = _separation(points, groups), _pitch_gap(raw[:, 0], groups)
-    logger.info("speakers: parts=%d separation=%.2f pitch_gap=%.1f", len(usable), separation, gap)
-    if not (separation >= MIN_SEPARATION and gap >= MIN_PITCH_GAP):
-        return segments
-    return _merge_same_speaker(_assign(parts, groups, usable), origin)
+    labelled = label_prints(voice_prints(audio, segments, offset=offset, words=words))
+    return segments if labelled is None else labelled
