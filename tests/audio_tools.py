@@ -79,11 +79,36 @@ def _frames(samples: Samples, rate: int) -> list[av.AudioFrame]:
     return frames
 
 
-def write(path: str | Path, samples: Samples) -> Path:
-    """Encode 16 kHz mono samples into the format named by the file's suffix."""
+class _Unseekable:
+    """A write-only sink: muxers can't go back to fill in a duration or an index,
+    just as with a browser's MediaRecorder stream."""
+
+    def __init__(self, path: Path) -> None:
+        self._file = path.open("wb")
+
+    def write(self, data: bytes) -> int:
+        return self._file.write(data)
+
+    def flush(self) -> None:
+        self._file.flush()
+
+    def close(self) -> None:
+        self._file.close()
+
+
+def _sink(path: Path, streaming: bool) -> str | _Unseekable:
+    return _Unseekable(path) if streaming else str(path)
+
+
+def write(path: str | Path, samples: Samples, *, streaming: bool = False) -> Path:
+    """Encode 16 kHz mono samples into the format named by the file's suffix.
+
+    `streaming=True` writes as a live recorder does (WebM without duration or cues).
+    """
     path = Path(path)
     muxer, codec, codec_rate, bit_rate = ENCODINGS[path.suffix.lstrip(".").lower()]
-    with av.open(str(path), mode="w", format=muxer) as container:
+    sink = _sink(path, streaming)
+    with av.open(sink, mode="w", format=muxer) as container:
         stream = container.add_stream(codec, rate=codec_rate)
         assert isinstance(stream, av.AudioStream)
         stream.layout = "mono"
@@ -94,6 +119,8 @@ def write(path: str | Path, samples: Samples) -> Path:
             for out in resampler.resample(frame):
                 container.mux(stream.encode(out))
         container.mux(stream.encode(None))
+    if isinstance(sink, _Unseekable):
+        sink.close()
     return path
 
 
@@ -108,13 +135,15 @@ def truncate(src: str | Path, dst: str | Path, *, keep: float) -> Path:
     return Path(dst)
 
 
-def repeat_packets(src: str | Path, dst: str | Path, times: int) -> Path:
+def repeat_packets(src: str | Path, dst: str | Path, times: int, *, streaming: bool = False) -> Path:
     """Remux `src` back to back `times` times without re-encoding: hours of audio in seconds."""
     dst = Path(dst)
     if times <= 1:
         shutil.copyfile(src, dst)
         return dst
-    with av.open(str(src)) as inp, av.open(str(dst), mode="w", format=inp.format.name.split(",")[0]) as out:
+    sink = _sink(dst, streaming)
+    muxer = "webm" if dst.suffix == ".webm" else None
+    with av.open(str(src)) as inp, av.open(sink, mode="w", format=muxer or inp.format.name.split(",")[0]) as out:
         in_stream = inp.streams.audio[0]
         out_stream = out.add_stream_from_template(in_stream)
         step = max((p.pts or 0) + (p.duration or 0) for p in inp.demux(in_stream))
@@ -129,4 +158,6 @@ def repeat_packets(src: str | Path, dst: str | Path, times: int) -> Path:
                 if packet.pts is not None:
                     packet.pts += k * step
                 out.mux(packet)
+    if isinstance(sink, _Unseekable):
+        sink.close()
     return dst

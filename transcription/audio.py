@@ -215,9 +215,14 @@ def _decodable_seconds(container: av.container.InputContainer, stream: av.AudioS
 def _scan_duration(container: av.container.InputContainer, stream: av.AudioStream) -> float:
     """End time of the last packet, for streams that don't state a length.
 
-    Browser MediaRecorder WebM files carry no duration; reading packets (without
-    decoding them) is the cheapest honest way to learn it.
+    Browser MediaRecorder WebM files carry no duration. Seeking as far as possible
+    lets FFmpeg skip to the last cluster in C; if it can't, every packet is read
+    (still without decoding) from the start.
     """
+    try:
+        container.seek(2**62, backward=True, any_frame=False)
+    except av.FFmpegError:
+        container.seek(0)
     end = 0.0
     for packet in container.demux(stream):
         time = _packet_time(packet)
@@ -267,7 +272,7 @@ def probe(path: str | Path, *, max_duration: float, max_bytes: int) -> AudioInfo
                 f"This recording is {format_duration(duration)} long; the limit is {format_duration(max_duration)}.",
             )
         _check_decodes(container, stream, duration)
-        info = AudioInfo(fmt, duration, stream.rate or 0, stream.channels or 0, _codec_name(stream))
+        info = AudioInfo(fmt, round(duration, 3), stream.rate or 0, stream.channels or 0, _codec_name(stream))
     logger.info("audio probed: format=%s codec=%s duration=%.1f", info.format, info.codec, info.duration)
     return info
 

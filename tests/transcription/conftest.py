@@ -1,0 +1,56 @@
+"""Fixtures for the pure audio/Whisper tests: sample paths, one model, cached transcripts."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from transcription import engine
+from transcription.audio import decode
+from transcription.engine import TranscribeResult
+
+REPO = Path(__file__).resolve().parents[2]
+FIXTURES = REPO / "tests" / "fixtures" / "audio"
+
+
+def _samples_dir() -> Path:
+    candidates = [os.environ.get("INTELLISESSION_SAMPLES", ""), REPO.parent / "shared" / "samples",
+                  REPO / "tests" / "fixtures" / "samples"]
+    for candidate in candidates:
+        if candidate and (Path(candidate) / "sample_session.wav").is_file():
+            return Path(candidate)
+    pytest.skip("sample recordings not found (set INTELLISESSION_SAMPLES)")
+
+
+@pytest.fixture(scope="session")
+def samples() -> Path:
+    return _samples_dir()
+
+
+@pytest.fixture(scope="session")
+def model() -> object:
+    """The default tiny.en model, loaded once for the whole test session."""
+    return engine.get_model()
+
+
+@pytest.fixture(scope="session")
+def transcribe_file(model: object) -> Callable[[Path], TranscribeResult]:
+    """Transcribe a file once per session (with word times), however many tests ask."""
+    cache: dict[Path, TranscribeResult] = {}
+
+    def run(path: Path) -> TranscribeResult:
+        if path not in cache:
+            cache[path] = engine.transcribe(decode(path), word_timestamps=True)
+        return cache[path]
+
+    return run
+
+
+@pytest.fixture(scope="session")
+def script(samples: Path) -> list[tuple[str, str]]:
+    """(speaker letter, line) pairs of the sample's script."""
+    lines = (samples / "sample_session.txt").read_text().splitlines()
+    return [(line[0], line[3:]) for line in lines if line[:2] in ("T:", "C:")]
