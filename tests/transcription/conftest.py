@@ -54,3 +54,26 @@ def script(samples: Path) -> list[tuple[str, str]]:
     """(speaker letter, line) pairs of the sample's script."""
     lines = (samples / "sample_session.txt").read_text().splitlines()
     return [(line[0], line[3:]) for line in lines if line[:2] in ("T:", "C:")]
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory: pytest.TempPathFactory, samples: Path) -> Path:
+    """A folder of recordings made from the sample at setup: OGG, FLAC, AIFF, a live WebM."""
+    from tests import audio_tools
+
+    folder = tmp_path_factory.mktemp("built")
+    samples_16k = audio_tools.load(samples / "sample_session.wav")
+    for suffix in ("ogg", "flac", "aiff"):
+        audio_tools.write(folder / f"sample_session.{suffix}", samples_16k)
+    audio_tools.write(folder / "live.webm", samples_16k, streaming=True)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def two_hour_mp3(tmp_path_factory: pytest.TempPathFactory, samples: Path) -> Path:
+    """The sample remuxed back to back to about 2 h (no re-encoding: built in a second or two)."""
+    from tests import audio_tools
+
+    return audio_tools.repeat_packets(
+        samples / "sample_session.mp3", tmp_path_factory.mktemp("long") / "two_hours.mp3", 144
+    )
