@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from clients.models import Client
+from clients.models import Client, GoalStatus, RecordingConsent, TreatmentGoal
 from intellisession.models import Membership, Practice, Role
 
 
@@ -18,3 +18,12 @@ def client_visible_to(queryset: QuerySet[Client], *, membership: Membership) -> 
 def client_list(*, practice: Practice, membership: Membership) -> QuerySet[Client]:
     queryset = Client.objects.filter(practice=practice, is_active=True).prefetch_related("assigned_clinicians")
     return client_visible_to(queryset, membership=membership)
+
+
+def consent_active(*, practice: Practice, client: Client) -> RecordingConsent | None:
+    return RecordingConsent.objects.filter(practice=practice, client=client, revoked_at__isnull=True).first()
+
+
+def goal_list(*, practice: Practice, client: Client, active_only: bool = False) -> QuerySet[TreatmentGoal]:
+    goals = TreatmentGoal.objects.filter(practice=practice, client=client)
+    return goals.filter(status=GoalStatus.ACTIVE) if active_only else goals

@@ -5,10 +5,12 @@ from __future__ import annotations
 import datetime
 import uuid
 from collections.abc import Iterable
+from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 
-from clients.models import Client
+from clients.models import Client, GoalStatus, RecordingConsent, TreatmentGoal
 from intellisession.audit import audit_record
 from intellisession.errors import DomainError
 from intellisession.models import Practice, Role, User
@@ -79,3 +81,61 @@ def client_update(
         client.assigned_clinicians.set(_practice_clinicians(practice=client.practice, user_ids=assigned_clinician_ids))
     audit_record(action="client.update", practice=client.practice, actor=actor, obj=client)
     return client
+
+
+@transaction.atomic
+def consent_record(*, client: Client, actor: User, given_on: datetime.date) -> RecordingConsent:
+    if given_on > timezone.localdate():
+        raise DomainError("The consent date cannot be in the future.", code="consent_date")
+    consent = RecordingConsent.objects.create(
+        practice=client.practice, client=client, given_on=given_on, recorded_by=actor
+    )
+    audit_record(action="consent.record", practice=client.practice, actor=actor, obj=consent)
+    return consent
+
+
+@transaction.atomic
+def consent_revoke(*, consent: RecordingConsent, actor: User) -> RecordingConsent:
+    if consent.revoked_at is None:
+        consent.revoked_at = timezone.now()
+        consent.revoked_by = actor
+        consent.save(update_fields=["revoked_at", "revoked_by"])
+        audit_record(action="consent.revoke", practice=consent.practice, actor=actor, obj=consent)
+    return consent
+
+
+def goal_create(
+    *,
+    client: Client,
+    actor: User,
+    description: str,
+    target: str = "",
+    start_date: datetime.date | None = None,
+    target_date: datetime.date | None = None,
+) -> TreatmentGoal:
+    if not description.strip():
+        raise DomainError("Describe the goal.", code="goal_description")
+    goal = TreatmentGoal.objects.create(
+        practice=client.practice,
+        client=client,
+        description=description.strip(),
+        target=target.strip(),
+        start_date=start_date or timezone.localdate(),
+        target_date=target_date,
+    )
+    audit_record(action="goal.create", practice=client.practice, actor=actor, obj=goal)
+    return goal
+
+
+def goal_update(*, goal: TreatmentGoal, actor: User, **fields: Any) -> TreatmentGoal:
+    allowed = {"description", "target", "status", "start_date", "target_date"}
+    unknown = set(fields) - allowed
+    if unknown:
+        raise DomainError(f"Unknown goal field: {', '.join(sorted(unknown))}.", code="goal_field")
+    if "status" in fields and fields["status"] not in GoalStatus.values:
+        raise DomainError("Goal status must be active, met or discontinued.", code="goal_status")
+    for name, value in fields.items():
+        setattr(goal, name, value)
+    goal.save()
+    audit_record(action="goal.update", practice=goal.practice, actor=actor, obj=goal)
+    return goal

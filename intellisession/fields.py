@@ -8,10 +8,11 @@ and running ``manage.py rotate_encryption_keys``.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cryptography.fernet import Fernet, MultiFernet
 from django.conf import settings
+from django.db import models
 from django.utils.functional import cached_property
 from encrypted_fields import fields as encrypted
 
@@ -22,23 +23,28 @@ class _OwnKeys:
         return MultiFernet([Fernet(key) for key in settings.FIELD_ENCRYPTION_KEYS])
 
 
-class EncryptedTextField(_OwnKeys, encrypted.EncryptedTextField):  # type: ignore[misc]
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("blank", True)
-        kwargs.setdefault("null", True)
-        super().__init__(*args, **kwargs)
+if TYPE_CHECKING:
+    # To the type checker they are the plain fields whose values they hold.
+    EncryptedTextField = models.TextField
+    EncryptedCharField = models.CharField
+    EncryptedDateField = models.DateField
+    EncryptedJSONField = models.JSONField
+else:
 
+    class EncryptedTextField(_OwnKeys, encrypted.EncryptedTextField):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            kwargs.setdefault("blank", True)
+            kwargs.setdefault("null", True)
+            super().__init__(*args, **kwargs)
 
-class EncryptedCharField(_OwnKeys, encrypted.EncryptedCharField):  # type: ignore[misc]
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("blank", True)
-        kwargs.setdefault("null", True)
-        super().__init__(*args, **kwargs)
+    class EncryptedCharField(_OwnKeys, encrypted.EncryptedCharField):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            kwargs.setdefault("blank", True)
+            kwargs.setdefault("null", True)
+            super().__init__(*args, **kwargs)
 
+    class EncryptedDateField(_OwnKeys, encrypted.EncryptedDateField):
+        pass
 
-class EncryptedDateField(_OwnKeys, encrypted.EncryptedDateField):  # type: ignore[misc]
-    pass
-
-
-class EncryptedJSONField(_OwnKeys, encrypted.EncryptedJSONField):  # type: ignore[misc]
-    pass
+    class EncryptedJSONField(_OwnKeys, encrypted.EncryptedJSONField):
+        pass

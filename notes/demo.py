@@ -23,6 +23,44 @@ DEMO_CLIENTS = [
 ]
 
 
+PRIOR_NOTES = [
+    (datetime.date(2026, 10, 27),
+     "Subjective: Sam reported low mood and poor sleep as the anniversary of his father's death approaches. "
+     "He takes sertraline 50 mg daily, prescribed by Dr. Alvarez. "
+     "Assessment: grief reaction with depressive symptoms; no safety concerns. "
+     "Plan: continue weekly sessions; discuss a gradual return to work."),
+    (datetime.date(2026, 11, 3),
+     "Subjective: Sam said the approaching anniversary makes him withdraw from his brother. "
+     "He wants to return to work part time at the library. "
+     "Plan: Sam will email his manager about a phased return; continue sertraline as prescribed."),
+]
+GOALS = [
+    ("Return to work part time", "Working three mornings a week by the end of the year"),
+    ("Process grief after his father's death", "Names and shares one memory of his father each week"),
+]
+
+
+def _chart(client: Client, clinician: User) -> None:
+    """Consent on file, treatment goals and signed prior notes, so notes have context."""
+    from clients.models import RecordingConsent, TreatmentGoal
+    from notes.models import Note
+    from notes.services import note_import
+
+    if not RecordingConsent.objects.filter(client=client, revoked_at__isnull=True).exists():
+        RecordingConsent.objects.create(practice=client.practice, client=client,
+                                        given_on=datetime.date(2026, 10, 20), recorded_by=clinician)
+    if client.external_id != "HC-1001" or Note.objects.filter(client=client, imported=True).exists():
+        return
+    client.medications = "sertraline 50 mg"
+    client.save(update_fields=["medications"])
+    for description, target in GOALS:
+        TreatmentGoal.objects.create(practice=client.practice, client=client, description=description,
+                                     target=target, start_date=datetime.date(2026, 10, 20))
+    for date_of_service, text in PRIOR_NOTES:
+        note_import(practice=client.practice, client=client, author=clinician, text=text,
+                    date_of_service=date_of_service)
+
+
 def _user(email: str, password: str, full_name: str) -> User:
     user = User.objects.filter(email=email).first()
     if user is None:
@@ -47,6 +85,7 @@ def seed_demo() -> dict[str, Any]:
         if client is None:
             client = Client.objects.create(practice=practice, **fields)
         client.assigned_clinicians.add(clinician)
+        _chart(client, clinician)
         clients.append(client)
     return {
         "practice": practice.slug,

@@ -1,0 +1,31 @@
+"""Choosing the note writer: an OpenAI-compatible endpoint when configured, else the offline drafter."""
+
+from __future__ import annotations
+
+from django.conf import settings
+
+from notes.drafting import NoteContext, NoteDraft, offline_draft
+from notes.llm import LLMEngine
+from notes.prompt import build_messages
+
+
+def llm_configured() -> bool:
+    return bool(settings.LLM_BASE_URL)
+
+
+def write_draft(ctx: NoteContext) -> NoteDraft:
+    if llm_configured():
+        engine = LLMEngine(
+            settings.LLM_BASE_URL,
+            settings.LLM_API_KEY or "not-needed",
+            settings.LLM_MODEL,
+            timeout=settings.LLM_TIMEOUT,
+            max_retries=settings.LLM_MAX_RETRIES,
+            response_format="json_object" if settings.LLM_RESPONSE_FORMAT == "json_object" else "json_schema",
+        )
+        return engine.generate(ctx)
+    draft = offline_draft(ctx)
+    if draft.context is None:
+        _, draft.context = build_messages(ctx)
+    return draft
+

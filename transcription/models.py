@@ -1,0 +1,114 @@
+"""A recording's transcription job, its chunks and its segments.
+
+The job state is a column users see (through the note request that owns the
+recording). Workers claim a chunk with a conditional UPDATE, so a redelivered
+message is harmless; ``attempts`` stops a recording that keeps killing its
+worker.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.core.files.storage import Storage, storages
+from django.db import models
+
+from intellisession.fields import EncryptedTextField
+from intellisession.models import Practice
+
+
+class TranscriptionStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Transcribing"
+    DONE = "done", "Done"
+    NO_SPEECH = "no_speech", "No speech found"
+    FAILED = "failed", "Failed"
+
+
+FINISHED = (TranscriptionStatus.DONE, TranscriptionStatus.NO_SPEECH, TranscriptionStatus.FAILED)
+
+
+def private_storage() -> Storage:
+    return storages["private"]
+
+
+def audio_upload_path(instance: Transcription, filename: str) -> str:
+    # Random names only: the client's or clinician's file name never reaches storage.
+    return f"audio/{instance.practice_id}/{uuid.uuid4().hex}"
+
+
+class Transcription(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    practice = models.ForeignKey(Practice, on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(max_length=20, choices=TranscriptionStatus.choices, default=TranscriptionStatus.QUEUED)
+    error = models.CharField(max_length=300, blank=True)
+    error_code = models.CharField(max_length=40, blank=True)
+    progress = models.PositiveSmallIntegerField(default=0, help_text="Percent of the recording transcribed.")
+    audio = models.FileField(storage=private_storage, upload_to=audio_upload_path, blank=True, max_length=300)
+    audio_format = models.CharField(max_length=10, blank=True)
+    audio_bytes = models.BigIntegerField(default=0)
+    duration = models.FloatField(default=0.0, help_text="Seconds of audio.")
+    audio_deleted_at = models.DateTimeField(null=True, blank=True)
+    language = models.CharField(max_length=10, blank=True)
+    speaker_names = models.JSONField(default=dict, blank=True, help_text="Label -> display name, e.g. Therapist.")
+    priming_terms = EncryptedTextField(help_text="Chart terms given to Whisper, one per line.")
+    attempts = models.PositiveSmallIntegerField(default=0)
+    chunks_total = models.PositiveIntegerField(default=0)
+    chunks_done = models.PositiveIntegerField(default=0)
+    transcription_seconds = models.FloatField(null=True, blank=True, help_text="Wall time from claim to finish.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["status", "created_at"]), models.Index(fields=["audio_deleted_at"])]
+
+    def __str__(self) -> str:
+        return f"Transcription {self.pk} ({self.status})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in FINISHED
+
+
+class ChunkStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"
+
+
+class TranscriptionChunk(models.Model):
+    """One stretch of a recording, transcribed by one task so chunks run on several workers."""
+
+    id = models.BigAutoField(primary_key=True)
+    practice = models.ForeignKey(Practice, on_delete=models.PROTECT, related_name="+")
+    transcription = models.ForeignKey(Transcription, on_delete=models.CASCADE, related_name="chunks")
+    index = models.PositiveIntegerField()
+    start = models.FloatField()
+    end = models.FloatField()
+    status = models.CharField(max_length=20, choices=ChunkStatus.choices, default=ChunkStatus.QUEUED)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    claimed_by = models.CharField(max_length=200, blank=True, help_text="host:pid of the worker holding it.")
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    speech_found = models.BooleanField(default=False)
+    done_seconds = models.FloatField(default=0.0, help_text="Seconds of this chunk transcribed so far.")
+
+    class Meta:
+        ordering = ["index"]
+        constraints = [models.UniqueConstraint(fields=["transcription", "index"], name="one_chunk_per_index")]
+
+
+class TranscriptSegment(models.Model):
+    id = models.BigAutoField(primary_key=True)
+    practice = models.ForeignKey(Practice, on_delete=models.PROTECT, related_name="+")
+    transcription = models.ForeignKey(Transcription, on_delete=models.CASCADE, related_name="segments")
+    chunk_index = models.PositiveIntegerField(default=0)
+    start = models.FloatField()
+    end = models.FloatField()
+    speaker = models.CharField(max_length=40, blank=True)
+    text = EncryptedTextField()
+
+    class Meta:
+        ordering = ["start", "id"]
+        indexes = [models.Index(fields=["transcription", "start"])]
