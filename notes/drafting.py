@@ -277,11 +277,23 @@ def normalize_number(word: str) -> str | None:
     return word if word[:1].isdigit() else None
 
 
+# Irregular past forms common in session talk; suffix stripping cannot reach them.
+_IRREGULAR = {
+    "slept": "sleep", "felt": "feel", "spent": "spend", "took": "take", "ate": "eat", "drank": "drink",
+    "thought": "think", "told": "tell", "made": "make", "left": "leave", "kept": "keep", "began": "begin",
+    "came": "come", "saw": "see", "met": "meet", "lost": "lose", "fought": "fight", "brought": "bring",
+    "bought": "buy", "wrote": "write", "written": "write", "spoke": "speak", "drove": "drive", "ran": "run",
+    "woke": "wake", "forgot": "forget", "gave": "give", "knew": "know", "hurt": "hurt", "sat": "sit",
+}  # fmt: skip
+
+
 def stem(word: str) -> str:
-    """A crude suffix stripper: enough to match "feeling"/"felt"-less variants like "emails"/"emailed"."""
+    """A crude stemmer: enough to match "emails"/"emailed" or "slept"/"sleeping" without a dependency."""
     number = normalize_number(word)
     if number is not None:
         return number
+    if word in _IRREGULAR:
+        return _IRREGULAR[word]
     word = word.removesuffix("'s")
     for suffix in ("ingly", "edly", "ing", "ied", "ies", "ed", "es", "ly", "s"):
         if word.endswith(suffix) and len(word) - len(suffix) >= 3:

@@ -1,0 +1,119 @@
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from notes.drafting import (
+    NO_CONTENT,
+    NoteContext,
+    TextInput,
+    offline_draft,
+    resolve_speakers,
+    transcript_units,
+)
+from notes.styles import BUILTIN_STYLES
+from tests.notes.conftest import FEELING_QUESTION, JOURNAL, make_ctx
+from transcription.types import Segment
+
+
+def _sentences(ctx: NoteContext, key: str) -> list[str]:
+    section = next(s for s in offline_draft(ctx).sections if s.key == key)
+    return [sentence.text for sentence in section.sentences]
+
+
+@pytest.mark.parametrize("style", list(BUILTIN_STYLES))
+def test_every_style_gets_all_its_sections_offline(style: str) -> None:
+    draft = offline_draft(make_ctx(style))
+    assert [s.key for s in draft.sections] == [s.key for s in BUILTIN_STYLES[style].sections]
+    assert all(section.sentences for section in draft.sections)
+    assert draft.engine == "offline"
+    assert draft.offline_notice and "no language model" in draft.offline_notice
+
+
+@pytest.mark.parametrize("style", list(BUILTIN_STYLES))
+def test_every_offline_sentence_is_verbatim_and_timed(style: str) -> None:
+    ctx = make_ctx(style)
+    sources = [seg.text for seg in ctx.segments]
+    for section in offline_draft(ctx).sections:
+        for sentence in section.sentences:
+            if sentence.placeholder:
+                assert sentence.text == NO_CONTENT and not sentence.supported and not sentence.evidence
+                continue
+            assert any(sentence.text in text for text in sources)
+            assert sentence.supported
+            (evidence,) = sentence.evidence
+            assert evidence.source == "transcript" and evidence.quote == sentence.text
+            assert evidence.start is not None and evidence.end is not None and evidence.start < evidence.end
+
+
+def test_the_journal_homework_lands_in_the_soap_plan() -> None:
+    assert JOURNAL in _sentences(make_ctx("soap"), "plan")
+
+
+def test_the_therapists_question_lands_in_birp_intervention() -> None:
+    assert FEELING_QUESTION in _sentences(make_ctx("birp"), "intervention")
+    assert "It was sad but also good." in _sentences(make_ctx("birp"), "response")
+
+
+def test_the_clients_account_lands_in_soap_subjective() -> None:
+    subjective = _sentences(make_ctx("soap"), "subjective")
+    assert "I emailed my manager on Wednesday." in subjective
+    assert not any(s.endswith("?") for s in subjective)
+
+
+def test_placement_works_without_speaker_roles_by_heuristic() -> None:
+    ctx = make_ctx("birp")
+    ctx.speaker_roles = None
+    assert resolve_speakers(ctx.segments, None) == {"Speaker 1": "therapist", "Speaker 2": "client"}
+    assert FEELING_QUESTION in _sentences(ctx, "intervention")
+    assert JOURNAL in _sentences(ctx, "plan")
+
+
+def test_placement_works_without_any_speaker_labels() -> None:
+    ctx = make_ctx("birp")
+    ctx.segments = [Segment(s.start, s.end, s.text) for s in ctx.segments]
+    ctx.speaker_roles = None
+    assert FEELING_QUESTION in _sentences(ctx, "intervention")
+
+
+def test_a_section_with_nothing_relevant_gets_the_marker() -> None:
+    draft = offline_draft(make_ctx("intake"))
+    substance = next(s for s in draft.sections if s.key == "substance_use")
+    assert [s.text for s in substance.sentences] == [NO_CONTENT]
+    assert substance.sentences[0].placeholder and not substance.sentences[0].supported
+
+
+def test_typed_observations_land_in_objective_with_input_evidence() -> None:
+    note = "Client appeared tired and was tearful in the waiting room."
+    ctx = make_ctx("soap", inputs=[TextInput("pre_session", note, "input-7")])
+    objective = next(s for s in offline_draft(ctx).sections if s.key == "objective")
+    match = next(s for s in objective.sentences if s.text == note)
+    assert match.evidence[0].source == "input" and match.evidence[0].ref == "input-7"
+
+
+def test_sentence_times_are_interpolated_within_a_segment() -> None:
+    units = transcript_units([Segment(10.0, 20.0, "First part here. Second part here.", "A")], None)
+    assert [u.text for u in units] == ["First part here.", "Second part here."]
+    (first_start, first_end), (second_start, second_end) = [(u.start or 0.0, u.end or 0.0) for u in units]
+    assert first_start == 10.0 and second_end == 20.0
+    assert 10.0 < second_start < 20.0 and first_end <= second_start
+
+
+def test_offline_draft_reports_risk_language() -> None:
+    segments = [Segment(0, 4, "Some days I want to kill myself.", "Speaker 2")]
+    draft = offline_draft(make_ctx("soap", segments=segments))
+    assert [(f.category, f.start) for f in draft.risk_flags] == [("suicide", 0.0)]
+
+
+def test_offline_themes_are_only_known_themes_the_session_touches() -> None:
+    draft = offline_draft(make_ctx("soap", themes=["return to work", "substance use"]))
+    assert draft.themes == ["return to work"]
+    assert draft.goal_progress == []
+
+
+def test_offline_draft_of_the_sample_is_fast() -> None:
+    ctx = make_ctx("soap")
+    began = time.perf_counter()
+    offline_draft(ctx)
+    assert time.perf_counter() - began < 0.5
