@@ -7,12 +7,21 @@ from typing import Any
 from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
+from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from clients.models import Client
+from clients.models import Client, GoalStatus, RecordingConsent, TreatmentGoal
 from clients.selectors import client_visible_to
-from clients.services import client_create, client_update
+from clients.services import (
+    client_create,
+    client_for_input,
+    client_update,
+    consent_record,
+    consent_revoke,
+    goal_create,
+    goal_update,
+)
 from intellisession.api import PracticeScopedViewSet
 
 
@@ -69,3 +78,101 @@ class ClientViewSet(PracticeScopedViewSet):
         client = self.get_object()
         assert isinstance(client, Client)
         return client
+
+
+class ConsentOutputSerializer(serializers.ModelSerializer[RecordingConsent]):
+    class Meta:
+        model = RecordingConsent
+        fields = ["id", "client_id", "scope", "given_on", "revoked_at", "created_at"]
+
+
+class ConsentInputSerializer(serializers.Serializer[Any]):
+    client_id = serializers.UUIDField()
+    given_on = serializers.DateField()
+
+
+class ConsentViewSet(PracticeScopedViewSet):
+    queryset = RecordingConsent.objects.all()
+
+    def scope_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        visible = client_visible_to(self.practice.clients.all(), membership=self.membership)
+        queryset = queryset.filter(client__in=visible)
+        client_id = self.request.query_params.get("client")
+        return queryset.filter(client_id=client_id) if client_id else queryset
+
+    @extend_schema(responses=ConsentOutputSerializer(many=True))
+    def list(self, request: Request, practice_slug: str) -> Response:
+        return Response(ConsentOutputSerializer(self.get_queryset(), many=True).data)
+
+    @extend_schema(request=ConsentInputSerializer, responses={201: ConsentOutputSerializer})
+    def create(self, request: Request, practice_slug: str) -> Response:
+        data = ConsentInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        client = client_for_input(membership=self.membership, client_id=data.validated_data["client_id"])
+        consent = consent_record(client=client, actor=request.user, given_on=data.validated_data["given_on"])  # type: ignore[arg-type]
+        return Response(ConsentOutputSerializer(consent).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses=ConsentOutputSerializer)
+    @action(detail=True, methods=["post"])
+    def revoke(self, request: Request, practice_slug: str, pk: str) -> Response:
+        consent = self.get_object()
+        assert isinstance(consent, RecordingConsent)
+        consent = consent_revoke(consent=consent, actor=request.user)  # type: ignore[arg-type]
+        return Response(ConsentOutputSerializer(consent).data)
+
+
+class GoalOutputSerializer(serializers.ModelSerializer[TreatmentGoal]):
+    class Meta:
+        model = TreatmentGoal
+        fields = ["id", "client_id", "description", "target", "status", "start_date", "target_date", "updated_at"]
+
+
+class GoalInputSerializer(serializers.Serializer[Any]):
+    client_id = serializers.UUIDField()
+    description = serializers.CharField(max_length=2000)
+    target = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+    start_date = serializers.DateField(required=False, allow_null=True)
+    target_date = serializers.DateField(required=False, allow_null=True)
+
+
+class GoalUpdateSerializer(serializers.Serializer[Any]):
+    description = serializers.CharField(max_length=2000, required=False)
+    target = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+    status = serializers.ChoiceField(choices=GoalStatus.choices, required=False)
+    target_date = serializers.DateField(required=False, allow_null=True)
+
+
+class GoalViewSet(PracticeScopedViewSet):
+    queryset = TreatmentGoal.objects.all()
+
+    def scope_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        visible = client_visible_to(self.practice.clients.all(), membership=self.membership)
+        queryset = queryset.filter(client__in=visible)
+        client_id = self.request.query_params.get("client")
+        return queryset.filter(client_id=client_id) if client_id else queryset
+
+    @extend_schema(responses=GoalOutputSerializer(many=True))
+    def list(self, request: Request, practice_slug: str) -> Response:
+        return Response(GoalOutputSerializer(self.get_queryset(), many=True).data)
+
+    @extend_schema(responses=GoalOutputSerializer)
+    def retrieve(self, request: Request, practice_slug: str, pk: str) -> Response:
+        return Response(GoalOutputSerializer(self.get_object()).data)
+
+    @extend_schema(request=GoalInputSerializer, responses={201: GoalOutputSerializer})
+    def create(self, request: Request, practice_slug: str) -> Response:
+        data = GoalInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        client = client_for_input(membership=self.membership, client_id=values.pop("client_id"))
+        goal = goal_create(client=client, actor=request.user, **values)  # type: ignore[arg-type]
+        return Response(GoalOutputSerializer(goal).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=GoalUpdateSerializer, responses=GoalOutputSerializer)
+    def partial_update(self, request: Request, practice_slug: str, pk: str) -> Response:
+        goal = self.get_object()
+        assert isinstance(goal, TreatmentGoal)
+        data = GoalUpdateSerializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        goal = goal_update(goal=goal, actor=request.user, **data.validated_data)  # type: ignore[arg-type]
+        return Response(GoalOutputSerializer(goal).data)

@@ -13,7 +13,7 @@ from django.utils import timezone
 from clients.models import Client, GoalStatus, RecordingConsent, TreatmentGoal
 from intellisession.audit import audit_record
 from intellisession.errors import DomainError
-from intellisession.models import Practice, Role, User
+from intellisession.models import Membership, Practice, Role, User
 
 
 def _practice_clinicians(*, practice: Practice, user_ids: Iterable[uuid.UUID]) -> list[User]:
@@ -81,6 +81,17 @@ def client_update(
         client.assigned_clinicians.set(_practice_clinicians(practice=client.practice, user_ids=assigned_clinician_ids))
     audit_record(action="client.update", practice=client.practice, actor=actor, obj=client)
     return client
+
+
+def client_for_input(*, membership: Membership, client_id: uuid.UUID | str) -> Client:
+    """A client id that arrived in a request body, checked against the practice and caseload."""
+    from clients.selectors import client_visible_to
+
+    queryset = client_visible_to(Client.objects.filter(practice=membership.practice), membership=membership)
+    try:
+        return queryset.get(pk=client_id)
+    except (Client.DoesNotExist, ValueError):
+        raise DomainError("That client is not one of this practice's clients.", code="wrong_client") from None
 
 
 @transaction.atomic

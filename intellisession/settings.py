@@ -61,6 +61,7 @@ def _dev_secret(path: Path) -> str:
 DATA_DIR = Path(env_str("DATA_DIR", str(BASE_DIR / ".data"))).resolve()
 DEBUG = env_bool("DEBUG", False)
 SECRET_KEY = env_str("SECRET_KEY") or _dev_secret(DATA_DIR / "secret_key")
+SECRET_KEY_FROM_ENV = bool(env_str("SECRET_KEY"))
 
 
 def _dev_fernet_key(path: Path) -> str:
@@ -75,6 +76,7 @@ def _dev_fernet_key(path: Path) -> str:
 
 # PHI columns are encrypted with these Fernet keys: the first encrypts, all decrypt.
 FIELD_ENCRYPTION_KEYS = env_list("FIELD_ENCRYPTION_KEYS", []) or [_dev_fernet_key(DATA_DIR / "field_key")]
+FIELD_ENCRYPTION_KEYS_FROM_ENV = bool(env_list("FIELD_ENCRYPTION_KEYS", []))
 SALT_KEY = ["unused"]  # the library requires it; our fields take FIELD_ENCRYPTION_KEYS instead
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
@@ -94,6 +96,8 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.mfa",
+    "axes",
+    "csp",
     "intellisession",
     "clients",
     "transcription",
@@ -101,7 +105,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "intellisession.security.RequestSizeLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -110,6 +116,10 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "intellisession.security.SessionTimeoutMiddleware",
+    "intellisession.security.MfaEnforcementMiddleware",
+    # Last, so it turns a lockout raised anywhere above into the lockout response.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "intellisession.urls"
@@ -142,6 +152,8 @@ if not DATABASE_URL or not REDIS_URL:
 DATABASES: dict[str, Any] = {
     "default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60), conn_health_checks=True)
 }
+if env_str("TEST_DATABASE_NAME"):  # lets two test runs share one server
+    DATABASES["default"]["TEST"] = {"NAME": env_str("TEST_DATABASE_NAME")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {
@@ -155,6 +167,8 @@ CACHES = {
 # --- Users and authentication
 AUTH_USER_MODEL = "intellisession.User"
 AUTHENTICATION_BACKENDS = [
+    # First, so a locked-out account is refused before any password is checked.
+    "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
     "allauth.account.auth_backends.AuthenticationBackend",
 ]
@@ -202,6 +216,62 @@ SECURE_HSTS_PRELOAD = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # the load balancer's health probe speaks plain HTTP
+CSRF_COOKIE_HTTPONLY = True
+# Absolute session lifetime from sign-in (enforced by SessionTimeoutMiddleware, which also
+# signs out after SESSION_IDLE_TIMEOUT seconds without activity).
+SESSION_COOKIE_AGE = env_int("SESSION_ABSOLUTE_TIMEOUT", 12 * 3600)
+SESSION_IDLE_TIMEOUT = env_int("SESSION_IDLE_TIMEOUT", 15 * 60)
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+# Bodies above this are refused before they are read (audio uploads are the largest).
+MAX_REQUEST_BYTES = env_int("MAX_REQUEST_BYTES", 1024**3 + 16 * 1024**2)
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
+
+# CSP: scripts and styles from our own origin only; an inline <script> needs nonce="{{ request.csp_nonce }}".
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'", "'nonce'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "media-src": ["'self'", "blob:"],
+        "connect-src": ["'self'"],
+        "font-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+
+# --- Sign-in protection: lockout per account and address (django-axes) on every sign-in path.
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = env_int("AXES_COOLOFF_MINUTES", 30) / 60  # hours
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_USERNAME_CALLABLE = "intellisession.auth.axes_username"
+AXES_RESET_ON_SUCCESS = True
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+AXES_VERBOSE = False  # lockouts are in the audit log; the per-login lines are noise
+AXES_LOCKOUT_TEMPLATE = "account/lockout.html"
+AXES_IPWARE_PROXY_COUNT = 1 if env_bool("BEHIND_TLS_PROXY", False) else None
+AXES_IPWARE_META_PRECEDENCE_ORDER = (
+    ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if env_bool("BEHIND_TLS_PROXY", False) else ["REMOTE_ADDR"]
+)
+
+# --- Two-factor authentication (allauth.mfa): authenticator apps and recovery codes.
+MFA_ADAPTER = "intellisession.auth.MFAAdapter"
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = env_str("MFA_TOTP_ISSUER", "IntelliSession")
+STAFF_REQUIRE_MFA = env_bool("STAFF_REQUIRE_MFA", True)
+# Paths a member who still has to set up MFA may open (sign-in, sign-out and the setup pages).
+MFA_ENFORCEMENT_EXEMPT_PREFIXES = ["/accounts/", "/static/", "/healthz", "/invite/"]
+
+# --- Practice administration
+OPERATOR_CAN_VIEW_PHI = env_bool("OPERATOR_CAN_VIEW_PHI", False)  # Django admin shows encrypted fields only if set
+INVITATION_TTL_SECONDS = env_int("INVITATION_TTL_SECONDS", 7 * 24 * 3600)
+NOTE_BUILTIN_STYLES = "notes.styles.BUILTIN_STYLES"  # key -> style with a .name, for the default-style choice
+NOTE_TEMPLATE_MODEL = "notes.NoteTemplate"  # a practice's own templates; "" for none
 
 # --- Internationalisation
 LANGUAGE_CODE = "en-us"
@@ -254,6 +324,16 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "intellisession.errors.api_exception_handler",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
     "PAGE_SIZE": 50,
+    "DEFAULT_THROTTLE_CLASSES": [
+        "intellisession.throttles.ApiAnonThrottle",
+        "intellisession.throttles.ApiUserThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env_str("THROTTLE_ANON", "120/minute"),
+        "user": env_str("THROTTLE_USER", "600/minute"),
+        "sign_in": env_str("THROTTLE_SIGN_IN", "20/minute"),
+        "note_create": env_str("THROTTLE_NOTE_CREATE", "120/hour"),
+    },
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "IntelliSession API",

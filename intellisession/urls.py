@@ -1,14 +1,19 @@
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
-from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import SimpleRouter
 
-from clients.api import ClientViewSet
-from intellisession import views
+from clients.api import ClientViewSet, ConsentViewSet, GoalViewSet
+from intellisession import invitation_views, views
+from intellisession.api_auth import ObtainTokenView
+from notes.api import NoteRequestViewSet, NoteViewSet
 
 api = SimpleRouter()
 api.register("clients", ClientViewSet, basename="api-client")
+api.register("consents", ConsentViewSet, basename="api-consent")
+api.register("goals", GoalViewSet, basename="api-goal")
+api.register("note-requests", NoteRequestViewSet, basename="api-note-request")
+api.register("notes", NoteViewSet, basename="api-note")
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -17,7 +22,9 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("p/<slug:practice_slug>/", views.dashboard, name="dashboard"),
     path("p/<slug:practice_slug>/clients/", include("clients.urls")),
-    path("api/v1/auth/token/", obtain_auth_token, name="api-token"),
+    path("p/<slug:practice_slug>/admin/", include("intellisession.admin_urls")),
+    path("invite/<str:token>/", invitation_views.invitation_accept, name="invitation-accept"),
+    path("api/v1/auth/token/", ObtainTokenView.as_view(), name="api-token"),
     path("api/v1/practices/<slug:practice_slug>/", include(api.urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
 ]

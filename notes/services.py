@@ -25,7 +25,8 @@ from django.db.models import F
 from django.utils import timezone
 
 from clients.models import Client, TreatmentGoal
-from clients.selectors import client_visible_to, consent_active
+from clients.selectors import consent_active
+from clients.services import client_for_input
 from intellisession.audit import audit_record
 from intellisession.errors import DomainError
 from intellisession.models import Membership, Practice, User
@@ -57,15 +58,6 @@ MAX_TEXT_CHARS = 100_000
 # --- Note requests ------------------------------------------------------------------------
 
 
-def _client_for(*, membership: Membership, client_id: uuid.UUID | str) -> Client:
-    try:
-        queryset = client_visible_to(Client.objects.filter(practice=membership.practice, is_active=True),
-                                     membership=membership)
-        return queryset.get(pk=client_id)
-    except (Client.DoesNotExist, ValueError):
-        raise DomainError("That client is not one of this practice's clients.", code="wrong_client") from None
-
-
 def _check_texts(texts: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
     cleaned = []
     for kind, text in texts:
@@ -95,7 +87,7 @@ def note_request_create(
     if not membership.can_write:
         raise DomainError("Read-only members cannot create notes.", code="read_only", status_code=403)
     practice, actor = membership.practice, membership.user
-    client = _client_for(membership=membership, client_id=client_id)
+    client = client_for_input(membership=membership, client_id=client_id)
     style_resolve(practice=practice, style_key=style_key)
     texts = _check_texts(texts)
     if summary_only and audio:

@@ -7,9 +7,10 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.conf import settings
@@ -134,14 +135,48 @@ class WorkerProcess:
         self.log.close()
 
 
-@pytest.fixture
-def celery_worker(transactional_db: None, tmp_path: Path) -> Iterator[WorkerProcess]:
-    """A worker for one test; the test's rows must be committed (transactional_db)."""
+def _purge_queues() -> None:
     from intellisession.celery import app
 
-    app.control.purge()
+    with app.connection_for_write() as conn:
+        for queue in ("transcription", "llm", "default"):
+            conn.default_channel.queue_purge(queue)
+
+
+@pytest.fixture(scope="session")
+def shared_worker(django_db_setup: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[WorkerProcess]:
+    """One real worker for the whole run (the model loads once); tests use it with transactional_db."""
+    _purge_queues()
+    worker = WorkerProcess(tmp_path_factory.mktemp("worker") / "worker.log").start()
+    try:
+        yield worker
+    finally:
+        worker.stop()
+
+
+@pytest.fixture
+def pipeline(transactional_db: None, shared_worker: WorkerProcess) -> WorkerProcess:
+    """The shared worker, for a test whose rows are committed."""
+    return shared_worker
+
+
+@pytest.fixture
+def celery_worker(transactional_db: None, tmp_path: Path) -> Iterator[WorkerProcess]:
+    """A worker of the test's own (to kill, or with other settings); rows must be committed."""
+    _purge_queues()
     worker = WorkerProcess(tmp_path / "worker.log").start()
     try:
         yield worker
     finally:
         worker.stop()
+
+
+def wait_for(predicate: Callable[[], Any], *, timeout: float = 120.0, every: float = 0.3) -> Any:
+    """Poll until predicate() is truthy; fail the test with a clear message at the timeout."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(every)
+    raise AssertionError(f"condition not met within {timeout:.0f} s")

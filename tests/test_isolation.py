@@ -19,12 +19,65 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from tests.conftest import Side, World, api_client_for
 
+def _consent(side: Side) -> Any:
+    from clients.models import RecordingConsent
+
+    consent, _ = RecordingConsent.objects.get_or_create(
+        practice=side.practice, client=side.client, defaults={"given_on": "2026-01-05", "recorded_by": side.clinician})
+    return consent.pk
+
+
+def _goal(side: Side) -> Any:
+    from clients.models import TreatmentGoal
+
+    goal, _ = TreatmentGoal.objects.get_or_create(practice=side.practice, client=side.client,
+                                                  defaults={"description": "Sleep 7 hours", "target": "5 nights"})
+    return goal.pk
+
+
+def _note_request(side: Side) -> Any:
+    from notes.models import NoteRequest
+
+    request, _ = NoteRequest.objects.get_or_create(
+        practice=side.practice, client=side.client,
+        defaults={"created_by": side.clinician, "style_key": "soap", "date_of_service": "2026-01-05",
+                  "summary_only": True, "status": "failed"})
+    return request.pk
+
+
+def _note(side: Side) -> Any:
+    from notes.models import Note, NoteRequest
+
+    request = NoteRequest.objects.get(pk=_note_request(side))
+    note, _ = Note.objects.get_or_create(
+        practice=side.practice, client=side.client, request=request,
+        defaults={"author": side.clinician, "style_key": "soap", "style_name": "SOAP", "date_of_service": "2026-01-05",
+                  "sections": [{"key": "plan", "title": "Plan", "text": "Continue.", "sentences": []}]})
+    return note.pk
+
+
 # URL keyword (or "app_label.model" for a viewset's `pk`) -> the object of that kind in a practice.
 OBJECTS: dict[str, Callable[[Side], Any]] = {
     "client_id": lambda side: side.client.pk,
     "clients.client": lambda side: side.client.pk,
+    "clients.recordingconsent": _consent,
+    "clients.treatmentgoal": _goal,
+    "notes.noterequest": _note_request,
+    "notes.note": _note,
 }
 OBJECT_HOOKS: list[Callable[[dict[str, Callable[[Side], Any]]], None]] = []
+
+
+def _invitation(side: Side) -> Any:
+    from intellisession.services import invitation_create
+
+    return invitation_create(practice=side.practice, email="invitee@example.test", role="clinician",
+                             actor=side.admin).invitation.pk
+
+
+# Practice administration: a member of the practice, and a pending invitation.
+OBJECTS["membership_id"] = lambda side: side.practice.memberships.get(user=side.clinician).pk
+OBJECTS["invitation_id"] = _invitation
 
 OUR_APPS = ("intellisession", "clients", "transcription", "notes")
 WRITE_METHODS = ("post", "put", "patch", "delete")
@@ -161,7 +214,8 @@ def test_read_only_member_can_read(world: World) -> None:
         if "get" not in route.methods():
             continue
         path = _fill(route, world.a, world.a.practice.slug)
-        assert _request(route, world.a.reader, "get", path) == 200, path
+        expected = 403 if getattr(route.callback, "admin_only", False) else 200  # practice admin pages
+        assert _request(route, world.a.reader, "get", path) == expected, path
 
 
 @pytest.mark.django_db
@@ -192,6 +246,22 @@ def test_other_practice_clinician_in_body_is_400(world: World) -> None:
 
 
 @pytest.mark.django_db
+@pytest.mark.django_db
+def test_other_practice_client_in_body_is_400(world: World) -> None:
+    api = api_client_for(world.a.clinician)
+    base = f"/api/v1/practices/{world.a.practice.slug}"
+    other = str(world.b.client.pk)
+    bodies = {
+        "consents/": {"client_id": other, "given_on": "2026-01-05"},
+        "goals/": {"client_id": other, "description": "Walk daily"},
+        "note-requests/": {"client_id": other, "summary_only": True, "session_summary": "Talked about sleep."},
+    }
+    for path, body in bodies.items():
+        response = api.post(f"{base}/{path}", body, format="json")
+        assert response.status_code == 400, (path, response.status_code)
+        assert "not one of this practice's clients" in response.json()["error"]["message"]
+
+
 def test_other_practice_clinician_in_form_is_400(world: World) -> None:
     browser = BrowserClient()
     browser.force_login(world.a.clinician)

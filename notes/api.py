@@ -1,0 +1,221 @@
+"""REST API for note requests (multipart audio and text inputs), job status and notes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from django.http import HttpResponse
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from clients.selectors import client_visible_to
+from intellisession.api import PracticeScopedViewSet
+from intellisession.audit import audit_record
+from notes import services
+from notes.export import note_pdf, note_text
+from notes.models import Note, NoteRequest
+from notes.output import note_json
+from notes.selectors import request_job_view
+
+TEXT_FIELDS = ("session_summary", "pre_session", "post_session", "dictation")
+
+
+class NoteRequestInputSerializer(serializers.Serializer[Any]):
+    client_id = serializers.UUIDField()
+    style = serializers.CharField(max_length=60, default="soap")
+    summary_only = serializers.BooleanField(default=False)
+    date_of_service = serializers.DateField(required=False)
+    instruction = serializers.CharField(required=False, allow_blank=True, max_length=4000, default="")
+    audio = serializers.ListField(child=serializers.FileField(allow_empty_file=True), required=False, default=list)
+    session_summary = serializers.CharField(required=False, allow_blank=True, default="")
+    pre_session = serializers.CharField(required=False, allow_blank=True, default="")
+    post_session = serializers.CharField(required=False, allow_blank=True, default="")
+    dictation = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class JobOutputSerializer(serializers.Serializer[Any]):
+    id = serializers.UUIDField()
+    status = serializers.CharField()
+    label = serializers.CharField()
+    progress = serializers.IntegerField(allow_null=True)
+    error = serializers.CharField()
+    note_id = serializers.UUIDField(allow_null=True)
+    can_retry = serializers.BooleanField()
+
+
+def _job(request: NoteRequest) -> dict[str, Any]:
+    view = request_job_view(request)
+    return {"id": request.pk, **view.__dict__}
+
+
+class NoteRequestViewSet(PracticeScopedViewSet):
+    queryset = NoteRequest.objects.select_related("client")
+    parser_classes = [MultiPartParser, FormParser, JSONParser]
+
+    def scope_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        return queryset.filter(client__in=client_visible_to(self.practice.clients.all(), membership=self.membership))
+
+    @extend_schema(request={"multipart/form-data": NoteRequestInputSerializer}, responses={202: JobOutputSerializer})
+    def create(self, request: Request, practice_slug: str) -> Response:
+        data = NoteRequestInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        note_request = services.note_request_create(
+            membership=self.membership, client_id=values["client_id"], style_key=values["style"],
+            audio=values["audio"], summary_only=values["summary_only"],
+            texts=[(kind, values[kind]) for kind in TEXT_FIELDS if values[kind]],
+            date_of_service=values.get("date_of_service"), instruction=values["instruction"])
+        return Response(JobOutputSerializer(_job(note_request)).data, status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(responses=JobOutputSerializer)
+    def retrieve(self, request: Request, practice_slug: str, pk: str) -> Response:
+        return Response(JobOutputSerializer(_job(self._request())).data)
+
+    @extend_schema(request=None, responses={202: JobOutputSerializer})
+    @action(detail=True, methods=["post"])
+    def retry(self, request: Request, practice_slug: str, pk: str) -> Response:
+        note_request = services.note_request_retry(request=self._request(), actor=self.membership.user)
+        return Response(JobOutputSerializer(_job(note_request)).data, status=status.HTTP_202_ACCEPTED)
+
+    def _request(self) -> NoteRequest:
+        note_request = self.get_object()
+        assert isinstance(note_request, NoteRequest)
+        return note_request
+
+
+class SectionEditSerializer(serializers.Serializer[Any]):
+    key = serializers.CharField()
+    text = serializers.CharField(allow_blank=True)
+
+
+class NoteEditSerializer(serializers.Serializer[Any]):
+    sections = SectionEditSerializer(many=True)
+
+
+class ResolveSerializer(serializers.Serializer[Any]):
+    section = serializers.CharField()
+    index = serializers.IntegerField(min_value=0)
+    action = serializers.ChoiceField(choices=["accept", "remove"])
+
+
+class AcknowledgeSerializer(serializers.Serializer[Any]):
+    index = serializers.IntegerField(min_value=0)
+
+
+class AddendumSerializer(serializers.Serializer[Any]):
+    text = serializers.CharField(max_length=20000)
+
+
+class NoteSummarySerializer(serializers.Serializer[Any]):
+    id = serializers.UUIDField()
+    client_id = serializers.UUIDField()
+    date_of_service = serializers.DateField()
+    style_name = serializers.CharField()
+    status = serializers.CharField()
+    imported = serializers.BooleanField()
+
+
+class NoteViewSet(PracticeScopedViewSet):
+    queryset = Note.objects.select_related("client", "request")
+
+    def scope_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        visible = queryset.filter(client__in=client_visible_to(self.practice.clients.all(),
+                                                               membership=self.membership))
+        client_id = self.request.query_params.get("client")
+        return visible.filter(client_id=client_id) if client_id else visible
+
+    @extend_schema(parameters=[OpenApiParameter("client", str, description="Only this client's notes.")],
+                   responses=NoteSummarySerializer(many=True))
+    def list(self, request: Request, practice_slug: str) -> Response:
+        page = self.paginate_queryset(self.get_queryset())
+        return self.get_paginated_response(NoteSummarySerializer(page, many=True).data)
+
+    @extend_schema(responses=inline_serializer("Note", {"note_id": serializers.UUIDField()}))
+    def retrieve(self, request: Request, practice_slug: str, pk: str) -> Response:
+        note = self._note()
+        audit_record(action="note.view", practice=self.practice, actor=self.membership.user, obj=note,
+                     request=request)
+        return Response(self._body(note))
+
+    @extend_schema(request=NoteEditSerializer)
+    def partial_update(self, request: Request, practice_slug: str, pk: str) -> Response:
+        note = self._note()
+        data = NoteEditSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        for section in data.validated_data["sections"]:
+            note = services.note_update_section(note=note, actor=self.membership.user, section_key=section["key"],
+                                                text=section["text"])
+        return Response(self._body(note))
+
+    @extend_schema(request=ResolveSerializer)
+    @action(detail=True, methods=["post"], url_path="resolve-sentence")
+    def resolve_sentence(self, request: Request, practice_slug: str, pk: str) -> Response:
+        note = self._note()
+        data = ResolveSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        note = services.note_sentence_resolve(note=note, actor=self.membership.user,
+                                              section_key=data.validated_data["section"],
+                                              index=data.validated_data["index"], action=data.validated_data["action"])
+        return Response(self._body(note))
+
+    @extend_schema(request=AcknowledgeSerializer)
+    @action(detail=True, methods=["post"], url_path="acknowledge-risk")
+    def acknowledge_risk(self, request: Request, practice_slug: str, pk: str) -> Response:
+        note = self._note()
+        data = AcknowledgeSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        note = services.note_risk_acknowledge(note=note, actor=self.membership.user,
+                                              index=data.validated_data["index"])
+        return Response(self._body(note))
+
+    @extend_schema(request=None)
+    @action(detail=True, methods=["post"])
+    def sign(self, request: Request, practice_slug: str, pk: str) -> Response:
+        note = services.note_sign(note=self._note(), actor=self.membership.user)
+        return Response(self._body(note))
+
+    @extend_schema(request=AddendumSerializer)
+    @action(detail=True, methods=["post"])
+    def addenda(self, request: Request, practice_slug: str, pk: str) -> Response:
+        note = self._note()
+        data = AddendumSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.note_addendum_create(note=note, actor=self.membership.user, text=data.validated_data["text"])
+        return Response(self._body(note), status=status.HTTP_201_CREATED)
+
+    @extend_schema(parameters=[OpenApiParameter("as", str, enum=["pdf", "text"])], responses={200: bytes})
+    @action(detail=True, methods=["get"])
+    def export(self, request: Request, practice_slug: str, pk: str) -> HttpResponse:
+        note = self._note()
+        kind = request.query_params.get("as", "pdf")
+        audit_record(action="note.export", practice=self.practice, actor=self.membership.user, obj=note,
+                     request=request, detail={"format": kind})
+        if kind == "text":
+            return HttpResponse(note_text(note), content_type="text/plain; charset=utf-8")
+        response = HttpResponse(note_pdf(note), content_type="application/pdf")
+        response["Content-Disposition"] = f'attachment; filename="note-{note.pk}.pdf"'
+        return response
+
+    def _note(self) -> Note:
+        note = self.get_object()
+        assert isinstance(note, Note)
+        return note
+
+    def _body(self, note: Note) -> dict[str, Any]:
+        if note.request:
+            body = note_json(note.request, note)
+        else:  # an imported historical note has no job behind it
+            body = {"note_id": str(note.pk), "status": "ready", "sections": note.plain_sections(),
+                    "engine": note.engine, "risk_flags": [], "themes": list(note.themes)}
+        body.update({"note_status": note.status, "client_id": str(note.client_id),
+                     "date_of_service": note.date_of_service.isoformat(), "blockers": services.note_blockers(note),
+                     "content_hash": note.content_hash, "signed_at": note.signed_at,
+                     "addenda": [{"id": str(a.pk), "text": a.text, "created_at": a.created_at}
+                                 for a in note.addenda.all()]})
+        return body
+

@@ -1,0 +1,83 @@
+"""Exports of a note: PDF (client name and date of birth on every page, signature block) and
+plain text shaped for pasting into an EHR, section by section."""
+
+from __future__ import annotations
+
+import unicodedata
+
+from fpdf import FPDF
+
+from notes.models import Note
+
+_REPLACEMENTS = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-",
+                               "\u2014": "-", "\u2026": "...", "\u00a0": " ", "\u2022": "-"})
+
+
+def note_text(note: Note) -> str:
+    """Plain text, one block per section, ready for an EHR's free-text fields."""
+    lines = [f"{note.style_name} - date of service {note.date_of_service.isoformat()}", ""]
+    for section in note.plain_sections():
+        lines += [section["title"].upper(), section["text"].strip() or "(none)", ""]
+    lines += _signature_lines(note)
+    for addendum in note.addenda.all():
+        lines += ["", f"ADDENDUM {addendum.created_at:%Y-%m-%d %H:%M} by {addendum.author}", addendum.text or ""]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _signature_lines(note: Note) -> list[str]:
+    if not note.is_signed or note.signed_at is None:
+        return ["DRAFT - not signed"]
+    return [f"Electronically signed by {note.signed_by} on {note.signed_at:%Y-%m-%d %H:%M %Z}",
+            f"Content hash (SHA-256): {note.content_hash}"]
+
+
+def _latin1(text: str) -> str:
+    # The PDF core fonts cover Latin-1 only; map typographic characters and drop the rest.
+    text = unicodedata.normalize("NFKC", text).translate(_REPLACEMENTS)
+    return text.encode("latin-1", "replace").decode("latin-1")
+
+
+class _NotePDF(FPDF):
+    def __init__(self, header_text: str) -> None:
+        super().__init__(format="Letter")
+        self.header_text = header_text
+        self.set_auto_page_break(auto=True, margin=18)
+        self.set_title("Clinical note")
+
+    def header(self) -> None:
+        self.set_font("Helvetica", "B", 9)
+        self.cell(0, 6, self.header_text, new_x="LMARGIN", new_y="NEXT")
+        self.line(self.l_margin, self.get_y(), self.w - self.r_margin, self.get_y())
+        self.ln(3)
+
+    def footer(self) -> None:
+        self.set_y(-12)
+        self.set_font("Helvetica", "", 8)
+        self.cell(0, 6, f"Confidential - page {self.page_no()}/{{nb}}", align="C")
+
+
+def note_pdf(note: Note) -> bytes:
+    client = note.client
+    dob = client.date_of_birth.isoformat() if client.date_of_birth else "not recorded"
+    pdf = _NotePDF(_latin1(f"{client.name}  |  DOB {dob}  |  Date of service {note.date_of_service.isoformat()}"))
+    pdf.add_page()
+    pdf.set_font("Helvetica", "B", 14)
+    pdf.cell(0, 9, _latin1(note.style_name), new_x="LMARGIN", new_y="NEXT")
+    for section in note.plain_sections():
+        pdf.set_font("Helvetica", "B", 11)
+        pdf.cell(0, 7, _latin1(section["title"]), new_x="LMARGIN", new_y="NEXT")
+        pdf.set_font("Helvetica", "", 10)
+        pdf.multi_cell(0, 5, _latin1(section["text"].strip() or "(none)"), new_x="LMARGIN", new_y="NEXT")
+        pdf.ln(2)
+    pdf.ln(4)
+    pdf.set_font("Helvetica", "B", 10)
+    for line in _signature_lines(note):
+        pdf.multi_cell(0, 5, _latin1(line), new_x="LMARGIN", new_y="NEXT")
+    for addendum in note.addenda.all():
+        pdf.ln(3)
+        pdf.set_font("Helvetica", "B", 10)
+        pdf.cell(0, 6, _latin1(f"Addendum {addendum.created_at:%Y-%m-%d %H:%M} by {addendum.author}"),
+                 new_x="LMARGIN", new_y="NEXT")
+        pdf.set_font("Helvetica", "", 10)
+        pdf.multi_cell(0, 5, _latin1(addendum.text or ""), new_x="LMARGIN", new_y="NEXT")
+    return bytes(pdf.output())
