@@ -7,10 +7,12 @@ is a 403.
 
 from __future__ import annotations
 
+import uuid
+
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
 
-from intellisession.models import Membership, Practice, Role, User
+from intellisession.models import Invitation, Membership, Practice, Role, User
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -53,3 +55,20 @@ def require_admin(request: PracticeRequest) -> None:
 
 def practices_for(user: User) -> list[Practice]:
     return [m.practice for m in Membership.objects.select_related("practice").filter(user=user, is_active=True)]
+
+
+def get_membership_for_admin(request: PracticeRequest, membership_id: uuid.UUID | str) -> Membership:
+    """A membership of the request's practice, for its admin; any other is a 404."""
+    require_admin(request)
+    try:
+        return Membership.objects.select_related("user", "practice").get(pk=membership_id, practice=request.practice)
+    except (Membership.DoesNotExist, ValueError):
+        raise Http404("No such member.") from None
+
+
+def get_invitation_for_admin(request: PracticeRequest, invitation_id: uuid.UUID | str) -> Invitation:
+    require_admin(request)
+    try:
+        return Invitation.objects.select_related("practice").get(pk=invitation_id, practice=request.practice)
+    except (Invitation.DoesNotExist, ValueError):
+        raise Http404("No such invitation.") from None

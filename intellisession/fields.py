@@ -8,19 +8,31 @@ and running ``manage.py rotate_encryption_keys``.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from cryptography.fernet import Fernet, MultiFernet
 from django.conf import settings
 from django.db import models
-from django.utils.functional import cached_property
 from encrypted_fields import fields as encrypted
+
+EncryptedFieldMixin = encrypted.EncryptedFieldMixin
+
+
+@lru_cache(maxsize=4)
+def _multi_fernet(keys: tuple[str, ...]) -> MultiFernet:
+    return MultiFernet([Fernet(key) for key in keys])
+
+
+def fernet() -> MultiFernet:
+    """The current keys, looked up on every use so a changed key list applies at once."""
+    return _multi_fernet(tuple(settings.FIELD_ENCRYPTION_KEYS))
 
 
 class _OwnKeys:
-    @cached_property
+    @property
     def f(self) -> MultiFernet:
-        return MultiFernet([Fernet(key) for key in settings.FIELD_ENCRYPTION_KEYS])
+        return fernet()
 
 
 if TYPE_CHECKING:

@@ -46,6 +46,12 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.full_name or self.email
 
 
+class TranscriptRetention(models.TextChoices):
+    ON_SIGN = "on_sign", "Delete the transcript when its note is signed"
+    AFTER_DAYS = "after_days", "Delete transcripts after a number of days"
+    KEEP = "keep", "Keep transcripts"
+
+
 class Practice(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     name = models.CharField(max_length=200)
@@ -53,7 +59,26 @@ class Practice(models.Model):
     share_caseload = models.BooleanField(
         default=False, help_text="Clinicians see every client of the practice, not only their own caseload."
     )
+    require_mfa = models.BooleanField(
+        default=False, help_text="Members must set up an authenticator app before they can use the practice."
+    )
+    default_style = models.CharField(
+        max_length=60, default="soap", help_text='A built-in style key ("soap", "dap", ...) or "template:<uuid>".'
+    )
+    transcript_retention = models.CharField(
+        max_length=20, choices=TranscriptRetention.choices, default=TranscriptRetention.KEEP
+    )
+    transcript_retention_days = models.PositiveIntegerField(
+        default=30, help_text="Used when transcripts are deleted after a number of days."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(transcript_retention_days__gte=1), name="retention_days_at_least_one"
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -86,6 +111,47 @@ class Membership(models.Model):
     @property
     def is_admin(self) -> bool:
         return self.role == Role.ADMIN
+
+
+class Invitation(models.Model):
+    """A single-use, expiring invitation to join a practice. Only a hash of the token is stored."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    practice = models.ForeignKey(Practice, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField()
+    role = models.CharField(max_length=20, choices=Role.choices, default=Role.CLINICIAN)
+    token_hash = models.CharField(max_length=64, unique=True)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["practice", "email"])]
+
+    def __str__(self) -> str:
+        return f"Invitation {self.pk}"
+
+    @property
+    def status(self) -> str:
+        if self.accepted_at is not None:
+            return "accepted"
+        if self.revoked_at is not None:
+            return "revoked"
+        if self.expires_at <= timezone.now():
+            return "expired"
+        return "pending"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status == "pending"
 
 
 class AuditEvent(models.Model):

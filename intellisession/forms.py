@@ -1,0 +1,103 @@
+"""Forms for practice administration and invitation acceptance."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.apps import apps
+from django.conf import settings
+from django.utils.module_loading import import_string
+
+from intellisession.models import Membership, Practice, Role, TranscriptRetention
+from intellisession.selectors import AuditFilter
+
+
+def style_choices(practice: Practice) -> list[tuple[str, str]]:
+    """Built-in styles, then the practice's own templates as ``template:<uuid>``.
+
+    Both come from settings so this package does not import the notes app.
+    """
+    builtin: dict[str, Any] = import_string(settings.NOTE_BUILTIN_STYLES)
+    choices = [(key, getattr(style, "name", key)) for key, style in builtin.items()]
+    if settings.NOTE_TEMPLATE_MODEL:
+        template_model = apps.get_model(settings.NOTE_TEMPLATE_MODEL)
+        for template in template_model.objects.filter(practice=practice, is_archived=False).order_by("name"):
+            choices.append((f"template:{template.pk}", f"{template.name} (practice template)"))
+    return choices
+
+
+class InviteForm(forms.Form):
+    email = forms.EmailField(label="E-mail address")
+    role = forms.ChoiceField(choices=Role.choices, initial=Role.CLINICIAN)
+
+
+class RoleForm(forms.Form):
+    role = forms.ChoiceField(choices=Role.choices)
+
+
+class PracticeSettingsForm(forms.Form):
+    default_style = forms.ChoiceField(label="Default note style")
+    require_mfa = forms.BooleanField(
+        required=False, label="Require two-factor authentication",
+        help_text="Members without an authenticator app are asked to set one up before they continue.",
+    )
+    share_caseload = forms.BooleanField(
+        required=False, label="Clinicians see every client of the practice",
+    )
+    transcript_retention = forms.ChoiceField(choices=TranscriptRetention.choices, widget=forms.RadioSelect)
+    transcript_retention_days = forms.IntegerField(
+        min_value=1, max_value=3650, label="Days to keep transcripts",
+        help_text="Used when transcripts are deleted after a number of days.",
+    )
+
+    def __init__(self, *args: Any, practice: Practice, **kwargs: Any) -> None:
+        kwargs.setdefault("initial", {name: getattr(practice, name) for name in self.base_fields})
+        super().__init__(*args, **kwargs)
+        choices = style_choices(practice)
+        if practice.default_style not in dict(choices):
+            # A style that has since been archived stays selectable until it is replaced.
+            choices.append((practice.default_style, f"{practice.default_style} (no longer available)"))
+        self.fields["default_style"].choices = choices  # type: ignore[attr-defined]
+
+
+class AuditFilterForm(forms.Form):
+    action = forms.ChoiceField(required=False)
+    actor = forms.ChoiceField(required=False, label="Member")
+    object_type = forms.ChoiceField(required=False, label="Object kind")
+    object_id = forms.CharField(required=False, max_length=64, label="Object id")
+    since = forms.DateField(required=False, label="From", widget=forms.DateInput(attrs={"type": "date"}))
+    until = forms.DateField(required=False, label="To", widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args: Any, practice: Practice, actions: list[str], object_types: list[str],
+                 **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        members = Membership.objects.filter(practice=practice).select_related("user").order_by("user__email")
+        self.fields["action"].choices = [("", "Any action"), *((a, a) for a in actions)]  # type: ignore[attr-defined]
+        self.fields["actor"].choices = [  # type: ignore[attr-defined]
+            ("", "Anyone"), *((str(m.user_id), m.user.email) for m in members)
+        ]
+        self.fields["object_type"].choices = [  # type: ignore[attr-defined]
+            ("", "Any kind"), *((t, t) for t in object_types)
+        ]
+
+    def filters(self) -> AuditFilter:
+        if not self.is_valid():
+            return AuditFilter()
+        data = self.cleaned_data
+        return AuditFilter(action=data["action"], actor_id=data["actor"], object_type=data["object_type"],
+                           object_id=data["object_id"].strip(), since=data["since"], until=data["until"])
+
+
+class AcceptInvitationForm(forms.Form):
+    full_name = forms.CharField(max_length=200, label="Your name")
+    password1 = forms.CharField(label="Password", widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+                                strip=False)
+    password2 = forms.CharField(label="Password again",
+                                widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}), strip=False)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("password1") and data.get("password1") != data.get("password2"):
+            self.add_error("password2", "The two passwords differ.")
+        return data

@@ -1,0 +1,71 @@
+"""Reads for practice administration; ``practice`` is always a required keyword."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from intellisession.models import AuditEvent, Invitation, Membership, Practice
+
+
+def member_list(*, practice: Practice) -> QuerySet[Membership]:
+    return (
+        Membership.objects.filter(practice=practice)
+        .select_related("user")
+        .order_by("-is_active", "user__email")
+    )
+
+
+def users_with_mfa(*, practice: Practice) -> set[str]:
+    """Ids (as strings) of the practice's members who have an authenticator app set up."""
+    from allauth.mfa.models import Authenticator
+
+    rows = Authenticator.objects.filter(
+        type=Authenticator.Type.TOTP, user__memberships__practice=practice
+    ).values_list("user_id", flat=True)
+    return {str(user_id) for user_id in rows}
+
+
+def pending_invitation_list(*, practice: Practice) -> QuerySet[Invitation]:
+    return Invitation.objects.filter(
+        practice=practice, accepted_at=None, revoked_at=None, expires_at__gt=timezone.now()
+    ).select_related("invited_by")
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    action: str = ""
+    actor_id: str = ""
+    object_type: str = ""
+    object_id: str = ""
+    since: datetime.date | None = None
+    until: datetime.date | None = None
+
+
+def audit_event_list(*, practice: Practice, filters: AuditFilter) -> QuerySet[AuditEvent]:
+    events = AuditEvent.objects.filter(practice=practice).order_by("-created_at", "-id")
+    if filters.action:
+        events = events.filter(action=filters.action)
+    if filters.actor_id:
+        events = events.filter(actor__pk=filters.actor_id)
+    if filters.object_type:
+        events = events.filter(object_type=filters.object_type)
+    if filters.object_id:
+        events = events.filter(object_id=filters.object_id)
+    if filters.since:
+        events = events.filter(created_at__date__gte=filters.since)
+    if filters.until:
+        events = events.filter(created_at__date__lte=filters.until)
+    return events
+
+
+def audit_action_choices(*, practice: Practice) -> list[str]:
+    return sorted(set(AuditEvent.objects.filter(practice=practice).values_list("action", flat=True).distinct()))
+
+
+def audit_object_type_choices(*, practice: Practice) -> list[str]:
+    rows = AuditEvent.objects.filter(practice=practice).exclude(object_type="").values_list("object_type", flat=True)
+    return sorted(set(rows.distinct()))
