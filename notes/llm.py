@@ -109,6 +109,8 @@ class LLMEngine:
         response_format: ResponseFormat = "json_schema",
         budget_tokens: int = 6000,
         max_tokens: int | None = None,
+        max_section_chars: int | None = None,
+        max_items: int = 10,
         backoff_s: float = 1.0,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
@@ -119,14 +121,17 @@ class LLMEngine:
         self.response_format: ResponseFormat = response_format
         self.budget_tokens = budget_tokens
         self.max_tokens = max_tokens
+        self.max_section_chars = max_section_chars  # see note_schema: for grammar-based local servers
+        self.max_items = max_items
         self.backoff_s = backoff_s
         self._sleep = sleep
         # Retries are ours (bounded, only for transient errors); the client must not add its own.
         self._client = openai.OpenAI(base_url=base_url, api_key=api_key or "unused", timeout=timeout, max_retries=0)
 
     def generate(self, ctx: NoteContext) -> NoteDraft:
-        messages, report = build_messages(ctx, budget_tokens=self.budget_tokens)
-        schema = note_schema(ctx.style, [g.ref for g in ctx.goals])
+        goal_ids = [g.ref for g in ctx.goals]
+        schema = note_schema(ctx.style, goal_ids, max_section_chars=self.max_section_chars, max_items=self.max_items)
+        messages, report = build_messages(ctx, budget_tokens=self.budget_tokens, schema=schema)
         reply = self._reply(messages, schema)
         sections = [
             SectionDraft(s.key, s.title, section_sentences(reply["sections"][s.key])) for s in ctx.style.sections
@@ -257,11 +262,21 @@ def schema_errors(value: Any, schema: dict[str, Any], path: str = "$") -> list[s
         return [f"{path}: expected {expected}"]
     if "enum" in schema and value not in schema["enum"]:
         return [f"{path}: value not allowed"]
+    if _too_long(value, schema):
+        return [f"{path}: too long"]
     if isinstance(value, dict):
         return _object_errors(value, schema, path)
     if isinstance(value, list) and "items" in schema:
         return [e for i, item in enumerate(value) for e in schema_errors(item, schema["items"], f"{path}[{i}]")]
     return []
+
+
+def _too_long(value: Any, schema: dict[str, Any]) -> bool:
+    if isinstance(value, str):
+        return len(value) > schema.get("maxLength", len(value))
+    if isinstance(value, list):
+        return len(value) > schema.get("maxItems", len(value))
+    return False
 
 
 def _is_type(value: Any, expected: str) -> bool:

@@ -43,6 +43,8 @@ PRIOR_NOTE_SHARE = 0.2
 MIN_SHORTENED_TOKENS = 120  # a prior-note fragment shorter than this is not worth including
 SHORTENED_MARK = " [...shortened for length]"
 DATA_OPEN, DATA_CLOSE = "<<<SESSION_DATA", "SESSION_DATA>>>"
+QUOTE_CHARS = 300  # bound on a quote when schema bounds are on
+THEME_CHARS = 80
 BACKCHANNEL_WORDS = 2  # turns this short ("Mm-hmm.", "Yeah, okay.") go first when shortening
 
 
@@ -50,34 +52,50 @@ def approx_tokens(text: str) -> int:
     return (len(text) + CHARS_PER_TOKEN - 1) // CHARS_PER_TOKEN
 
 
-def note_schema(style: Style, goal_ids: Sequence[str] = ()) -> dict[str, Any]:
-    """JSON schema of the model's reply; every object closed and fully required (OpenAI strict mode)."""
+def note_schema(
+    style: Style, goal_ids: Sequence[str] = (), *, max_section_chars: int | None = None, max_items: int = 10
+) -> dict[str, Any]:
+    """JSON schema of the model's reply; every object closed and fully required (OpenAI strict mode).
+
+    `max_section_chars` adds maxLength/maxItems bounds. They are meant for local servers
+    that compile the schema into a grammar (llama.cpp), where they stop a small model
+    from running on inside a string until it hits the token limit. OpenAI's strict mode
+    may reject these keywords, so they are off by default.
+    """
+    text = _text(max_section_chars)
+    quote = _text(min(max_section_chars, QUOTE_CHARS) if max_section_chars else None)
+    bound = {"maxItems": max_items} if max_section_chars else {}
     goal_id: dict[str, Any] = {"type": "string", "enum": list(goal_ids)} if goal_ids else {"type": "string"}
+    goal_bound = {"maxItems": len(goal_ids)} if max_section_chars else {}
     return {
         "type": "object",
         "properties": {
-            "sections": _closed({s.key: {"type": "string"} for s in style.sections}),
-            "themes": {"type": "array", "items": {"type": "string"}},
+            "sections": _closed({s.key: text for s in style.sections}),
+            "themes": {"type": "array", "items": _text(THEME_CHARS if max_section_chars else None)} | bound,
             "goal_progress": {
                 "type": "array",
                 "items": _closed(
                     {
                         "goal_id": goal_id,
                         "status": {"type": "string", "enum": list(GOAL_STATUSES)},
-                        "evidence_quote": {"type": "string"},
+                        "evidence_quote": quote,
                     }
                 ),
-            },
+            }
+            | goal_bound,
             "risk_statements": {
                 "type": "array",
-                "items": _closed(
-                    {"category": {"type": "string", "enum": list(RISK_CATEGORIES)}, "quote": {"type": "string"}}
-                ),
-            },
+                "items": _closed({"category": {"type": "string", "enum": list(RISK_CATEGORIES)}, "quote": quote}),
+            }
+            | bound,
         },
         "required": ["sections", "themes", "goal_progress", "risk_statements"],
         "additionalProperties": False,
     }
+
+
+def _text(max_chars: int | None) -> dict[str, Any]:
+    return {"type": "string", "maxLength": max_chars} if max_chars else {"type": "string"}
 
 
 def _closed(properties: dict[str, Any]) -> dict[str, Any]:
@@ -89,9 +107,14 @@ def ordered_instructions(instructions: Sequence[Instruction]) -> list[Instructio
     return sorted(instructions, key=lambda i: INSTRUCTION_LEVELS.index(i.level))
 
 
-def build_messages(ctx: NoteContext, *, budget_tokens: int = 6000) -> tuple[list[dict[str, str]], ContextReport]:
-    """Chat messages for the model, and a report of what context was used, shortened or omitted."""
-    schema = note_schema(ctx.style, [g.ref for g in ctx.goals])
+def build_messages(
+    ctx: NoteContext, *, budget_tokens: int = 6000, schema: dict[str, Any] | None = None
+) -> tuple[list[dict[str, str]], ContextReport]:
+    """Chat messages for the model, and a report of what context was used, shortened or omitted.
+
+    `schema` is the reply schema quoted in the system message (default: note_schema for the style).
+    """
+    schema = schema or note_schema(ctx.style, [g.ref for g in ctx.goals])
     instructions = ordered_instructions(ctx.instructions)
     system = _system_message(ctx.style, instructions, schema)
     report = ContextReport(instructions=[f"{i.level}: {i.text}" for i in instructions])

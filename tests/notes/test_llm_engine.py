@@ -174,3 +174,16 @@ def test_schema_validator() -> None:
         "$.themes[0]: expected string",
     }
     assert schema_errors({"sections": {}}, schema)[0] == "$: missing 'themes'"
+
+
+def test_schema_bounds_are_sent_and_enforced() -> None:
+    schema = note_schema(BUILTIN_STYLES["soap"], ["goal-1"], max_section_chars=50, max_items=2)
+    assert schema["properties"]["sections"]["properties"]["plan"] == {"type": "string", "maxLength": 50}
+    assert schema["properties"]["goal_progress"]["maxItems"] == 1
+    long_plan = {"plan": "x" * 60, "subjective": "", "objective": "", "assessment": ""}
+    reply = {"sections": long_plan, "themes": ["a", "b", "c"], "goal_progress": [], "risk_statements": []}
+    assert set(schema_errors(reply, schema)) == {"$.sections.plan: too long", "$.themes: too long"}
+    with FakeLLMServer("ok", sections=SOAP_TEXT) as server:
+        draft = _engine(server, response_format="json_object", max_section_chars=200).generate(full_ctx())
+    assert server.requests[0]["response_format"]["schema"]["properties"]["themes"]["maxItems"] == 10
+    assert draft.engine == "llm"
