@@ -159,6 +159,8 @@ class ContextReport:
 
 @dataclass(slots=True)
 class NoteDraft:
+    """A generated note before the clinician edits it. `context` is None for offline drafts (no prompt)."""
+
     sections: list[SectionDraft]
     themes: list[str]
     goal_progress: list[GoalProgress]
@@ -498,8 +500,9 @@ ROLE_KINDS: dict[str, dict[str, float]] = {
     "summary": {"account": 1.0, "intervention": 0.9, "response": 0.9, "plan": 0.9, "assessment": 0.9},
 }
 MIN_SCORE = 1.5
-MAX_PER_SECTION = 6
-MAX_SUMMARY = 12
+MIN_PER_SECTION = 6  # cap on sentences per section for a short session...
+MAX_PER_SECTION = 15  # ...growing with length up to this, so a long session is not cut to a few lines
+UNITS_PER_EXTRA = 40
 
 
 @dataclass(slots=True)
@@ -597,11 +600,12 @@ def _place(scored: list[_Scored], sections: tuple[Section, ...]) -> dict[str, li
     for section in sections:
         if not chosen[section.key]:
             chosen[section.key] = [item for item in scored if _role_score(item, section.role) > 0]
-    return {section.key: _top(chosen[section.key], section.role) for section in sections}
+    limit = min(max(MIN_PER_SECTION, len(scored) // UNITS_PER_EXTRA), MAX_PER_SECTION)
+    return {section.key: _top(chosen[section.key], section.role, limit) for section in sections}
 
 
-def _top(items: list[_Scored], role: str) -> list[_Scored]:
-    limit = MAX_SUMMARY if role == "summary" else MAX_PER_SECTION
+def _top(items: list[_Scored], role: str, limit: int) -> list[_Scored]:
+    limit = 2 * limit if role == "summary" else limit  # a one-section narrative carries the whole session
     order: Callable[[_Scored], float] = lambda item: _role_score(item, role)  # noqa: E731
     best = sorted(items, key=order, reverse=True)[:limit]
     keep = {id(item) for item in best}

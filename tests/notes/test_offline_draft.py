@@ -106,6 +106,13 @@ def test_offline_draft_reports_risk_language() -> None:
     assert [(f.category, f.start) for f in draft.risk_flags] == [("suicide", 0.0)]
 
 
+def test_risk_language_lands_in_the_intake_risk_section() -> None:
+    statement = "Last year I was cutting myself when things got bad."
+    segments = [*make_ctx("intake").segments, Segment(70.0, 75.0, statement, "Speaker 2")]
+    risk = next(s for s in offline_draft(make_ctx("intake", segments=segments)).sections if s.key == "risk")
+    assert [s.text for s in risk.sentences] == [statement]
+
+
 def test_offline_themes_are_only_known_themes_the_session_touches() -> None:
     draft = offline_draft(make_ctx("soap", themes=["return to work", "substance use"]))
     assert draft.themes == ["return to work"]
