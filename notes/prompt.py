@@ -138,7 +138,7 @@ def build_messages(
 def _system_message(style: Style, instructions: list[Instruction], schema: dict[str, Any]) -> str:
     sections = "\n".join(f'- "{s.key}" ({s.title}): {s.instructions}' for s in style.sections)
     custom = "\n".join(f"{n}. [{i.level}] {i.text}" for n, i in enumerate(instructions, 1)) or "(none)"
-    return f"""You are a clinical documentation assistant for a licensed mental health clinician.
+    return f"""You write clinical documentation for a licensed mental health clinician.
 Write a {style.name} note for the therapy session described in the session data.
 
 Sections of the note (use exactly these keys under "sections"):
