@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
@@ -35,6 +35,12 @@ BEAM_SIZE = 5
 # 3 characters a token, so these caps keep both parts well inside that budget.
 HOTWORDS_MAX_CHARS = 240
 PROMPT_MAX_CHARS = 360
+
+# Primed runs are cut (in pauses) into separately transcribed windows no longer than
+# this: tiny.en followed the prompt for speech near a window's start but not 25 s into a
+# 28 s window. Costs about 1.8x the time of an unprimed run (more, shorter windows).
+WINDOW_SECONDS = 12.0
+PROMPT_PREFIX = "A therapy session. Mentioned:"
 
 _models: dict[tuple[str, int], WhisperModel] = {}
 _models_lock = threading.Lock()
@@ -123,15 +129,15 @@ def priming(terms: Iterable[str]) -> tuple[str | None, str | None]:
     """(hotwords, initial_prompt) that teach Whisper the spelling of a client's chart terms.
 
     Pass terms most important first (names, then medications, then key terms): when
-    the budget runs out, later ones are dropped. Hotwords reach every 30 s window;
-    the prompt only the first, where it also sets the punctuated, spelled-out style.
+    the budget runs out, later ones are dropped. `transcribe` puts the prompt (or, without
+    one, the hotwords) in front of every window it decodes.
     """
     cleaned = _clean_terms(terms)
     if not cleaned:
         return None, None
     hotwords = ", ".join(_take(cleaned, HOTWORDS_MAX_CHARS))
-    prompt_terms = _take(cleaned, PROMPT_MAX_CHARS - len("A therapy session. Mentioned: ."))
-    initial_prompt = f"A therapy session. Mentioned: {', '.join(prompt_terms)}."
+    prompt_terms = _take(cleaned, PROMPT_MAX_CHARS - len(PROMPT_PREFIX) - 2)
+    initial_prompt = f"{PROMPT_PREFIX} {', '.join(prompt_terms)}."
     return hotwords, initial_prompt
 
 
@@ -140,9 +146,64 @@ def _time(seconds: float, offset: float) -> float:
     return round(float(seconds) + offset, 3)
 
 
+def _words_of(text: str) -> list[str]:
+    return re.findall(r"[\w']+", text.casefold())
+
+
+def _echoes(text: str, prompt: str) -> bool:
+    """True for a segment made only of primed words ("Sertraline. Sertraline."), which
+    Whisper invents from the prompt in trailing quiet; a note must not gain a medication."""
+    terms = set(_words_of(prompt)) - set(_words_of(PROMPT_PREFIX))
+    words = _words_of(text)
+    return bool(words) and all(word in terms for word in words)
+
+
+def _windows(audio: npt.NDArray[np.float32]) -> list[tuple[int, int]]:
+    """Sample ranges of at most WINDOW_SECONDS, cut in pauses, covering all detected speech.
+
+    Whisper reads a prompt only at the start of its first 30 s window (later windows
+    would need the previous text, which we switch off), and its pull fades within the
+    window, so a primed run is made of separate calls on short stretches.
+    """
+    from faster_whisper.vad import VadOptions, get_speech_timestamps
+
+    limit = int(WINDOW_SECONDS * SAMPLE_RATE)
+    options = VadOptions(min_silence_duration_ms=300, max_speech_duration_s=WINDOW_SECONDS - 2, speech_pad_ms=200)
+    windows: list[tuple[int, int]] = []
+    for span in get_speech_timestamps(audio, options):
+        if windows and span["end"] - windows[-1][0] <= limit:
+            windows[-1] = (windows[-1][0], span["end"])
+        else:
+            windows.append((span["start"], span["end"]))
+    return windows
+
+
 def _language(model: WhisperModel) -> str | None:
     # English-only (.en) models must be told; multilingual ones detect the language.
     return None if model.model.is_multilingual else "en"
+
+
+def _segments(
+    model: WhisperModel, audio: npt.NDArray[np.float32], offset: float, prompt: str | None, word_timestamps: bool
+) -> tuple[list[Segment], list[Word], Any]:
+    pieces, info = model.transcribe(
+        audio,
+        language=_language(model),
+        beam_size=BEAM_SIZE,
+        vad_filter=True,
+        condition_on_previous_text=False,
+        initial_prompt=prompt,
+        word_timestamps=word_timestamps,
+    )
+    segments: list[Segment] = []
+    words: list[Word] = []
+    for piece in pieces:  # a generator: the work happens while iterating
+        text = piece.text.strip()
+        if not text or (prompt and _echoes(text, prompt)):
+            continue
+        segments.append(Segment(_time(piece.start, offset), _time(piece.end, offset), text))
+        words.extend(Word(_time(w.start, offset), _time(w.end, offset), w.word) for w in piece.words or [])
+    return segments, words, info
 
 
 def transcribe(
@@ -156,33 +217,32 @@ def transcribe(
     on_progress: Callable[[float], None] | None = None,
     word_timestamps: bool = False,
 ) -> TranscribeResult:
-    """Transcribe 16 kHz mono samples; segment times are absolute (shifted by `offset`)."""
+    """Transcribe 16 kHz mono samples; segment times are absolute (shifted by `offset`).
+
+    `hotwords` and `initial_prompt` (see `priming`) prime every window with the chart's
+    terms. faster-whisper's own `hotwords` are not used: with tiny.en they made it skip
+    the rest of a window (15 s of speech lost on our sample) and stop emitting timestamps.
+    """
     model = get_model(model_dir, cpu_threads=cpu_threads)
     started = time.monotonic()
-    pieces, info = model.transcribe(
-        audio,
-        language=_language(model),
-        beam_size=BEAM_SIZE,
-        vad_filter=True,
-        condition_on_previous_text=False,
-        hotwords=hotwords or None,
-        initial_prompt=initial_prompt or None,
-        word_timestamps=word_timestamps,
-    )
+    prompt = initial_prompt or hotwords or None
+    duration = len(audio) / SAMPLE_RATE
+    windows = _windows(audio) if prompt else [(0, len(audio))]
     segments: list[Segment] = []
     words: list[Word] = []
-    for piece in pieces:  # a generator: the work happens while iterating
-        text = piece.text.strip()
-        if text:
-            segments.append(Segment(_time(piece.start, offset), _time(piece.end, offset), text))
-            words.extend(Word(_time(w.start, offset), _time(w.end, offset), w.word) for w in piece.words or [])
-        if on_progress is not None and info.duration > 0:
-            on_progress(min(1.0, piece.end / info.duration))
+    language = "en"
+    for begin, end in windows:
+        start = offset + begin / SAMPLE_RATE
+        found, found_words, info = _segments(model, audio[begin:end], start, prompt, word_timestamps)
+        segments.extend(found)
+        words.extend(found_words)
+        language = info.language
+        if on_progress is not None and duration > 0:
+            on_progress(min(1.0, end / len(audio)))
     if on_progress is not None:
         on_progress(1.0)
-    elapsed = time.monotonic() - started
     logger.info(
-        "transcribed: audio=%.1fs speech=%.1fs segments=%d in %.2fs",
-        info.duration, info.duration_after_vad or 0.0, len(segments), elapsed,
+        "transcribed: audio=%.1fs windows=%d segments=%d in %.2fs",
+        duration, len(windows), len(segments), time.monotonic() - started,
     )
-    return TranscribeResult(segments, info.language, info.duration, bool(segments), words)
+    return TranscribeResult(segments, language, duration, bool(segments), words)
