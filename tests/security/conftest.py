@@ -1,0 +1,37 @@
+"""Helpers for the security tests: fresh members and real sign-ins from distinct addresses.
+
+Sign-in rate limits and lockouts are counted per address and account in Redis,
+which outlives a test's database; every test signs in as a new account from a
+new address so no test sees another's counters.
+"""
+
+from __future__ import annotations
+
+import itertools
+import uuid
+
+from django.test import Client as BrowserClient
+
+from intellisession.models import Membership, Practice, Role, User
+from tests.conftest import PASSWORD
+
+_addresses = itertools.count(1)
+
+
+def fresh_ip() -> str:
+    n = next(_addresses) + (uuid.uuid4().int % 50000)
+    return f"10.{(n >> 16) & 255}.{(n >> 8) & 255}.{n & 255 or 1}"
+
+
+def browser(ip: str | None = None) -> BrowserClient:
+    return BrowserClient(REMOTE_ADDR=ip or fresh_ip())
+
+
+def new_member(practice: Practice, role: str = Role.CLINICIAN, *, password: str = PASSWORD) -> User:
+    user = User.objects.create_user(email=f"{uuid.uuid4().hex[:12]}@members.test", password=password)
+    Membership.objects.create(user=user, practice=practice, role=role)
+    return user
+
+
+def sign_in(client: BrowserClient, user: User, password: str = PASSWORD) -> object:
+    return client.post("/accounts/login/", {"login": user.email, "password": password})
