@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
+from allauth.account import app_settings as account_settings
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.account.authentication import get_authentication_records
+from allauth.core import context
 from allauth.mfa.adapter import DefaultMFAAdapter
 from allauth.mfa.models import Authenticator
 from django.http import HttpRequest
@@ -18,6 +22,21 @@ FERNET_PREFIX = "fernet:"
 class AccountAdapter(DefaultAccountAdapter):
     def is_open_for_signup(self, request: HttpRequest) -> bool:
         return False
+
+    def is_reauthentication_required(self, *, app: str, **kwargs: Any) -> bool:
+        # Someone sent to set up MFA right after signing in has just typed their password;
+        # asking for it again would only teach people to type it whenever asked.
+        if not super().is_reauthentication_required(app=app, **kwargs):
+            return False
+        return not _password_entered_recently(context.request)
+
+
+def _password_entered_recently(request: HttpRequest | None) -> bool:
+    if request is None or not request.user.is_authenticated:
+        return False
+    records = get_authentication_records(request, request.user)
+    at = max((r["at"] for r in records if r.get("method") == "password"), default=0.0)
+    return time.time() - at < account_settings.REAUTHENTICATION_TIMEOUT
 
 
 class MFAAdapter(DefaultMFAAdapter):

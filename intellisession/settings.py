@@ -194,6 +194,8 @@ ACCOUNT_ADAPTER = "intellisession.auth.AccountAdapter"
 ACCOUNT_LOGOUT_ON_GET = False
 ACCOUNT_SESSION_REMEMBER = False
 ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED = False
+# Per-account lockout is django-axes' (which a practice admin can clear); allauth keeps a per-address burst limit.
+ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip"}
 
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
