@@ -184,7 +184,12 @@ def _language(model: WhisperModel) -> str | None:
 
 
 def _segments(
-    model: WhisperModel, audio: npt.NDArray[np.float32], offset: float, prompt: str | None, word_timestamps: bool
+    model: WhisperModel,
+    audio: npt.NDArray[np.float32],
+    offset: float,
+    prompt: str | None,
+    word_timestamps: bool,
+    progress: Callable[[float], None],
 ) -> tuple[list[Segment], list[Word], Any]:
     pieces, info = model.transcribe(
         audio,
@@ -198,6 +203,7 @@ def _segments(
     segments: list[Segment] = []
     words: list[Word] = []
     for piece in pieces:  # a generator: the work happens while iterating
+        progress(offset + float(piece.end))
         text = piece.text.strip()
         if not text or (prompt and _echoes(text, prompt)):
             continue
@@ -231,14 +237,17 @@ def transcribe(
     segments: list[Segment] = []
     words: list[Word] = []
     language = "en"
+
+    def progress(at: float) -> None:
+        if on_progress is not None and duration > 0:
+            on_progress(min(1.0, max(0.0, (at - offset) / duration)))
+
     for begin, end in windows:
         start = offset + begin / SAMPLE_RATE
-        found, found_words, info = _segments(model, audio[begin:end], start, prompt, word_timestamps)
+        found, found_words, info = _segments(model, audio[begin:end], start, prompt, word_timestamps, progress)
         segments.extend(found)
         words.extend(found_words)
         language = info.language
-        if on_progress is not None and duration > 0:
-            on_progress(min(1.0, end / len(audio)))
     if on_progress is not None:
         on_progress(1.0)
     logger.info(
