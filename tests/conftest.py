@@ -82,7 +82,7 @@ def api_for():  # type: ignore[no-untyped-def]
 def worker_database_url() -> str:
     """The URL of the database the test run created, for worker processes."""
     cfg = connection.settings_dict
-    host = cfg.get("HOST") or ""
+    host = cfg.get("HOST") or cfg.get("OPTIONS", {}).get("host") or ""
     user = cfg.get("USER") or "postgres"
     port = cfg.get("PORT") or ""
     if host.startswith("/"):
@@ -147,7 +147,9 @@ def _purge_queues() -> None:
 def shared_worker(django_db_setup: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[WorkerProcess]:
     """One real worker for the whole run (the model loads once); tests use it with transactional_db."""
     _purge_queues()
-    worker = WorkerProcess(tmp_path_factory.mktemp("worker") / "worker.log").start()
+    # Short chunks so that a few minutes of test audio exercise the split-and-merge path.
+    worker = WorkerProcess(tmp_path_factory.mktemp("worker") / "worker.log",
+                           extra_env={"TRANSCRIPTION_CHUNK_SECONDS": "60"}).start()
     try:
         yield worker
     finally:
