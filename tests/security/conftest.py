@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 import uuid
+from typing import Any
 
 from django.test import Client as BrowserClient
 
@@ -33,5 +34,5 @@ def new_member(practice: Practice, role: str = Role.CLINICIAN, *, password: str 
     return user
 
 
-def sign_in(client: BrowserClient, user: User, password: str = PASSWORD) -> object:
+def sign_in(client: BrowserClient, user: User, password: str = PASSWORD) -> Any:
     return client.post("/accounts/login/", {"login": user.email, "password": password})

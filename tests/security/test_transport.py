@@ -1,0 +1,168 @@
+"""Headers, cookies, upload caps, rate limits, and `check --deploy` with production settings."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import subprocess
+import sys
+from typing import cast
+
+import pytest
+from cryptography.fernet import Fernet
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpRequest, HttpResponse
+from django.test import override_settings
+from rest_framework.response import Response
+from rest_framework.test import APIClient, APIRequestFactory
+from rest_framework.views import APIView
+
+from intellisession.throttles import NoteCreateThrottle, limit_note_creation
+from tests.conftest import REPO, World, worker_database_url
+from tests.security.conftest import browser, fresh_ip, new_member
+
+pytestmark = pytest.mark.django_db
+
+
+def with_rate(scope: str, rate: str) -> override_settings:
+    rates = dict(cast(dict[str, str], settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]), **{scope: rate})
+    return override_settings(REST_FRAMEWORK={**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": rates})
+
+
+def production_env() -> dict[str, str]:
+    """The variables README's production section says to set."""
+    env = dict(os.environ)
+    env.update(
+        DEBUG="false",
+        SECRET_KEY=secrets.token_urlsafe(60),
+        ALLOWED_HOSTS="notes.example.org",
+        CSRF_TRUSTED_ORIGINS="https://notes.example.org",
+        SECURE_SSL_REDIRECT="true",
+        BEHIND_TLS_PROXY="true",
+        FIELD_ENCRYPTION_KEYS=Fernet.generate_key().decode(),
+        DATABASE_URL=worker_database_url(),
+        REDIS_URL=settings.REDIS_URL,
+    )
+    return env
+
+
+def run_deploy_check(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+                          cwd=REPO, env=env, capture_output=True, text=True, timeout=120)
+
+
+@pytest.mark.slow
+def test_check_deploy_is_clean_with_production_settings() -> None:
+    result = run_deploy_check(production_env())
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues (0 silenced)." in result.stdout
+
+
+@pytest.mark.slow
+def test_check_deploy_warns_without_environment_keys() -> None:
+    env = production_env()
+    del env["FIELD_ENCRYPTION_KEYS"]
+    env["DEBUG"] = "true"
+    result = run_deploy_check(env)
+    assert result.returncode != 0
+    assert "intellisession.W001" in result.stderr and "security.W018" in result.stderr
+
+
+def test_pages_carry_security_headers(world: World) -> None:
+    client = browser()
+    client.force_login(world.a.clinician)
+    response = client.get(f"/p/{world.a.practice.slug}/", secure=True)
+    csp = response["Content-Security-Policy"]
+    assert "default-src 'self'" in csp and "frame-ancestors 'none'" in csp and "object-src 'none'" in csp
+    assert "'unsafe-inline'" not in csp and "script-src 'self'" in csp
+    assert response["X-Frame-Options"] == "DENY"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Referrer-Policy"] == "same-origin"
+    assert response["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains; preload"
+
+
+def test_session_and_csrf_cookies_are_secure_and_http_only(world: World) -> None:
+    user = new_member(world.a.practice)
+    client = browser()
+    response = client.post("/accounts/login/", {"login": user.email, "password": "correct horse battery staple 9"})
+    session_cookie = response.cookies[settings.SESSION_COOKIE_NAME]
+    assert session_cookie["secure"] and session_cookie["httponly"] and session_cookie["samesite"] == "Lax"
+    assert not session_cookie["max-age"]  # ends with the browser; the server bounds the lifetime
+    assert settings.CSRF_COOKIE_SECURE and settings.CSRF_COOKIE_HTTPONLY
+
+
+@override_settings(MAX_REQUEST_BYTES=1000)
+def test_oversized_request_is_refused_before_reading(world: World) -> None:
+    client = browser()
+    client.force_login(world.a.clinician)
+    response = client.post(f"/p/{world.a.practice.slug}/clients/new/", {"name": "x" * 2000})
+    assert response.status_code == 413
+    assert response.json()["error"]["code"] == "too_large"
+
+
+def test_api_is_throttled_per_user(world: World) -> None:
+    user = new_member(world.a.practice)
+    api = APIClient(REMOTE_ADDR=fresh_ip())
+    api.force_authenticate(user)
+    limited = with_rate("user", "3/minute")
+    with limited:
+        codes = [api.get(f"/api/v1/practices/{world.a.practice.slug}/clients/").status_code for _ in range(4)]
+    assert codes == [200, 200, 200, 429]
+
+
+def test_token_sign_in_is_throttled_per_address(world: World) -> None:
+    api = APIClient(REMOTE_ADDR=fresh_ip())
+    limited = with_rate("sign_in", "2/minute")
+    with limited:
+        codes = [api.post("/api/v1/auth/token/", {"username": f"u{i}@x.test", "password": "p"}).status_code
+                 for i in range(3)]
+    assert codes == [400, 400, 429]
+
+
+class _StartNote(APIView):
+    throttle_classes = [NoteCreateThrottle]
+
+    def get(self, request: HttpRequest) -> Response:
+        return Response({"ok": True})
+
+    def post(self, request: HttpRequest) -> Response:
+        return Response({"ok": True}, status=201)
+
+
+def test_note_create_throttle_counts_only_creations_per_user(world: World) -> None:
+    factory = APIRequestFactory()
+    view = _StartNote.as_view()
+    first, second = new_member(world.a.practice), new_member(world.a.practice)
+    limited = with_rate("note_create", "2/hour")
+
+    def call(method: str, user: object) -> int:
+        request = getattr(factory, method)("/x/")
+        request.user = user
+        request._force_auth_user = user
+        from rest_framework.test import force_authenticate
+
+        force_authenticate(request, user=user)  # type: ignore[arg-type]
+        return int(view(request).status_code)
+
+    with limited:
+        assert [call("post", first) for _ in range(3)] == [201, 201, 429]
+        assert call("get", first) == 200
+        assert call("post", second) == 201
+
+
+def test_note_creation_decorator_returns_429_with_retry_after(world: World) -> None:
+    @limit_note_creation
+    def start_note(request: HttpRequest) -> HttpResponse:
+        return HttpResponse(status=201)
+
+    user = new_member(world.a.practice)
+    limited = with_rate("note_create", "1/hour")
+    request = HttpRequest()
+    request.method, request.user = "POST", user
+    request.META["REMOTE_ADDR"] = fresh_ip()
+    with limited:
+        assert start_note(request).status_code == 201
+        refused = start_note(request)
+    assert refused.status_code == 429 and int(refused["Retry-After"]) > 0
+    cache.delete(f"throttle_note_create_{user.pk}")
