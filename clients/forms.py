@@ -4,6 +4,7 @@ from typing import Any
 
 from django import forms
 
+from clients.models import GoalStatus
 from intellisession.models import Practice, Role, User
 
 
@@ -24,3 +25,24 @@ class ClientForm(forms.Form):
         field = self.fields["assigned_clinician_ids"]
         assert isinstance(field, forms.MultipleChoiceField)
         field.choices = [(str(user.pk), str(user)) for user in clinicians]
+
+
+class ConsentForm(forms.Form):
+    given_on = forms.DateField(label="Date consent was given", widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "consent-%s")  # ids unique on the client page, which has several forms
+        super().__init__(*args, **kwargs)
+
+
+class GoalForm(forms.Form):
+    description = forms.CharField(label="Goal", max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+    target = forms.CharField(label="How progress is measured", max_length=2000, required=False)
+    status = forms.ChoiceField(label="Status", choices=GoalStatus.choices, initial=GoalStatus.ACTIVE)
+    start_date = forms.DateField(label="Start date", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    target_date = forms.DateField(label="Target date", required=False,
+                                  widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "goal-%s")
+        super().__init__(*args, **kwargs)

@@ -3,14 +3,22 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views import View
 
 from clients.access import get_client_for_user
-from clients.forms import ClientForm
-from clients.services import client_create, client_update
-from intellisession.access import attach_practice
+from clients.consent_form import consent_form_pdf
+from clients.forms import ClientForm, ConsentForm, GoalForm
+from clients.models import Client, RecordingConsent, TreatmentGoal
+from clients.selectors import consent_active, goal_list
+from clients.services import client_create, client_update, consent_record, consent_revoke, goal_create, goal_update
+from intellisession.access import PracticeRequest, attach_practice
 from intellisession.errors import DomainError
 
 
@@ -18,7 +26,19 @@ from intellisession.errors import DomainError
 def client_detail(request: HttpRequest, practice_slug: str, client_id: uuid.UUID) -> HttpResponse:
     request = attach_practice(request, practice_slug)
     client = get_client_for_user(request, client_id)
-    return render(request, "clients/detail.html", {"client": client})
+    return render(request, "clients/detail.html", _detail_context(request, client))
+
+
+def _detail_context(request: PracticeRequest, client: Client, **forms_: Any) -> dict[str, Any]:
+    practice = request.practice
+    return {
+        "client": client,
+        "consent": consent_active(practice=practice, client=client),
+        "consents": RecordingConsent.objects.filter(practice=practice, client=client),
+        "goals": goal_list(practice=practice, client=client),
+        "consent_form": forms_.get("consent_form") or ConsentForm(initial={"given_on": timezone.localdate()}),
+        "goal_form": forms_.get("goal_form") or GoalForm(),
+    }
 
 
 @login_required
@@ -61,3 +81,98 @@ def _client_fields(form: ClientForm) -> dict[str, Any]:
     data = dict(form.cleaned_data)
     data["assigned_clinician_ids"] = data.get("assigned_clinician_ids") or None
     return data
+
+
+# --- Recording consent and treatment goals, on the client page ---------------------------
+
+
+def _client_url(client: Client, anchor: str = "") -> str:
+    return reverse("client-detail", kwargs={"practice_slug": client.practice.slug, "client_id": client.pk}) + anchor
+
+
+def _get_consent(client: Client, consent_id: uuid.UUID) -> RecordingConsent:
+    try:
+        return RecordingConsent.objects.get(practice=client.practice, client=client, pk=consent_id)
+    except RecordingConsent.DoesNotExist:
+        raise Http404("No such consent record.") from None
+
+
+def _get_goal(client: Client, goal_id: uuid.UUID) -> TreatmentGoal:
+    try:
+        return TreatmentGoal.objects.get(practice=client.practice, client=client, pk=goal_id)
+    except TreatmentGoal.DoesNotExist:
+        raise Http404("No such goal.") from None
+
+
+class ConsentRecord(LoginRequiredMixin, View):
+    def post(self, request: HttpRequest, practice_slug: str, client_id: uuid.UUID) -> HttpResponse:
+        request = attach_practice(request, practice_slug)
+        client = get_client_for_user(request, client_id)
+        form = ConsentForm(request.POST)
+        if form.is_valid():
+            try:
+                consent_record(client=client, actor=request.user, given_on=form.cleaned_data["given_on"])
+            except DomainError as error:
+                form.add_error("given_on", error.message)
+            else:
+                messages.success(request, "Recording consent recorded.")
+                return redirect(_client_url(client, "#consent"))
+        return render(request, "clients/detail.html", _detail_context(request, client, consent_form=form),
+                      status=400)
+
+
+class ConsentRevoke(LoginRequiredMixin, View):
+    def post(self, request: HttpRequest, practice_slug: str, client_id: uuid.UUID,
+             consent_id: uuid.UUID) -> HttpResponse:
+        request = attach_practice(request, practice_slug)
+        client = get_client_for_user(request, client_id)
+        consent_revoke(consent=_get_consent(client, consent_id), actor=request.user)
+        messages.success(request, "Recording consent revoked. Recording is no longer available for this client.")
+        return redirect(_client_url(client, "#consent"))
+
+
+class ConsentFormPdf(LoginRequiredMixin, View):
+    """The blank consent form, for the client to fill in and sign."""
+
+    def get(self, request: HttpRequest, practice_slug: str, client_id: uuid.UUID) -> HttpResponse:
+        request = attach_practice(request, practice_slug)
+        get_client_for_user(request, client_id)
+        response = HttpResponse(consent_form_pdf(request.practice), content_type="application/pdf")
+        response["Content-Disposition"] = 'attachment; filename="recording-consent-form.pdf"'
+        return response
+
+
+class GoalAdd(LoginRequiredMixin, View):
+    def post(self, request: HttpRequest, practice_slug: str, client_id: uuid.UUID) -> HttpResponse:
+        request = attach_practice(request, practice_slug)
+        client = get_client_for_user(request, client_id)
+        form = GoalForm(request.POST)
+        if form.is_valid():
+            data = {k: v for k, v in form.cleaned_data.items() if k != "status"}
+            try:
+                goal_create(client=client, actor=request.user, **data)
+            except DomainError as error:
+                form.add_error(None, error.message)
+            else:
+                messages.success(request, "Goal added.")
+                return redirect(_client_url(client, "#goals"))
+        return render(request, "clients/detail.html", _detail_context(request, client, goal_form=form), status=400)
+
+
+@login_required
+def goal_edit(request: HttpRequest, practice_slug: str, client_id: uuid.UUID, goal_id: uuid.UUID) -> HttpResponse:
+    request = attach_practice(request, practice_slug)
+    client = get_client_for_user(request, client_id)
+    goal = _get_goal(client, goal_id)
+    initial = {name: getattr(goal, name) for name in ("description", "target", "status", "start_date", "target_date")}
+    form = GoalForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            goal_update(goal=goal, actor=request.user, **form.cleaned_data)
+        except DomainError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, "Goal saved.")
+            return redirect(_client_url(client, "#goals"))
+    context = {"client": client, "goal": goal, "form": form}
+    return render(request, "clients/goal_form.html", context, status=400 if form.errors else 200)

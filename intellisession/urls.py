@@ -22,6 +22,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("p/<slug:practice_slug>/", views.dashboard, name="dashboard"),
     path("p/<slug:practice_slug>/clients/", include("clients.urls")),
+    path("p/<slug:practice_slug>/", include("notes.urls")),
     path("p/<slug:practice_slug>/admin/", include("intellisession.admin_urls")),
     path("invite/<str:token>/", invitation_views.invitation_accept, name="invitation-accept"),
     path("api/v1/auth/token/", ObtainTokenView.as_view(), name="api-token"),

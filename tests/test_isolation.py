@@ -79,6 +79,45 @@ def _invitation(side: Side) -> Any:
 OBJECTS["membership_id"] = lambda side: side.practice.memberships.get(user=side.clinician).pk
 OBJECTS["invitation_id"] = _invitation
 
+
+# Clinician pages: a signed note (read-only members read signed notes only), a note request,
+# a practice template, a browser recording in progress, and the objects of the client page.
+def _signed_note(side: Side) -> Any:
+    from notes.models import Note, NoteStatus
+
+    note, _ = Note.objects.get_or_create(
+        practice=side.practice, client=side.client, style_key="dap", status=NoteStatus.SIGNED,
+        defaults={"author": side.clinician, "style_name": "DAP", "date_of_service": "2026-01-06",
+                  "sections": [{"key": "data", "title": "Data", "text": "Talked.", "sentences": []}]})
+    return note.pk
+
+
+def _template(side: Side) -> Any:
+    from notes.models import NoteTemplate
+
+    template, _ = NoteTemplate.objects.get_or_create(
+        practice=side.practice, name="Short SOAP",
+        defaults={"created_by": side.admin, "based_on": "soap",
+                  "sections": [{"key": "plan", "title": "Plan", "instructions": "", "role": "plan"}]})
+    return template.pk
+
+
+def _upload(side: Side) -> Any:
+    from transcription.models import AudioUpload
+
+    upload, _ = AudioUpload.objects.get_or_create(practice=side.practice, client=side.client,
+                                                  created_by=side.clinician)
+    return upload.pk
+
+
+OBJECTS["note_id"] = _signed_note
+OBJECTS["request_id"] = _note_request
+OBJECTS["template_id"] = _template
+OBJECTS["upload_id"] = _upload
+OBJECTS["seq"] = lambda side: 0
+OBJECTS["goal_id"] = _goal
+OBJECTS["consent_id"] = _consent
+
 OUR_APPS = ("intellisession", "clients", "transcription", "notes")
 WRITE_METHODS = ("post", "put", "patch", "delete")
 

@@ -112,3 +112,36 @@ class TranscriptSegment(models.Model):
     class Meta:
         ordering = ["start", "id"]
         indexes = [models.Index(fields=["transcription", "start"])]
+
+
+class UploadStatus(models.TextChoices):
+    OPEN = "open", "Recording"
+    FINISHED = "finished", "Finished"
+    ABANDONED = "abandoned", "Abandoned"
+
+
+class AudioUpload(models.Model):
+    """A browser recording arriving in numbered parts while the session is still being recorded.
+
+    Parts live in private storage under ``uploads/<practice>/<upload>/<seq>`` until the
+    recording is turned into a note request, discarded, or swept for going quiet."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    practice = models.ForeignKey(Practice, on_delete=models.PROTECT, related_name="+")
+    client = models.ForeignKey("clients.Client", on_delete=models.CASCADE, related_name="+")
+    created_by = models.ForeignKey("intellisession.User", on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(max_length=20, choices=UploadStatus.choices, default=UploadStatus.OPEN)
+    next_seq = models.PositiveIntegerField(default=0, help_text="The part number the server expects next.")
+    bytes = models.BigIntegerField(default=0)
+    last_chunk_at = models.DateTimeField(null=True, blank=True)
+    parts_deleted_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["parts_deleted_at", "last_chunk_at"])]
+
+    def __str__(self) -> str:
+        return f"AudioUpload {self.pk} ({self.status})"
+
+    def part_name(self, seq: int) -> str:
+        return f"uploads/{self.practice_id}/{self.pk}/{seq}"

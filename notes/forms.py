@@ -1,0 +1,129 @@
+"""Forms of the note pages. Choices come from the practice; services do the real checks."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django import forms
+from django.utils import timezone
+
+from intellisession.models import Practice
+from notes.models import InputKind
+from notes.selectors import style_choices
+
+TEXT_KIND_CHOICES = [
+    (InputKind.PRE_SESSION.value, "Pre-session observations"),
+    (InputKind.POST_SESSION.value, "Post-session reflections"),
+    (InputKind.SESSION_SUMMARY.value, "Session summary"),
+]
+GENERATE_AUTO_ID = "gen-%s"  # the form shares the client page with others
+AUDIO_ACCEPT = ".mp3,.wav,.m4a,.webm,.ogg,.flac,audio/*"
+
+
+class StyleChoiceMixin:
+    fields: dict[str, forms.Field]
+
+    def _set_styles(self, practice: Practice, name: str = "style") -> None:
+        field = self.fields[name]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = style_choices(practice=practice)
+
+
+class GenerateNoteForm(StyleChoiceMixin, forms.Form):
+    style = forms.ChoiceField(label="Template")
+    date_of_service = forms.DateField(label="Date of service", widget=forms.DateInput(attrs={"type": "date"}))
+    summary_only = forms.BooleanField(label="Summary Only", required=False,
+                                      help_text="Write the note from text inputs alone, without audio.")
+    instruction = forms.CharField(label="Instruction for this note (optional)", required=False, max_length=2000,
+                                  widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args: Any, practice: Practice, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._set_styles(practice)
+
+    def clean_date_of_service(self) -> Any:
+        value = self.cleaned_data["date_of_service"]
+        if value > timezone.localdate():
+            raise forms.ValidationError("The date of service cannot be in the future.")
+        return value
+
+
+def recording_ids(data: Any) -> list[uuid.UUID]:
+    """The browser recordings attached to the form (more than one when a recording was continued)."""
+    ids = []
+    for value in data.getlist("upload_id"):
+        try:
+            ids.append(uuid.UUID(value))
+        except ValueError:
+            raise forms.ValidationError("The recording could not be found; record again or attach a file.") from None
+    return list(dict.fromkeys(ids))
+
+
+def text_inputs(data: Any) -> list[tuple[str, str]]:
+    """The typed inputs of the form, paired kind with text in the order they were added."""
+    kinds, bodies = data.getlist("text_kind"), data.getlist("text_body")
+    return [(kind, body) for kind, body in zip(kinds, bodies, strict=False) if body.strip()]
+
+
+class RegenerateForm(StyleChoiceMixin, forms.Form):
+    style = forms.ChoiceField(label="Style")
+    instruction = forms.CharField(label="Instruction (optional)", required=False, max_length=2000,
+                                  widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args: Any, practice: Practice, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._set_styles(practice)
+
+
+class SectionForm(forms.Form):
+    section = forms.CharField(max_length=80)
+    text = forms.CharField(required=False, max_length=100_000, widget=forms.Textarea)
+
+
+class SentenceForm(forms.Form):
+    section = forms.CharField(max_length=80)
+    index = forms.IntegerField(min_value=0)
+    action = forms.ChoiceField(choices=[("accept", "Accept"), ("remove", "Remove")])
+
+
+class RiskForm(forms.Form):
+    index = forms.IntegerField(min_value=0)
+
+
+class AddendumForm(forms.Form):
+    text = forms.CharField(label="Addendum", max_length=20_000, widget=forms.Textarea(attrs={"rows": 4}))
+
+
+class TemplateCreateForm(StyleChoiceMixin, forms.Form):
+    based_on = forms.ChoiceField(label="Copy of")
+    name = forms.CharField(label="Name", max_length=120)
+
+    def __init__(self, *args: Any, practice: Practice, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._set_styles(practice, "based_on")
+
+
+class TemplateNameForm(forms.Form):
+    name = forms.CharField(label="Name", max_length=120)
+
+
+class InstructionForm(forms.Form):
+    text = forms.CharField(label="Instruction", required=False, max_length=5000,
+                           widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class TemplateInstructionForm(StyleChoiceMixin, InstructionForm):
+    style = forms.ChoiceField(label="Template")
+
+    def __init__(self, *args: Any, practice: Practice, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._set_styles(practice)
+
+
+class PreferenceForm(StyleChoiceMixin, forms.Form):
+    style = forms.ChoiceField(label="Preferred template")
+
+    def __init__(self, *args: Any, practice: Practice, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._set_styles(practice)

@@ -1,0 +1,457 @@
+// Generate Note: the dialog, its tabs and inputs, and the in-browser recorder.
+//
+// The recorder sends each MediaRecorder chunk to the server while recording, numbered, one
+// at a time and in order. A failed send is retried with backoff and again when the browser
+// comes back online; the recording itself goes on meanwhile. Only upload ids are kept in
+// localStorage (never audio), so a reloaded page can offer to continue.
+(function () {
+  "use strict";
+
+  const CHUNK_MS = 3000;
+  const MAX_BACKOFF_MS = 30000;
+  const FOCUSABLE = 'a[href], button:not([disabled]), input:not([disabled]):not([type="hidden"]), select:not([disabled]), textarea:not([disabled]), [tabindex]:not([tabindex="-1"])';
+
+  function mmss(ms) {
+    const total = Math.floor(ms / 1000);
+    return Math.floor(total / 60) + ":" + String(total % 60).padStart(2, "0");
+  }
+
+  // --- Dialog -------------------------------------------------------------------------------
+
+  function setupDialog(dialog) {
+    let opener = null;
+    document.querySelectorAll('[data-open-dialog="' + dialog.id + '"]').forEach(function (link) {
+      link.addEventListener("click", function (event) {
+        event.preventDefault();
+        opener = link;
+        dialog.showModal();
+        const first = dialog.querySelector("select, input:not([type=hidden]), button");
+        if (first) first.focus();
+      });
+    });
+    dialog.querySelectorAll("[data-close-dialog]").forEach(function (button) {
+      button.addEventListener("click", function () { dialog.close(); });
+    });
+    dialog.addEventListener("close", function () { if (opener) opener.focus(); });
+    // Keep Tab inside the dialog: from the last control back to the first and the reverse.
+    dialog.addEventListener("keydown", function (event) {
+      if (event.key !== "Tab") return;
+      const items = Array.from(dialog.querySelectorAll(FOCUSABLE)).filter(function (el) {
+        return el.offsetParent !== null;
+      });
+      if (!items.length) return;
+      const first = items[0], last = items[items.length - 1];
+      if (event.shiftKey && document.activeElement === first) { event.preventDefault(); last.focus(); }
+      else if (!event.shiftKey && document.activeElement === last) { event.preventDefault(); first.focus(); }
+    });
+    if (location.hash === "#generate" || dialog.querySelector(".form-errors p")) {
+      dialog.showModal();
+    }
+  }
+
+  // --- Tabs ---------------------------------------------------------------------------------
+
+  function panelOf(tab) { return document.getElementById(tab.getAttribute("aria-controls")); }
+
+  // Only the chosen tab's fields are sent; fields the server disabled stay disabled.
+  function selectTab(tablist, chosen, focus) {
+    tablist.querySelectorAll('[role="tab"]').forEach(function (tab) {
+      const on = tab === chosen;
+      tab.setAttribute("aria-selected", on ? "true" : "false");
+      tab.tabIndex = on ? 0 : -1;
+      const panel = panelOf(tab);
+      panel.hidden = !on;
+      panel.querySelectorAll("input, select, textarea").forEach(function (field) {
+        if (field.dataset.locked !== "1") field.disabled = !on;
+      });
+    });
+    if (focus) chosen.focus();
+    tablist.dispatchEvent(new CustomEvent("tabchange", { bubbles: true }));
+  }
+
+  function setupTabs(tablist) {
+    const tabs = Array.from(tablist.querySelectorAll('[role="tab"]'));
+    tabs.forEach(function (tab) {
+      panelOf(tab).querySelectorAll("input, select, textarea").forEach(function (field) {
+        if (field.disabled) field.dataset.locked = "1";
+      });
+      tab.addEventListener("click", function () {
+        if (tab.getAttribute("aria-disabled") !== "true") selectTab(tablist, tab, false);
+      });
+      tab.addEventListener("keydown", function (event) {
+        const step = event.key === "ArrowRight" ? 1 : event.key === "ArrowLeft" ? -1 : 0;
+        if (!step) return;
+        event.preventDefault();
+        const next = tabs[(tabs.indexOf(tab) + step + tabs.length) % tabs.length];
+        if (next.getAttribute("aria-disabled") !== "true") selectTab(tablist, next, true);
+      });
+    });
+    selectTab(tablist, tabs.find(function (t) { return t.getAttribute("aria-selected") === "true"; }) || tabs[0], false);
+  }
+
+  // --- Inputs: "+" adds a block with Audio and Text tabs ---------------------------------------
+
+  function setupInputs(form, summaryOnly) {
+    const list = form.querySelector("[data-inputs-list]");
+    const template = form.querySelector("[data-input-template]");
+    const addButton = form.querySelector("[data-add-input]");
+    let counter = list.children.length;
+
+    function wire(block) {
+      setupTabs(block.querySelector("[data-tablist]"));
+      block.querySelector("[data-remove-input]").addEventListener("click", function () {
+        block.remove();
+        renumber();
+        addButton.focus();
+      });
+      applySummaryOnly(block, summaryOnly());
+    }
+    function renumber() {
+      list.querySelectorAll(".input-title").forEach(function (title, i) { title.textContent = "Input " + (i + 1); });
+    }
+    list.querySelectorAll("[data-input-block]").forEach(wire);
+    addButton.addEventListener("click", function () {
+      counter += 1;
+      const html = template.innerHTML.replace(/__n__/g, "x" + counter);
+      list.insertAdjacentHTML("beforeend", html);
+      const block = list.lastElementChild;
+      wire(block);
+      renumber();
+      block.querySelector('[role="tab"][aria-selected="true"]').focus();
+    });
+    return {
+      list: list,
+      ensureText: function () {
+        if (!list.querySelector("[data-input-block]")) addButton.click();
+      },
+    };
+  }
+
+  // Summary Only: no audio anywhere in the form, only text inputs.
+  function applySummaryOnly(block, on) {
+    const audioTab = block.querySelector('[data-kind-tab="audio"]');
+    const textTab = block.querySelector('[data-kind-tab="text"]');
+    audioTab.setAttribute("aria-disabled", on ? "true" : "false");
+    if (on && audioTab.getAttribute("aria-selected") === "true") selectTab(audioTab.parentElement, textTab, false);
+  }
+
+  // --- Recorder -----------------------------------------------------------------------------
+
+  function Recorder(form, root) {
+    const csrf = form.querySelector("[name=csrfmiddlewaretoken]").value;
+    const base = form.dataset.uploadBase;
+    const storageKey = "intellisession.uploads." + form.dataset.clientId;
+    const el = function (name) { return root.querySelector("[data-rec-" + name + "]"); };
+    const ids = root.querySelector("[data-upload-ids]");
+    const state = { mode: "idle", uploadId: null, seq: 0, queue: [], sending: false, backoff: 1000,
+                    sent: 0, elapsed: 0, runningSince: 0, failed: false, waiters: [] };
+    let stream = null, media = null, audioCtx = null, analyser = null, ticker = null;
+
+    function status(text) { el("status").textContent = text; }
+    function uploadNote(text) { el("upload").textContent = text; }
+    function storedIds() { try { return JSON.parse(localStorage.getItem(storageKey) || "[]"); } catch (e) { return []; } }
+    function store(list) {
+      if (list.length) localStorage.setItem(storageKey, JSON.stringify(list));
+      else localStorage.removeItem(storageKey);
+    }
+    function attachedIds() { return Array.from(ids.querySelectorAll("input")).map(function (i) { return i.value; }); }
+    function attach(id) {
+      if (attachedIds().indexOf(id) >= 0) return;
+      const input = document.createElement("input");
+      input.type = "hidden"; input.name = "upload_id"; input.value = id;
+      ids.appendChild(input);
+      store(attachedIds());
+    }
+    function buttons() {
+      const live = state.mode === "recording" || state.mode === "paused";
+      el("start").disabled = live || state.mode === "stopping";
+      el("start").textContent = attachedIds().length && !live ? "Record more" : "Record";
+      el("pause").disabled = !live;
+      el("pause").textContent = state.mode === "paused" ? "Resume" : "Pause";
+      el("stop").disabled = !live;
+      el("discard").hidden = live || !attachedIds().length;
+      root.classList.toggle("recording", state.mode === "recording");
+    }
+    function elapsedMs() { return state.elapsed + (state.mode === "recording" ? Date.now() - state.runningSince : 0); }
+    function tick() {
+      el("time").textContent = mmss(elapsedMs());
+      if (analyser && state.mode === "recording") {
+        const data = new Float32Array(analyser.fftSize);
+        analyser.getFloatTimeDomainData(data);
+        let sum = 0;
+        for (let i = 0; i < data.length; i += 1) sum += data[i] * data[i];
+        el("level").value = Math.min(1, Math.sqrt(sum / data.length) * 4);
+      } else {
+        el("level").value = 0;
+      }
+    }
+
+    async function post(url, body, headers) {
+      return fetch(url, { method: "POST", body: body, credentials: "same-origin",
+                          headers: Object.assign({ "X-CSRFToken": csrf, "Accept": "application/json" }, headers || {}) });
+    }
+
+    async function openUpload() {
+      const body = new FormData();
+      body.append("client_id", form.dataset.clientId);
+      const response = await post(form.dataset.uploadStart, body);
+      const data = await response.json().catch(function () { return {}; });
+      if (!response.ok) throw new Error((data.error && data.error.message) || "The recording could not be started.");
+      state.uploadId = data.id; state.seq = data.next_seq; state.sent = 0;
+      attach(data.id);
+    }
+
+    function enqueue(blob) {
+      state.queue.push({ seq: state.seq, blob: blob, uploadId: state.uploadId });
+      state.seq += 1;
+      pump();
+    }
+
+    function settle() {
+      if (state.queue.length || state.sending) return;
+      state.waiters.splice(0).forEach(function (resolve) { resolve(); });
+    }
+
+    // Send the oldest part; on success the next; on a network or server error retry later.
+    async function pump() {
+      if (state.sending || !state.queue.length || state.failed) { settle(); return; }
+      state.sending = true;
+      const item = state.queue[0];
+      let retry = false;
+      try {
+        const response = await post(base + item.uploadId + "/parts/" + item.seq + "/", item.blob,
+                                     { "Content-Type": "application/octet-stream" });
+        const data = await response.json().catch(function () { return {}; });
+        if (response.ok || (response.status === 409 && data.expected_seq > item.seq)) {
+          state.queue.shift();  // stored now, or stored by an earlier attempt whose answer was lost
+          state.sent += item.blob.size;
+          state.backoff = 1000;
+          uploadNote("Uploaded " + Math.round(state.sent / 1024) + " KB so far.");
+        } else if (response.status >= 500) {
+          retry = true;
+        } else {
+          state.failed = true;
+          uploadNote((data.error && data.error.message) || "The recording could not be uploaded.");
+        }
+      } catch (error) {
+        retry = true;
+      }
+      state.sending = false;
+      if (retry) {
+        uploadNote("Connection lost. The recording goes on and will upload when the connection is back.");
+        setTimeout(pump, state.backoff);
+        state.backoff = Math.min(MAX_BACKOFF_MS, state.backoff * 2);
+        return;
+      }
+      pump();
+    }
+
+    function drained() {
+      return new Promise(function (resolve) { state.waiters.push(resolve); settle(); });
+    }
+
+    async function start() {
+      try {
+        stream = await navigator.mediaDevices.getUserMedia({ audio: true });
+      } catch (error) {
+        status("The microphone is not available. Allow microphone access, or attach a file instead.");
+        return;
+      }
+      try {
+        await openUpload();
+      } catch (error) {
+        stream.getTracks().forEach(function (t) { t.stop(); });
+        status(error.message);
+        return;
+      }
+      const type = MediaRecorder.isTypeSupported("audio/webm;codecs=opus") ? "audio/webm;codecs=opus" : "audio/webm";
+      media = new MediaRecorder(stream, { mimeType: type, audioBitsPerSecond: 48000 });
+      media.addEventListener("dataavailable", function (event) { if (event.data && event.data.size) enqueue(event.data); });
+      media.addEventListener("stop", finishStop);
+      audioCtx = new AudioContext();
+      analyser = audioCtx.createAnalyser();
+      analyser.fftSize = 1024;
+      audioCtx.createMediaStreamSource(stream).connect(analyser);
+      media.start(CHUNK_MS);
+      state.mode = "recording"; state.runningSince = Date.now();
+      ticker = ticker || setInterval(tick, 200);
+      status("Recording.");
+      buttons();
+    }
+
+    function pauseOrResume() {
+      if (state.mode === "recording") {
+        media.pause();
+        state.elapsed += Date.now() - state.runningSince;
+        state.mode = "paused";
+        status("Paused.");
+      } else if (state.mode === "paused") {
+        media.resume();
+        state.runningSince = Date.now();
+        state.mode = "recording";
+        status("Recording.");
+      }
+      buttons();
+    }
+
+    function stop() {
+      if (state.mode === "recording") state.elapsed += Date.now() - state.runningSince;
+      state.mode = "stopping";
+      status("Stopping…");
+      buttons();
+      media.stop();
+    }
+
+    async function finishStop() {
+      stream.getTracks().forEach(function (t) { t.stop(); });
+      if (audioCtx) audioCtx.close();
+      analyser = null;
+      status("Finishing the upload…");
+      await drained();
+      state.mode = "stopped";
+      tick();
+      status(state.failed ? "The recording could not be fully uploaded; discard it and record again, or attach a file."
+                          : "Recording stopped: " + mmss(state.elapsed) + " recorded and uploaded.");
+      buttons();
+    }
+
+    async function discard() {
+      const list = attachedIds();
+      for (const id of list) await post(base + id + "/discard/", new FormData());
+      ids.innerHTML = "";
+      store([]);
+      state.elapsed = 0; state.failed = false; state.mode = "idle"; state.uploadId = null;
+      tick();
+      status("Recording discarded. Ready to record.");
+      uploadNote("");
+      buttons();
+      el("start").focus();
+    }
+
+    // After a reload: recordings this browser started for this client and never used.
+    async function offerResume() {
+      const pending = [];
+      for (const id of storedIds()) {
+        if (attachedIds().indexOf(id) >= 0) continue;
+        const response = await fetch(base + id + "/", { credentials: "same-origin", headers: { "Accept": "application/json" } });
+        const data = response.ok ? await response.json() : null;
+        if (data && data.status === "open" && data.next_seq > 0) pending.push(data);
+      }
+      store(attachedIds().concat(pending.map(function (d) { return d.id; })));
+      if (!pending.length) return;
+      const kb = pending.reduce(function (sum, d) { return sum + d.bytes; }, 0) / 1024;
+      el("resume-text").textContent = "An unfinished recording of this client was found (" + Math.round(kb) +
+        " KB saved before the page closed).";
+      el("resume").hidden = false;
+      const keep = function () { pending.forEach(function (d) { attach(d.id); }); el("resume").hidden = true; buttons(); };
+      el("continue").addEventListener("click", function () { keep(); start(); });
+      el("keep").addEventListener("click", function () { keep(); status("The saved recording is attached."); el("start").focus(); });
+      el("drop").addEventListener("click", async function () {
+        for (const d of pending) await post(base + d.id + "/discard/", new FormData());
+        store(attachedIds());
+        el("resume").hidden = true;
+        status("Saved recording discarded. Ready to record.");
+        el("start").focus();
+      });
+    }
+
+    el("start").addEventListener("click", start);
+    el("pause").addEventListener("click", pauseOrResume);
+    el("stop").addEventListener("click", stop);
+    el("discard").addEventListener("click", discard);
+    window.addEventListener("online", function () { state.backoff = 1000; pump(); });
+    window.addEventListener("beforeunload", function (event) {
+      if (state.mode === "recording" || state.mode === "paused" || state.queue.length) event.preventDefault();
+    });
+    if (!window.MediaRecorder || !navigator.mediaDevices) {
+      status("This browser cannot record; attach a file instead.");
+      el("start").disabled = true;
+    }
+    store(Array.from(new Set(storedIds().concat(attachedIds()))));
+    buttons();
+    offerResume();
+
+    return {
+      hasAudio: function () { return attachedIds().length > 0 || state.mode === "recording" || state.mode === "paused"; },
+      // Before the form is sent: stop a running recording and wait for every part to arrive.
+      finish: async function () {
+        if (state.mode === "recording" || state.mode === "paused") stop();
+        await drained();
+        while (state.mode === "stopping") await new Promise(function (r) { setTimeout(r, 100); });
+        return !state.failed;
+      },
+      forget: function () { store([]); },
+    };
+  }
+
+  // --- The form -----------------------------------------------------------------------------
+
+  function setupForm(form) {
+    const summary = form.querySelector("[data-summary-only]");
+    const primary = form.querySelector("[data-audio-primary]");
+    const errors = form.querySelector("[data-form-errors]");
+    const recorderRoot = form.querySelector("[data-recorder]");
+    const recorder = recorderRoot ? Recorder(form, recorderRoot) : null;
+    const summaryOnly = function () { return summary.checked; };
+    form.querySelectorAll("[data-audio-primary] [data-tablist]").forEach(setupTabs);
+    const inputs = setupInputs(form, summaryOnly);
+
+    function applySummary() {
+      const on = summaryOnly();
+      primary.hidden = on;
+      primary.disabled = on;
+      inputs.list.querySelectorAll("[data-input-block]").forEach(function (b) { applySummaryOnly(b, on); });
+      if (on) inputs.ensureText();
+    }
+    summary.addEventListener("change", applySummary);
+    applySummary();
+
+    function fail(message) {
+      errors.innerHTML = "";
+      const p = document.createElement("p");
+      p.className = "error";
+      p.textContent = message;
+      errors.appendChild(p);
+      errors.setAttribute("tabindex", "-1");
+      errors.focus();
+    }
+    function hasFile() {
+      return Array.from(form.querySelectorAll('input[type=file][name=audio]')).some(function (f) {
+        return !f.disabled && f.files.length > 0;
+      });
+    }
+    function hasText() {
+      return Array.from(form.querySelectorAll("textarea[name=text_body]")).some(function (t) {
+        return !t.disabled && t.value.trim();
+      });
+    }
+    let sending = false;
+    form.addEventListener("submit", async function (event) {
+      if (sending) return;
+      event.preventDefault();
+      const recording = recorder && !primary.disabled && form.querySelector("#gen-pane-record:not([hidden])") && recorder.hasAudio();
+      if (summaryOnly() && !hasText()) { fail("A summary-only note needs at least one text input."); return; }
+      if (!summaryOnly() && !recording && !hasFile()) {
+        fail("Record or attach the session audio, or turn on Summary Only to write from text alone.");
+        return;
+      }
+      const create = form.querySelector("[data-create]");
+      create.disabled = true;
+      if (recording && !(await recorder.finish())) {
+        create.disabled = false;
+        fail("The recording could not be fully uploaded. Discard it and record again, or attach a file.");
+        return;
+      }
+      create.textContent = "Creating…";
+      if (recorder) recorder.forget();
+      sending = true;
+      form.submit();
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("[data-generate-form]").forEach(setupForm);
+    const dialog = document.getElementById("generate-dialog");
+    if (dialog) setupDialog(dialog);
+  });
+})();
