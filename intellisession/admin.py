@@ -35,7 +35,7 @@ class PhiSafeModelAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
             exclude += sorted(phi_field_names(self.model) - set(exclude))
         return exclude
 
-    def get_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:  # type: ignore[override]
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> list[Any]:  # type: ignore[override]
         fields = list(super().get_fields(request, obj))
         if settings.OPERATOR_CAN_VIEW_PHI:
             return fields

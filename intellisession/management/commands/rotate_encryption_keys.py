@@ -73,9 +73,10 @@ def rotate_column(model: type[models.Model], column: models.Field[Any, Any], key
         except InvalidToken:
             tally.failed.append(str(pk))
             continue
-        value = models.Value(json.dumps(new), output_field=models.TextField()) if is_json else models.Value(new)
-        if is_json:
-            value = Cast(value, output_field=models.JSONField())
+        value: models.Expression = (
+            Cast(models.Value(json.dumps(new), output_field=models.TextField()), output_field=models.JSONField())
+            if is_json else models.Value(new)
+        )
         model._default_manager.filter(pk=pk).update(**{column.attname: value})
         tally.rotated += 1
     return tally
