@@ -368,6 +368,11 @@ CELERY_TASK_ROUTES: dict[str, dict[str, str]] = {
     "notes.tasks.generate*": {"queue": "llm"},
 }
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {}
+RETENTION_INTERVAL_SECONDS = env_int("RETENTION_INTERVAL_SECONDS", 600)
+CELERY_BEAT_SCHEDULE["transcript-retention"] = {
+    "task": "intellisession.tasks.enforce_transcript_retention",
+    "schedule": float(RETENTION_INTERVAL_SECONDS),
+}
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 
 # --- Logging: ids and timings only (see docs); never request bodies.
