@@ -25,10 +25,10 @@ def transcribed_note(side: Side, *, days_ago: int = 0, signed: bool = False) -> 
                                                  finished_at=finished, priming_terms="sertraline")
     TranscriptSegment.objects.create(practice=side.practice, transcription=transcription, start=0, end=2,
                                      text="I slept badly this week.")
-    note = Note.objects.get(pk=_note(side))
-    NoteRequest.objects.filter(pk=note.request_id).update(status=RequestStatus.READY)
-    NoteInput.objects.create(practice=side.practice, request_id=note.request_id, kind="audio",
-                             transcription=transcription)
+    note = Note.objects.select_related("request").get(pk=_note(side))
+    assert note.request is not None
+    NoteRequest.objects.filter(pk=note.request.pk).update(status=RequestStatus.READY)
+    NoteInput.objects.create(practice=side.practice, request=note.request, kind="audio", transcription=transcription)
     if signed:
         Note.objects.filter(pk=note.pk).update(status=NoteStatus.SIGNED, signed_at=timezone.now())
     return transcription, note
