@@ -18,10 +18,11 @@ RISK_LABELS = {"suicide": "Suicide risk", "self_harm": "Self-harm", "harm_to_oth
                "abuse": "Abuse"}
 
 
-def mmss(seconds: float | None) -> str:
-    if seconds is None:
+def mmss(seconds: float | str | None) -> str:
+    try:
+        total = max(0, int(float(seconds)))  # type: ignore[arg-type]
+    except (TypeError, ValueError):
         return ""
-    total = max(0, int(seconds))
     return f"{total // 60}:{total % 60:02d}"
 
 

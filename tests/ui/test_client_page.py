@@ -1,0 +1,95 @@
+"""The client page: notes timeline, goals and their chart, themes, consent, instruction."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+
+from clients.models import RecordingConsent, TreatmentGoal
+from notes.models import CustomInstruction, GoalProgressEntry
+from tests.conftest import World
+from tests.ui.conftest import give_consent, make_draft, signed_in
+
+pytestmark = pytest.mark.django_db
+
+
+def page_url(world: World) -> str:
+    return f"/p/{world.a.practice.slug}/clients/{world.a.client.pk}/"
+
+
+def test_client_page_shows_timeline_themes_and_generate_button(world: World) -> None:
+    note = make_draft(world.a)
+    page = signed_in(world.a.clinician).get(page_url(world)).content.decode()
+    assert f"/notes/{note.pk}/" in page and "SOAP" in page and "Draft" in page
+    assert "Recurring themes" in page and "grief" in page
+    assert "Generate Note" in page and '<dialog id="generate-dialog"' in page
+    assert "No consent on file" in page and "Recording is unavailable" in page
+
+
+def test_read_only_member_sees_no_generate_button_and_no_drafts(world: World) -> None:
+    note = make_draft(world.a)
+    page = signed_in(world.a.reader).get(page_url(world)).content.decode()
+    assert "Generate Note" not in page and f"/notes/{note.pk}/" not in page
+
+
+def test_recording_and_revoking_consent(world: World) -> None:
+    browser = signed_in(world.a.clinician)
+    response = browser.post(page_url(world) + "consent/", {"given_on": "2026-01-02"})
+    assert response.status_code == 302
+    consent = RecordingConsent.objects.get(client=world.a.client)
+    page = browser.get(page_url(world)).content.decode()
+    assert "On file" in page and "Recording is unavailable" not in page
+    browser.post(page_url(world) + f"consent/{consent.pk}/revoke/")
+    consent.refresh_from_db()
+    assert consent.revoked_at is not None
+
+
+def test_future_consent_date_is_shown_as_an_error(world: World) -> None:
+    future = (datetime.date.today() + datetime.timedelta(days=3)).isoformat()
+    response = signed_in(world.a.clinician).post(page_url(world) + "consent/", {"given_on": future})
+    assert response.status_code == 400
+    assert "cannot be in the future" in response.content.decode()
+    assert not RecordingConsent.objects.exists()
+
+
+def test_consent_form_is_a_blank_pdf(world: World) -> None:
+    response = signed_in(world.a.reader).get(page_url(world) + "consent-form.pdf")
+    assert response.status_code == 200 and response.content.startswith(b"%PDF")
+
+
+def test_adding_and_editing_a_goal(world: World) -> None:
+    browser = signed_in(world.a.clinician)
+    assert browser.post(page_url(world) + "goals/", {"description": "", "status": "active"}).status_code == 400
+    browser.post(page_url(world) + "goals/", {"description": "Sleep 7 hours", "target": "5 nights a week",
+                                              "status": "active"})
+    goal = TreatmentGoal.objects.get()
+    edit = page_url(world) + f"goals/{goal.pk}/"
+    assert "Sleep 7 hours" in browser.get(edit).content.decode()
+    browser.post(edit, {"description": "Sleep 7 hours", "target": "", "status": "met"})
+    goal.refresh_from_db()
+    assert goal.status == "met"
+
+
+def test_goal_progress_chart_with_text_alternative(world: World) -> None:
+    goal = TreatmentGoal.objects.create(practice=world.a.practice, client=world.a.client, description="Journal")
+    for day, status in ((3, "no_change"), (10, "progressing")):
+        note = make_draft(world.a, date_of_service=datetime.date(2026, 1, day))
+        GoalProgressEntry.objects.create(practice=world.a.practice, note=note, goal=goal, status=status, evidence="")
+    page = signed_in(world.a.clinician).get(page_url(world)).content.decode()
+    assert '<svg viewBox="0 0 640 220" role="img"' in page and "<polyline" in page
+    assert "Progress as a table" in page and "No change" in page and "Progressing" in page
+
+
+def test_client_instruction_is_saved(world: World) -> None:
+    browser = signed_in(world.a.clinician)
+    browser.post(f"/p/{world.a.practice.slug}/clients/{world.a.client.pk}/instruction/",
+                 {"text": "Use the client's chosen name."})
+    assert CustomInstruction.objects.get(level="client", client=world.a.client).text == "Use the client's chosen name."
+    assert "chosen name" in browser.get(page_url(world)).content.decode()
+
+
+def test_consent_of_other_practice_client_is_404(world: World) -> None:
+    consent = give_consent(world.b)
+    response = signed_in(world.a.admin).post(page_url(world) + f"consent/{consent.pk}/revoke/")
+    assert response.status_code == 404
