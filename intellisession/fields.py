@@ -9,10 +9,12 @@ and running ``manage.py rotate_encryption_keys``.
 from __future__ import annotations
 
 from functools import lru_cache
+import json
 from typing import TYPE_CHECKING, Any
 
 from cryptography.fernet import Fernet, MultiFernet
 from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from encrypted_fields import fields as encrypted
 
@@ -58,5 +60,22 @@ else:
     class EncryptedDateField(_OwnKeys, encrypted.EncryptedDateField):
         pass
 
-    class EncryptedJSONField(_OwnKeys, encrypted.EncryptedJSONField):
-        pass
+    class EncryptedJSONField(_OwnKeys, encrypted.EncryptedTextField):
+        """The whole value as one encrypted JSON document. (The library's own JSON field encrypts
+        each leaf as a string, which would turn False into the truthy "False".)"""
+
+        def get_prep_value(self, value: Any) -> str | None:
+            if value is None:
+                return None
+            return self.f.encrypt(json.dumps(value, cls=DjangoJSONEncoder).encode()).decode()
+
+        def from_db_value(self, value: str | None, expression: Any, connection: Any) -> Any:
+            if value is None:
+                return None
+            return json.loads(self.f.decrypt(value.encode()).decode())
+
+        def to_python(self, value: Any) -> Any:
+            return value
+
+        def value_to_string(self, obj: Any) -> str:
+            return json.dumps(self.value_from_object(obj), cls=DjangoJSONEncoder)

@@ -13,7 +13,7 @@ import uuid
 from django.core.files.storage import Storage, storages
 from django.db import models
 
-from intellisession.fields import EncryptedTextField
+from intellisession.fields import EncryptedJSONField, EncryptedTextField
 from intellisession.models import Practice
 
 
@@ -93,6 +93,8 @@ class TranscriptionChunk(models.Model):
     heartbeat_at = models.DateTimeField(null=True, blank=True)
     speech_found = models.BooleanField(default=False)
     done_seconds = models.FloatField(default=0.0, help_text="Seconds of this chunk transcribed so far.")
+    # Voice features per segment (biometric, so encrypted), pooled across chunks to label speakers.
+    voice_prints = EncryptedJSONField(default=list, blank=True)
 
     class Meta:
         ordering = ["index"]

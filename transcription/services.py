@@ -17,6 +17,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.core.files import File
@@ -205,15 +206,41 @@ def chunk_run(*, chunk_id: int) -> None:
     with audio_local_path(transcription) as path:
         pcm = audio_lib.decode(path, start=chunk.start, end=chunk.end)
     result = _transcribe(pcm, chunk, transcription)
-    segments = result.segments
-    if segments and transcription.chunks_total == 1:
-        from transcription.speakers import label_speakers
-
-        segments = label_speakers(pcm, segments, offset=chunk.start)
+    prints = _voice_prints(pcm, result, chunk)
     del pcm
-    _chunk_save(chunk, segments, speech_found=result.speech_found, language=result.language)
+    _chunk_save(chunk, result.segments, speech_found=result.speech_found, language=result.language,
+                prints=prints)
     logger.info("chunk %s of transcription %s done in %.1f s (%d segments)", chunk.index, transcription.pk,
-                time.monotonic() - began, len(segments))
+                time.monotonic() - began, len(result.segments))
+
+
+# Origins of different chunks must not collide when their prints are pooled.
+_ORIGIN_STRIDE = 1_000_000
+
+
+def _voice_prints(pcm: AudioArray, result: TranscribeResult, chunk: TranscriptionChunk) -> list[dict[str, Any]]:
+    from transcription.speakers import voice_prints
+
+    prints = voice_prints(pcm, result.segments, offset=chunk.start, words=result.words,
+                          first_origin=chunk.index * _ORIGIN_STRIDE)
+    return [{"start": p.segment.start, "end": p.segment.end, "text": p.segment.text, "origin": p.origin,
+             "features": p.features} for p in prints]
+
+
+def _label_speakers(transcription: Transcription) -> None:
+    """Label "Speaker 1"/"Speaker 2" over the whole recording at once, so labels agree across chunks."""
+    from transcription.speakers import VoicePrint, label_prints
+
+    rows = [row for chunk in transcription.chunks.order_by("index") for row in (chunk.voice_prints or [])]
+    prints = [VoicePrint(Segment(r["start"], r["end"], r["text"]), r["origin"], r["features"]) for r in rows]
+    labelled = label_prints(prints)
+    if labelled is None:
+        return
+    TranscriptSegment.objects.filter(transcription=transcription).delete()
+    TranscriptSegment.objects.bulk_create([
+        TranscriptSegment(practice_id=transcription.practice_id, transcription=transcription, start=s.start,
+                          end=s.end, speaker=s.speaker, text=s.text) for s in labelled
+    ])
 
 
 def _transcribe(pcm: AudioArray, chunk: TranscriptionChunk, transcription: Transcription) -> TranscribeResult:
@@ -229,7 +256,7 @@ def _transcribe(pcm: AudioArray, chunk: TranscriptionChunk, transcription: Trans
         last_beat[0] = time.monotonic()
         _chunk_heartbeat(chunk, done_seconds=fraction * length)
 
-    return engine.transcribe(pcm, offset=chunk.start, hotwords=hotwords, initial_prompt=prompt,
+    return engine.transcribe(pcm, offset=chunk.start, hotwords=hotwords, initial_prompt=prompt, word_timestamps=True,
                              model_dir=settings.WHISPER_MODEL or None, cpu_threads=settings.WHISPER_CPU_THREADS,
                              on_progress=on_progress)
 
@@ -250,7 +277,8 @@ def _refresh_progress(transcription_id: uuid.UUID) -> None:
     Transcription.objects.filter(pk=transcription_id, status=TranscriptionStatus.RUNNING).update(progress=percent)
 
 
-def _chunk_save(chunk: TranscriptionChunk, segments: list[Segment], *, speech_found: bool, language: str) -> None:
+def _chunk_save(chunk: TranscriptionChunk, segments: list[Segment], *, speech_found: bool, language: str,
+                prints: list[dict[str, Any]]) -> None:
     with transaction.atomic():
         # Only the current holder may finish the chunk; a worker that lost its claim stops here.
         locked = (TranscriptionChunk.objects.select_for_update()
@@ -266,7 +294,8 @@ def _chunk_save(chunk: TranscriptionChunk, segments: list[Segment], *, speech_fo
         locked.status = ChunkStatus.DONE
         locked.speech_found = speech_found
         locked.done_seconds = chunk.end - chunk.start
-        locked.save(update_fields=["status", "speech_found", "done_seconds"])
+        locked.voice_prints = prints
+        locked.save(update_fields=["status", "speech_found", "done_seconds", "voice_prints"])
         Transcription.objects.filter(pk=chunk.transcription_id).update(
             chunks_done=F("chunks_done") + 1, language=language or F("language")
         )
@@ -284,6 +313,8 @@ def _finish(transcription: Transcription) -> None:
     if transcription.started_at:
         transcription.transcription_seconds = (transcription.finished_at - transcription.started_at).total_seconds()
     transcription.save(update_fields=["status", "progress", "finished_at", "transcription_seconds"])
+    if speech:
+        _label_speakers(transcription)
     audio_delete(transcription, reason="transcribed")
     transcription_finished.send(sender=Transcription, transcription=transcription)
 
@@ -294,6 +325,8 @@ def transcription_fail(transcription: Transcription, *, code: str, message: str)
         updated = Transcription.objects.filter(pk=transcription.pk).exclude(
             status__in=[TranscriptionStatus.DONE, TranscriptionStatus.NO_SPEECH, TranscriptionStatus.FAILED]
         ).update(status=TranscriptionStatus.FAILED, error=message[:300], error_code=code, finished_at=timezone.now())
+        TranscriptionChunk.objects.filter(transcription=transcription).exclude(status=ChunkStatus.DONE).update(
+            status=ChunkStatus.FAILED)
         transcription.refresh_from_db()
         audio_delete(transcription, reason=f"failed:{code}")
         if updated:
