@@ -30,6 +30,8 @@ from intellisession.audit import audit_record
 from intellisession.errors import DomainError
 from intellisession.models import Practice
 from transcription import audio as audio_lib
+from transcription.audio import AudioArray
+from transcription.engine import TranscribeResult
 from transcription.models import (
     ChunkStatus,
     Transcription,
@@ -38,8 +40,6 @@ from transcription.models import (
     TranscriptSegment,
 )
 from transcription.signals import transcription_finished, transcription_started
-from transcription.audio import AudioArray
-from transcription.engine import TranscribeResult
 from transcription.types import Segment
 
 logger = logging.getLogger(__name__)

@@ -12,7 +12,7 @@ from django.test import override_settings
 from intellisession.models import AuditEvent
 from notes.models import NoteRequest
 from tests.audio_tools import concat, load, silence, write
-from tests.conftest import SAMPLES, World, WorkerProcess, wait_for
+from tests.conftest import SAMPLES, WorkerProcess, World, wait_for
 from tests.pipeline.conftest import stored_audio
 from tests.pipeline.test_worker import create, finished
 from transcription import services
