@@ -140,7 +140,7 @@ def _purge_queues() -> None:
 
     with app.connection_for_write() as conn:
         for queue in ("transcription", "llm", "default"):
-            conn.default_channel.queue_purge(queue)
+            conn.default_channel.queue_purge(queue)  # type: ignore[attr-defined]
 
 
 @pytest.fixture(scope="session")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import uuid
 from pathlib import Path
 
 import pytest
@@ -25,9 +26,13 @@ def two_minute_audio(tmp_path: Path) -> Path:
     return write(tmp_path / "two-minutes.wav", concat(sample, silence(2), sample, silence(2), sample))
 
 
-def running_chunk(request_id: str) -> TranscriptionChunk | None:
+def running_chunk(request_id: uuid.UUID) -> TranscriptionChunk | None:
     return TranscriptionChunk.objects.filter(transcription__note_inputs__request_id=request_id,
                                              status="running").first()
+
+
+def reclaimed(chunk: TranscriptionChunk) -> bool:
+    return TranscriptionChunk.objects.get(pk=chunk.pk).claimed_by != chunk.claimed_by
 
 
 def kill_holder(worker: WorkerProcess, chunk: TranscriptionChunk) -> int:
@@ -61,8 +66,7 @@ def test_job_that_keeps_killing_its_worker_fails_with_a_reason(celery_worker: Wo
         if isinstance(chunk, TranscriptionChunk):
             kill_holder(celery_worker, chunk)
             kills += 1
-            wait_for(lambda c=chunk: TranscriptionChunk.objects.get(pk=c.pk).claimed_by != c.claimed_by
-                     or finished(request_id), timeout=60, every=0.1)
+            wait_for(lambda: reclaimed(chunk) or finished(request_id), timeout=60, every=0.1)
     request = NoteRequest.objects.get(pk=request_id)
     assert request.status == "failed" and kills == 3
     assert "stopped unexpectedly 3 times" in request.error

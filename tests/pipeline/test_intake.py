@@ -83,7 +83,7 @@ def test_audio_is_checked_by_content_not_by_name(consented: World, tmp_path: Pat
     assert status == 202, body
     transcription = Transcription.objects.get()
     assert transcription.audio_format == "mp3"
-    assert not transcription.audio.name.endswith(".txt")
+    assert not (transcription.audio.name or "").endswith(".txt")
 
 
 def test_summary_only_with_audio_is_refused(consented: World) -> None:

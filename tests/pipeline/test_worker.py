@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
 
 import pytest
@@ -16,22 +17,22 @@ from transcription.models import Transcription, TranscriptSegment
 KEY_WORDS = ("brother", "manager", "journal")
 
 
-def create(world: World, audio: Path, **fields: object) -> str:
+def create(world: World, audio: Path, **fields: object) -> uuid.UUID:
     api = api_client_for(world.a.clinician)
     with open(audio, "rb") as handle:
         response = api.post(f"/api/v1/practices/{world.a.practice.slug}/note-requests/",
                             {"client_id": str(world.a.client.pk), "style": "soap", "audio": [handle], **fields},
                             format="multipart")
     assert response.status_code == 202, response.content
-    return str(response.json()["id"])
+    return uuid.UUID(response.json()["id"])
 
 
-def finished(request_id: str) -> NoteRequest | None:
+def finished(request_id: uuid.UUID) -> NoteRequest | None:
     request = NoteRequest.objects.get(pk=request_id)
     return request if request.is_finished else None
 
 
-def transcript_text(request_id: str) -> str:
+def transcript_text(request_id: uuid.UUID) -> str:
     return " ".join(s.text or "" for s in TranscriptSegment.objects.filter(
         transcription__note_inputs__request_id=request_id)).lower()
 
