@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import signal
 import uuid
@@ -31,8 +32,9 @@ def running_chunk(request_id: uuid.UUID) -> TranscriptionChunk | None:
                                              status="running").first()
 
 
-def reclaimed(chunk: TranscriptionChunk) -> bool:
-    return TranscriptionChunk.objects.get(pk=chunk.pk).claimed_by != chunk.claimed_by
+def reclaimed_or_finished(chunk: TranscriptionChunk, request_id: uuid.UUID) -> bool:
+    taken_over = TranscriptionChunk.objects.get(pk=chunk.pk).claimed_by != chunk.claimed_by
+    return taken_over or finished(request_id) is not None
 
 
 def kill_holder(worker: WorkerProcess, chunk: TranscriptionChunk) -> int:
@@ -66,7 +68,7 @@ def test_job_that_keeps_killing_its_worker_fails_with_a_reason(celery_worker: Wo
         if isinstance(chunk, TranscriptionChunk):
             kill_holder(celery_worker, chunk)
             kills += 1
-            wait_for(lambda: reclaimed(chunk) or finished(request_id), timeout=60, every=0.1)
+            wait_for(functools.partial(reclaimed_or_finished, chunk, request_id), timeout=60, every=0.1)
     request = NoteRequest.objects.get(pk=request_id)
     assert request.status == "failed" and kills == 3
     assert "stopped unexpectedly 3 times" in request.error
