@@ -94,7 +94,7 @@ def test_pdf_and_text_exports_are_audited(world: World, draft: Note) -> None:
 
 def test_regenerate_goes_to_the_progress_page(world: World, draft: Note) -> None:
     response = signed_in(world.a.clinician).post(url(draft, "regenerate"), {"style": "dap"})
-    new = NoteRequest.objects.exclude(pk=draft.request_id).get()
+    new = NoteRequest.objects.exclude(pk=str(draft.request_id)).get()
     assert new.style_key == "dap" and new.regenerates_id == draft.pk
     assert response["Location"] == f"/p/{draft.practice.slug}/requests/{new.pk}/"
 
