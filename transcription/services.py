@@ -380,6 +380,9 @@ def sweep() -> dict[str, int]:
     """Delete audio past its age bound, whatever its job's state, and re-enqueue stuck work."""
     counts = {"audio_deleted": sweep_old_audio(), "orphans_deleted": sweep_orphan_files()}
     counts["requeued"] = requeue_stuck()
+    from transcription.uploads import sweep_stale_uploads  # browser recordings whose tab closed
+
+    counts["uploads_deleted"] = sweep_stale_uploads()
     return counts
 
 

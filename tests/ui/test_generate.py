@@ -230,3 +230,13 @@ def test_finishing_twice_is_refused(world: World) -> None:
             upload_finish(upload)
     finally:
         Path(path).unlink()
+
+
+def test_the_periodic_sweep_includes_quiet_recordings(world: World) -> None:
+    from transcription.services import sweep
+
+    give_consent(world.a)
+    quiet = start(world)
+    send(world, quiet, 0, WEBM[:4000])
+    AudioUpload.objects.filter(pk=quiet.pk).update(last_chunk_at=timezone.now() - datetime.timedelta(hours=2))
+    assert sweep()["uploads_deleted"] == 1
