@@ -93,6 +93,32 @@ def test_record_create_watch_progress_review_and_sign(page: Any, ready: World) -
     screenshot(page, "note-signed")
 
 
+def test_dropped_connection_and_reload_keep_the_recording(page: Any, ready: World) -> None:
+    from transcription.models import AudioUpload
+
+    dialog = open_dialog(page, ready)
+    dialog.get_by_role("button", name="Record", exact=True).click()
+    dialog.get_by_text("Recording.").wait_for()
+    page.wait_for_timeout(3_500)
+    page.context.set_offline(True)
+    dialog.get_by_text(re.compile("Connection lost")).wait_for(timeout=15_000)
+    page.wait_for_timeout(3_000)
+    page.context.set_offline(False)
+    dialog.get_by_text(re.compile(r"Uploaded \d+ KB so far")).wait_for(timeout=30_000)
+    page.wait_for_timeout(1_000)
+    page.on("dialog", lambda prompt: prompt.accept())  # "leave the page while recording?"
+    page.reload()  # as if the tab had closed mid-session
+    upload = AudioUpload.objects.get()
+    assert upload.status == "open" and upload.next_seq >= 3  # parts from before, during and after the outage
+    page.get_by_role("link", name="Generate Note").click()
+    dialog.get_by_text("An unfinished recording of this client was found").wait_for()
+    dialog.get_by_role("button", name="Use what was saved").click()
+    create_and_wait_for_note(page, dialog)
+    assert_sections(page, "soap")
+    upload.refresh_from_db()
+    assert upload.status == "finished" and upload.parts_deleted_at is not None
+
+
 def test_attach_a_file(page: Any, ready: World) -> None:
     dialog = open_dialog(page, ready)
     dialog.get_by_role("tab", name="Attach file").click()
