@@ -14,7 +14,10 @@ from intellisession.models import AuditEvent, Practice, User
 def _client_ip(request: HttpRequest | None) -> str | None:
     if request is None:
         return None
-    return request.META.get("REMOTE_ADDR") or None
+    # The same address the lockout uses: behind the TLS proxy, the client's, not the proxy's.
+    from intellisession.security import client_ip
+
+    return client_ip(request)
 
 
 def audit_record(

@@ -13,6 +13,7 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
+from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.urls import reverse
 
@@ -26,6 +27,16 @@ SESSION_SEEN_KEY = "_is_last_seen"
 SEEN_RESOLUTION_SECONDS = 30
 # Requests the browser makes on its own (status polling) carry this header and do not count as activity.
 BACKGROUND_HEADER = "HTTP_X_BACKGROUND_POLL"
+
+
+def client_ip(request: HttpRequest) -> str | None:
+    """The client's address, trusting TRUSTED_PROXY_COUNT proxies' X-Forwarded-For entries."""
+    from allauth.core.internal.httpkit import get_client_ip
+
+    try:
+        return get_client_ip(request)
+    except ImproperlyConfigured:  # fewer forwarded entries than proxies: not through our proxy
+        return request.META.get("REMOTE_ADDR") or None
 
 
 def _wants_json(request: HttpRequest) -> bool:

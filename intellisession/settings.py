@@ -257,10 +257,11 @@ AXES_RESET_ON_SUCCESS = True
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
 AXES_VERBOSE = False  # lockouts are in the audit log; the per-login lines are noise
 AXES_LOCKOUT_TEMPLATE = "account/lockout.html"
-AXES_IPWARE_PROXY_COUNT = 1 if env_bool("BEHIND_TLS_PROXY", False) else None
-AXES_IPWARE_META_PRECEDENCE_ORDER = (
-    ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if env_bool("BEHIND_TLS_PROXY", False) else ["REMOTE_ADDR"]
-)
+# One idea of the client's address for lockouts, rate limits and the audit log: with N trusted
+# proxies in front, the N-th entry from the right of X-Forwarded-For (the ones left of it are spoofable).
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 1 if env_bool("BEHIND_TLS_PROXY", False) else 0)
+ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
+AXES_CLIENT_IP_CALLABLE = "intellisession.security.client_ip"
 
 # --- Two-factor authentication (allauth.mfa): authenticator apps and recovery codes.
 MFA_ADAPTER = "intellisession.auth.MFAAdapter"
@@ -331,6 +332,7 @@ REST_FRAMEWORK = {
         "intellisession.throttles.ApiAnonThrottle",
         "intellisession.throttles.ApiUserThrottle",
     ],
+    "NUM_PROXIES": env_int("TRUSTED_PROXY_COUNT", 1 if env_bool("BEHIND_TLS_PROXY", False) else 0) or None,
     "DEFAULT_THROTTLE_RATES": {
         "anon": env_str("THROTTLE_ANON", "120/minute"),
         "user": env_str("THROTTLE_USER", "600/minute"),

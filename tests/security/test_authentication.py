@@ -254,3 +254,13 @@ def test_timed_out_api_call_gets_401_json(world: World) -> None:
     age_session(client, seen_ago=3600, started_ago=3600)
     response = client.get(f"/api/v1/practices/{world.a.practice.slug}/clients/")
     assert response.status_code == 401 and response.json()["error"]["code"] == "signed_out"
+
+
+@override_settings(ALLAUTH_TRUSTED_PROXY_COUNT=1)
+def test_behind_the_proxy_the_audit_log_records_the_clients_address(world: World) -> None:
+    user = new_member(world.a.practice)
+    client = browser()
+    # The proxy appends the address it saw; anything left of it came from the client and may be forged.
+    client.post("/accounts/login/", {"login": user.email, "password": PASSWORD},
+                HTTP_X_FORWARDED_FOR="198.51.100.66, 203.0.113.9")
+    assert AuditEvent.objects.get(action="auth.sign_in", actor=user).ip_address == "203.0.113.9"
