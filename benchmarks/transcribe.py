@@ -1,0 +1,250 @@
+"""Transcription: the pipeline against bare faster-whisper on the same file, in one run.
+
+    .venv/bin/python benchmarks/transcribe.py AUDIO [--workers 1,2] [--threads 1] [--skip-bare] [--json]
+
+Pipeline: the recording is checked and stored by ``transcription.services`` and queued;
+N real ``celery worker`` processes (``-c 1``, ``WHISPER_CPU_THREADS=T``) on the real broker
+plan its chunks and transcribe them. The time runs from the upload call to the
+Transcription row being DONE; workers are warmed up first (model loaded), as a running
+service's are. Their peak RSS is sampled with psutil (each process and its children).
+
+Bare: a subprocess decodes the whole file with the same decoder and runs the same
+``engine.transcribe`` call (same model, int8, VAD, beam, threads, word timestamps) after
+loading the model; its RSS is its own. ``--plain`` adds a bare run without word timestamps.
+
+Data lives under ``DATA_DIR`` (default ``.data/bench``): its own PostgreSQL, Redis and files.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parent.parent
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
+from benchmarks.common import (  # noqa: E402
+    SAMPLE_MP3,
+    RssSampler,
+    Worker,
+    bench_practice,
+    child_env,
+    loadavg,
+    print_table,
+    purge_queues,
+    setup_django,
+)
+
+
+@dataclass
+class PipelineRun:
+    workers: int
+    threads: int
+    duration_s: float
+    wall_s: float  # upload call to DONE observed
+    claim_to_done_s: float  # the row's own timing, from the first claim
+    rtf: float
+    chunks: int
+    segments: int
+    peak_rss_mib: float  # largest single worker process
+    peak_rss_total_mib: float  # all worker processes together
+    load_before: float
+    load_after: float
+
+
+@dataclass
+class BareRun:
+    word_timestamps: bool
+    threads: int
+    duration_s: float
+    wall_s: float  # decode + transcribe, model already loaded
+    decode_s: float
+    rtf: float
+    segments: int
+    peak_rss_mib: float
+    load_before: float
+    load_after: float
+
+
+# --- Bare faster-whisper (child process, no Django) ---------------------------------------------
+
+
+def bare_child(audio: Path, threads: int, word_timestamps: bool) -> dict[str, Any]:
+    from transcription import audio as audio_lib
+    from transcription import engine
+
+    engine.get_model(None, cpu_threads=threads)
+    began = time.monotonic()
+    pcm = audio_lib.decode(audio)
+    decoded = time.monotonic()
+    result = engine.transcribe(pcm, word_timestamps=word_timestamps, cpu_threads=threads)
+    ended = time.monotonic()
+    return {"duration_s": len(pcm) / audio_lib.SAMPLE_RATE, "wall_s": ended - began, "decode_s": decoded - began,
+            "segments": len(result.segments),
+            "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+
+
+def run_bare(audio: Path, threads: int, word_timestamps: bool) -> BareRun:
+    before = loadavg()
+    out = subprocess.run(
+        [sys.executable, __file__, str(audio), "--bare-child", "--threads", str(threads),
+         "--word-timestamps", "1" if word_timestamps else "0"],
+        check=True, capture_output=True, text=True, cwd=REPO,
+    )
+    found = json.loads(out.stdout.strip().splitlines()[-1])
+    return BareRun(word_timestamps=word_timestamps, threads=threads, duration_s=round(found["duration_s"], 1),
+                   wall_s=round(found["wall_s"], 2), decode_s=round(found["decode_s"], 2),
+                   rtf=round(found["wall_s"] / found["duration_s"], 4), segments=found["segments"],
+                   peak_rss_mib=round(found["peak_rss_mib"], 1), load_before=before, load_after=loadavg())
+
+
+# --- The pipeline ---------------------------------------------------------------------------------
+
+
+def upload(path: Path, practice: Any) -> Any:
+    """What intake does for a checked recording: store it privately, create the row, queue the job."""
+    from django.db import transaction
+
+    from transcription import services
+
+    info = services.audio_check(path)
+    with transaction.atomic():
+        transcription = services.transcription_create(practice=practice, path=path, info=info)
+        services.transcription_enqueue(transcription)
+    return transcription
+
+
+def wait_finished(transcription_id: Any, timeout: float) -> Any:
+    from transcription.models import Transcription
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        row = Transcription.objects.get(pk=transcription_id)
+        if row.is_finished:
+            return row
+        time.sleep(0.1)
+    raise TimeoutError(f"transcription {transcription_id} not finished within {timeout:.0f} s")
+
+
+def warm_up(workers: list[Worker], practice: Any) -> None:
+    """Every worker loads its model before the measured run, as in a running service."""
+    for _ in range(6):
+        if all(w.log_count("whisper model loaded") for w in workers):
+            return
+        jobs = [upload(SAMPLE_MP3, practice) for _ in workers]
+        for job in jobs:
+            wait_finished(job.pk, timeout=300)
+    raise RuntimeError("workers did not load the model during warm-up")
+
+
+def run_pipeline(audio: Path, practice: Any, *, workers: int, threads: int, chunk_seconds: int | None,
+                 log_dir: Path, timeout: float) -> PipelineRun:
+    from transcription.models import TranscriptSegment
+
+    purge_queues()
+    extra = {"WHISPER_CPU_THREADS": str(threads)}
+    if chunk_seconds:
+        extra["TRANSCRIPTION_CHUNK_SECONDS"] = str(chunk_seconds)
+    pool = [Worker(f"bench-w{i}", log_dir, env=child_env(**extra)).start() for i in range(workers)]
+    try:
+        for worker in pool:
+            worker.wait_ready()
+        warm_up(pool, practice)
+        before = loadavg()
+        with RssSampler([w.proc.pid for w in pool if w.proc]) as sampler:
+            began = time.monotonic()
+            job = upload(audio, practice)
+            row = wait_finished(job.pk, timeout)
+            wall = time.monotonic() - began
+        if row.status != "done":
+            raise RuntimeError(f"transcription ended {row.status}: {row.error_code}")
+        return PipelineRun(
+            workers=workers, threads=threads, duration_s=round(row.duration, 1), wall_s=round(wall, 2),
+            claim_to_done_s=round(row.transcription_seconds or 0.0, 2), rtf=round(wall / row.duration, 4),
+            chunks=row.chunks_total, segments=TranscriptSegment.objects.filter(transcription=row).count(),
+            peak_rss_mib=round(sampler.peaks.per_process_mib, 1), peak_rss_total_mib=round(sampler.peaks.total_mib, 1),
+            load_before=before, load_after=loadavg())
+    finally:
+        for worker in pool:
+            worker.stop()
+
+
+# --- Report -----------------------------------------------------------------------------------------
+
+
+def report(pipeline: list[PipelineRun], bare: list[BareRun]) -> dict[str, Any]:
+    figures: dict[str, Any] = {"pipeline": [asdict(p) for p in pipeline], "bare": [asdict(b) for b in bare]}
+    one = next((p for p in pipeline if p.workers == 1), None)
+    same = next((b for b in bare if b.word_timestamps), None)
+    if one and same:
+        figures["pipeline_over_bare"] = round(one.wall_s / same.wall_s, 3)
+    for run in pipeline:
+        if one and run.workers > 1:
+            figures[f"speedup_{run.workers}_over_1"] = round(one.wall_s / run.wall_s, 3)
+    return figures
+
+
+def print_report(figures: dict[str, Any]) -> None:
+    rows = [("run", "audio s", "wall s", "RTF", "chunks", "segments", "peak RSS MiB (max proc / total)", "load")]
+    for p in figures["pipeline"]:
+        rows.append((f"pipeline {p['workers']} worker(s) x {p['threads']} thread(s)", f"{p['duration_s']:.0f}",
+                     f"{p['wall_s']:.1f}", f"{p['rtf']:.4f}", str(p["chunks"]), str(p["segments"]),
+                     f"{p['peak_rss_mib']:.0f} / {p['peak_rss_total_mib']:.0f}",
+                     f"{p['load_before']:.1f}->{p['load_after']:.1f}"))
+    for b in figures["bare"]:
+        label = "bare faster-whisper" + ("" if b["word_timestamps"] else " (no word timestamps)")
+        rows.append((f"{label} x {b['threads']} thread(s)", f"{b['duration_s']:.0f}", f"{b['wall_s']:.1f}",
+                     f"{b['rtf']:.4f}", "-", str(b["segments"]), f"{b['peak_rss_mib']:.0f}",
+                     f"{b['load_before']:.1f}->{b['load_after']:.1f}"))
+    print_table(rows)
+    for key, value in figures.items():
+        if key not in ("pipeline", "bare"):
+            print(f"{key}: {value}")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("audio", type=Path)
+    parser.add_argument("--workers", default="1", help="worker processes, or a list such as 1,2 (one run each)")
+    parser.add_argument("--threads", type=int, default=1, help="WHISPER_CPU_THREADS per worker and for bare")
+    parser.add_argument("--skip-bare", action="store_true")
+    parser.add_argument("--plain", action="store_true", help="also run bare without word timestamps")
+    parser.add_argument("--chunk-seconds", type=int, default=None, help="TRANSCRIPTION_CHUNK_SECONDS for workers")
+    parser.add_argument("--timeout", type=float, default=4 * 3600)
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    parser.add_argument("--bare-child", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--word-timestamps", default="1", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    audio = args.audio.resolve()
+    if args.bare_child:
+        print(json.dumps(bare_child(audio, args.threads, args.word_timestamps == "1")))
+        return 0
+    setup_django()
+    side = bench_practice()
+    with tempfile.TemporaryDirectory(prefix="bench-logs-") as logs:
+        pipeline = [run_pipeline(audio, side.practice, workers=int(n), threads=args.threads,
+                                 chunk_seconds=args.chunk_seconds, log_dir=Path(logs), timeout=args.timeout)
+                    for n in args.workers.split(",")]
+    bare: list[BareRun] = []
+    if not args.skip_bare:
+        bare.append(run_bare(audio, args.threads, word_timestamps=True))
+        if args.plain:
+            bare.append(run_bare(audio, args.threads, word_timestamps=False))
+    figures = report(pipeline, bare)
+    print(json.dumps(figures, indent=2) if args.json else "", end="\n" if args.json else "")
+    if not args.json:
+        print_report(figures)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
