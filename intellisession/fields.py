@@ -8,8 +8,8 @@ and running ``manage.py rotate_encryption_keys``.
 
 from __future__ import annotations
 
-from functools import lru_cache
 import json
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from cryptography.fernet import Fernet, MultiFernet
