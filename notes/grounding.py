@@ -29,7 +29,7 @@ from notes.drafting import (
     words,
 )
 
-MIN_COVERAGE = 0.5  # share of the sentence's content words found in the supporting passage
+MIN_COVERAGE = 0.66  # share of the sentence's content words found in the supporting passage
 CANDIDATES = 6  # best-overlapping units examined per sentence
 NEIGHBOURS = 2  # units either side that may complete a passage (a thought split over sentences)
 _SOURCE_PRIORITY = {"transcript": 0, "input": 1, "prior_note": 2}

@@ -519,7 +519,7 @@ def instruction_set(*, membership: Membership, level: str, text: str, style_key:
             existing.delete()
         return None
     if existing is None:
-        existing = CustomInstruction(**scope, owner=owner)
+        existing = CustomInstruction(**{"owner": owner, **scope})
     existing.text = text.strip()
     existing.save()
     audit_record(action="instruction.set", practice=practice, actor=owner, obj=existing, detail={"level": level})

@@ -1,0 +1,92 @@
+"""Offline notes from the sample session: every style, verbatim sentences with evidence, context kept."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from notes.models import Note, NoteRequest
+from notes.services import note_regenerate
+from notes.styles import BUILTIN_STYLES
+from tests.conftest import SAMPLES, World
+from tests.notes_flow.conftest import PRIOR_NOTE, generate, membership
+
+
+def normalise(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip().lower()
+
+
+@pytest.mark.usefixtures("eager")
+def test_every_style_yields_all_its_sections_from_the_sample(chart: World) -> None:
+    request, note = generate(chart, SAMPLES / "sample_session.wav", style_key="soap")
+    assert request.status == "ready" and note is not None
+    assert note.context["prior_note_ids_used"], "the imported prior note was not in view"
+    for key, style in BUILTIN_STYLES.items():
+        regenerated = note_regenerate(note=note, membership=membership(chart), style_key=key)
+        regenerated.refresh_from_db()
+        assert regenerated.status == "ready", (key, regenerated.error)
+        note.refresh_from_db()
+        assert [s["key"] for s in note.sections] == [s.key for s in style.sections], key
+        assert all(s["sentences"] for s in note.sections), key
+        assert note.style_key == key
+
+
+@pytest.mark.usefixtures("eager")
+def test_offline_sentences_are_all_in_the_inputs_with_evidence(chart: World) -> None:
+    summary = "Sam arrived on time and was tearful when talking about his father."
+    request, note = generate(chart, SAMPLES / "sample_session.wav", style_key="birp",
+                             texts=[("session_summary", summary)])
+    assert note is not None and note.engine == "offline" and "offline" in note.notice.lower()
+    transcript = normalise(" ".join(s.text or "" for s in
+                                    request.inputs.get(kind="audio").transcription.segments.all()))
+    sources = transcript + " " + normalise(summary)
+    real = [s for section in note.sections for s in section["sentences"] if not s.get("placeholder")]
+    assert len(real) >= 6
+    for sentence in real:
+        assert normalise(sentence["text"]) in sources, sentence["text"]
+        assert sentence["evidence"] and sentence["supported"] is True
+        transcript_evidence = [e for e in sentence["evidence"] if e["source"] == "transcript"]
+        assert all(isinstance(e["start"], float) for e in transcript_evidence)
+    plan = next(s for s in note.sections if s["key"] == "plan")
+    assert "journal" in plan["text"].lower()
+
+
+@pytest.mark.usefixtures("eager")
+def test_summary_only_note_needs_no_audio_and_no_consent(transactional_db: None, world: World) -> None:
+    request, note = generate(world, summary_only=True, style_key="dap",
+                             texts=[("session_summary", "Client reported better sleep. We practised grounding."),
+                                    ("post_session", "Next week we will review the sleep diary.")])
+    assert request.status == "ready" and note is not None
+    assert [s["key"] for s in note.sections] == ["data", "assessment", "plan"]
+    assert not request.inputs.filter(kind="audio").exists()
+
+
+@pytest.mark.usefixtures("eager")
+def test_risk_statement_in_the_audio_is_flagged_and_blocks_signing(chart: World) -> None:
+    from pathlib import Path
+
+    from intellisession.errors import DomainError
+    from notes.services import note_risk_acknowledge, note_sign
+
+    audio = Path(__file__).resolve().parent.parent / "fixtures" / "audio" / "risk_statement.ogg"
+    request, note = generate(chart, audio, style_key="soap")
+    assert note is not None, request.error
+    flags = note.risk_flags
+    assert any(f["category"] == "suicide" and "killing myself" in f["quote"] for f in flags)
+    assert all(isinstance(f["start"], float) for f in flags if f["source"] == "transcript")
+    with pytest.raises(DomainError, match="risk item"):
+        note_sign(note=note, actor=chart.a.clinician)
+    for index in range(len(flags)):
+        note = note_risk_acknowledge(note=note, actor=chart.a.clinician, index=index)
+    unresolved = [(s["key"], i) for s in note.sections for i, x in enumerate(s["sentences"])
+                  if not x["supported"] and not x.get("placeholder")]
+    assert not unresolved
+    signed = note_sign(note=note, actor=chart.a.clinician)
+    assert signed.status == "signed" and len(signed.content_hash) == 64
+
+
+def test_prior_note_text_is_kept_verbatim_when_imported(chart: World) -> None:
+    imported = Note.objects.get(imported=True)
+    assert imported.status == "signed" and imported.sections[0]["text"] == PRIOR_NOTE
+    assert not NoteRequest.objects.exists()
