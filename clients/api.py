@@ -157,7 +157,9 @@ class GoalViewSet(PracticeScopedViewSet):
 
     @extend_schema(responses=GoalOutputSerializer)
     def retrieve(self, request: Request, practice_slug: str, pk: str) -> Response:
-        return Response(GoalOutputSerializer(self.get_object()).data)
+        goal = self.get_object()
+        assert isinstance(goal, TreatmentGoal)
+        return Response(GoalOutputSerializer(goal).data)
 
     @extend_schema(request=GoalInputSerializer, responses={201: GoalOutputSerializer})
     def create(self, request: Request, practice_slug: str) -> Response:

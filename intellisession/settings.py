@@ -403,7 +403,8 @@ AUDIO_MAX_SECONDS = env_int("AUDIO_MAX_SECONDS", 4 * 3600)
 AUDIO_MAX_AGE = env_int("AUDIO_MAX_AGE", 30 * 60)  # seconds any stored audio may live, whatever its job's state
 TRANSCRIPTION_CHUNK_SECONDS = env_int("TRANSCRIPTION_CHUNK_SECONDS", 300)
 TRANSCRIPTION_MAX_ATTEMPTS = env_int("TRANSCRIPTION_MAX_ATTEMPTS", 3)
-TRANSCRIPTION_STALE_SECONDS = env_int("TRANSCRIPTION_STALE_SECONDS", 120)  # no heartbeat this long: worker presumed dead
+# No heartbeat for this long: the worker holding a chunk is presumed dead.
+TRANSCRIPTION_STALE_SECONDS = env_int("TRANSCRIPTION_STALE_SECONDS", 120)
 SWEEP_INTERVAL_SECONDS = env_int("SWEEP_INTERVAL_SECONDS", 60)
 CELERY_BEAT_SCHEDULE["sweep-audio-and-stuck-jobs"] = {
     "task": "transcription.tasks.sweep",

@@ -12,13 +12,15 @@ from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.throttling import BaseThrottle
 
 from clients.selectors import client_visible_to
 from intellisession.api import PracticeScopedViewSet
 from intellisession.audit import audit_record
+from intellisession.throttles import NoteCreateThrottle
 from notes import services
 from notes.export import note_pdf, note_text
-from notes.models import Note, NoteRequest
+from notes.models import Note, NoteRequest, NoteStatus
 from notes.output import note_json
 from notes.selectors import request_job_view
 
@@ -27,7 +29,7 @@ TEXT_FIELDS = ("session_summary", "pre_session", "post_session", "dictation")
 
 class NoteRequestInputSerializer(serializers.Serializer[Any]):
     client_id = serializers.UUIDField()
-    style = serializers.CharField(max_length=60, default="soap")
+    style_key = serializers.CharField(max_length=60, default="soap", help_text="soap, dap, birp, ... or template:<id>")
     summary_only = serializers.BooleanField(default=False)
     date_of_service = serializers.DateField(required=False)
     instruction = serializers.CharField(required=False, allow_blank=True, max_length=4000, default="")
@@ -41,7 +43,7 @@ class NoteRequestInputSerializer(serializers.Serializer[Any]):
 class JobOutputSerializer(serializers.Serializer[Any]):
     id = serializers.UUIDField()
     status = serializers.CharField()
-    label = serializers.CharField()
+    status_label = serializers.CharField()
     progress = serializers.IntegerField(allow_null=True)
     error = serializers.CharField()
     note_id = serializers.UUIDField(allow_null=True)
@@ -50,12 +52,18 @@ class JobOutputSerializer(serializers.Serializer[Any]):
 
 def _job(request: NoteRequest) -> dict[str, Any]:
     view = request_job_view(request)
-    return {"id": request.pk, **view.__dict__}
+    return {"id": request.pk, "status": view.status, "status_label": view.label, "progress": view.progress,
+            "error": view.error, "note_id": view.note_id, "can_retry": view.can_retry}
 
 
 class NoteRequestViewSet(PracticeScopedViewSet):
     queryset = NoteRequest.objects.select_related("client")
+    serializer_class = JobOutputSerializer
     parser_classes = [MultiPartParser, FormParser, JSONParser]
+
+    def get_throttles(self) -> list[BaseThrottle]:
+        throttles = list(super().get_throttles())
+        return [*throttles, NoteCreateThrottle()] if self.action == "create" else throttles
 
     def scope_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
         return queryset.filter(client__in=client_visible_to(self.practice.clients.all(), membership=self.membership))
@@ -66,7 +74,7 @@ class NoteRequestViewSet(PracticeScopedViewSet):
         data.is_valid(raise_exception=True)
         values = data.validated_data
         note_request = services.note_request_create(
-            membership=self.membership, client_id=values["client_id"], style_key=values["style"],
+            membership=self.membership, client_id=values["client_id"], style_key=values["style_key"],
             audio=values["audio"], summary_only=values["summary_only"],
             texts=[(kind, values[kind]) for kind in TEXT_FIELDS if values[kind]],
             date_of_service=values.get("date_of_service"), instruction=values["instruction"])
@@ -122,10 +130,13 @@ class NoteSummarySerializer(serializers.Serializer[Any]):
 
 class NoteViewSet(PracticeScopedViewSet):
     queryset = Note.objects.select_related("client", "request")
+    serializer_class = NoteSummarySerializer
 
     def scope_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
         visible = queryset.filter(client__in=client_visible_to(self.practice.clients.all(),
                                                                membership=self.membership))
+        if not self.membership.can_write:  # read-only members (billing) see signed notes only
+            visible = visible.filter(status=NoteStatus.SIGNED)
         client_id = self.request.query_params.get("client")
         return visible.filter(client_id=client_id) if client_id else visible
 

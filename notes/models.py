@@ -163,7 +163,7 @@ class Note(models.Model):
     themes = EncryptedJSONField(default=list)
     risk_flags = EncryptedJSONField(default=list, help_text="[{category, quote, start, source, acknowledged}]")
     context = models.JSONField(default=dict, blank=True, help_text="Ids and counts of what the note was written with.")
-    notice = models.CharField(max_length=300, blank=True, help_text="E.g. that this is an offline draft.")
+    notice = models.TextField(blank=True, help_text="E.g. that this is an offline draft.")
     imported = models.BooleanField(default=False, help_text="A historical note brought from another system.")
     signed_at = models.DateTimeField(null=True, blank=True)
     signed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,

@@ -256,7 +256,7 @@ def _save_note(request: NoteRequest, draft: NoteDraft, *, style_name: str) -> No
         "risk_flags": [{**asdict(f), "acknowledged": False} for f in draft.risk_flags],
         "context": context,
         "engine": draft.engine,
-        "notice": (draft.offline_notice or "")[:300],
+        "notice": draft.offline_notice or "",
         "style_key": request.style_key,
         "style_name": style_name,
     }

@@ -333,7 +333,7 @@
       const pending = [];
       for (const id of storedIds()) {
         if (attachedIds().indexOf(id) >= 0) continue;
-        const response = await fetch(base + id + "/", { credentials: "same-origin", headers: { "Accept": "application/json" } });
+        const response = await fetch(base + id + "/", { credentials: "same-origin", headers: { "Accept": "application/json", "X-Background-Poll": "1" } });
         const data = response.ok ? await response.json() : null;
         if (data && data.status === "open" && data.next_seq > 0) pending.push(data);
       }

@@ -56,7 +56,7 @@ def test_llm_request_carries_prior_note_goals_and_every_instruction_level(chart:
 
 @pytest.mark.usefixtures("eager")
 def test_unsupported_llm_sentence_is_flagged_and_must_be_resolved(chart: World, llm: FakeLLMServer) -> None:
-    request, note = generate(chart, summary_only=True, style_key="soap", texts=[("session_summary", SUMMARY)])
+    _request, note = generate(chart, summary_only=True, style_key="soap", texts=[("session_summary", SUMMARY)])
     assert note is not None
     subjective = next(s for s in note.sections if s["key"] == "subjective")
     flagged = [i for i, s in enumerate(subjective["sentences"]) if not s["supported"]]
@@ -84,7 +84,7 @@ def test_permanent_llm_errors_fail_at_once_with_a_reason(chart: World, behaviour
 def test_server_errors_are_retried_then_fail_with_a_reason(chart: World) -> None:
     with FakeLLMServer("500") as server, override_settings(LLM_BASE_URL=server.base_url, LLM_TIMEOUT=5,
                                                           LLM_MAX_RETRIES=1):
-        request, note = generate(chart, summary_only=True, style_key="soap", texts=[("session_summary", SUMMARY)])
+        request, _note = generate(chart, summary_only=True, style_key="soap", texts=[("session_summary", SUMMARY)])
     assert request.status == "failed" and request.error_code == "server_error"
     assert request.error == "The note-writing service had an internal error."
     assert 2 <= len(server.requests) <= 10

@@ -38,8 +38,9 @@ def test_offline_sentences_are_all_in_the_inputs_with_evidence(chart: World) -> 
     request, note = generate(chart, SAMPLES / "sample_session.wav", style_key="birp",
                              texts=[("session_summary", summary)])
     assert note is not None and note.engine == "offline" and "offline" in note.notice.lower()
-    transcript = normalise(" ".join(s.text or "" for s in
-                                    request.inputs.get(kind="audio").transcription.segments.all()))
+    transcription = request.inputs.get(kind="audio").transcription
+    assert transcription is not None
+    transcript = normalise(" ".join(s.text or "" for s in transcription.segments.all()))
     sources = transcript + " " + normalise(summary)
     real = [s for section in note.sections for s in section["sentences"] if not s.get("placeholder")]
     assert len(real) >= 6

@@ -21,7 +21,7 @@ def post_audio(world: World, path: Path, **fields: object) -> tuple[int, dict[st
     api = api_client_for(world.a.clinician)
     with open(path, "rb") as handle:
         response = api.post(f"/api/v1/practices/{world.a.practice.slug}/note-requests/",
-                            {"client_id": str(world.a.client.pk), "style": "soap", "audio": [handle], **fields},
+                            {"client_id": str(world.a.client.pk), "style_key": "soap", "audio": [handle], **fields},
                             format="multipart")
     return response.status_code, response.json()
 

@@ -21,7 +21,7 @@ def create(world: World, audio: Path, **fields: object) -> uuid.UUID:
     api = api_client_for(world.a.clinician)
     with open(audio, "rb") as handle:
         response = api.post(f"/api/v1/practices/{world.a.practice.slug}/note-requests/",
-                            {"client_id": str(world.a.client.pk), "style": "soap", "audio": [handle], **fields},
+                            {"client_id": str(world.a.client.pk), "style_key": "soap", "audio": [handle], **fields},
                             format="multipart")
     assert response.status_code == 202, response.content
     return uuid.UUID(response.json()["id"])

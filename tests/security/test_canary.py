@@ -76,7 +76,7 @@ def run_pipeline(world: World, client: Client) -> Note:
     base = f"/api/v1/practices/{world.a.practice.slug}"
     with open(SAMPLES / "sample_session.wav", "rb") as audio:
         response = api.post(f"{base}/note-requests/", {
-            "client_id": str(client.pk), "style": "soap", "audio": [audio],
+            "client_id": str(client.pk), "style_key": "soap", "audio": [audio],
             "session_summary": f"{CANARY} said the week was hard.",
         }, format="multipart")
     assert response.status_code == 202, response.content
@@ -98,7 +98,7 @@ def error_pages(world: World, client: Client) -> list[str]:
     base = f"/api/v1/practices/{world.a.practice.slug}"
     pages = []
     summary = {"client_id": str(client.pk), "summary_only": True, "session_summary": f"{CANARY} again."}
-    for body in ({**summary, "style": "no-such-style"}, {**summary, "client_id": str(world.b.client.pk)}):
+    for body in ({**summary, "style_key": "no-such-style"}, {**summary, "client_id": str(world.b.client.pk)}):
         response = api.post(f"{base}/note-requests/", body, format="json")
         assert response.status_code == 400, response.content
         pages.append(response.content.decode())
