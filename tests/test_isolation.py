@@ -45,17 +45,6 @@ def _note_request(side: Side) -> Any:
     return request.pk
 
 
-def _note(side: Side) -> Any:
-    from notes.models import Note, NoteRequest
-
-    request = NoteRequest.objects.get(pk=_note_request(side))
-    note, _ = Note.objects.get_or_create(
-        practice=side.practice, client=side.client, request=request,
-        defaults={"author": side.clinician, "style_key": "soap", "style_name": "SOAP", "date_of_service": "2026-01-05",
-                  "sections": [{"key": "plan", "title": "Plan", "text": "Continue.", "sentences": []}]})
-    return note.pk
-
-
 # URL keyword (or "app_label.model" for a viewset's `pk`) -> the object of that kind in a practice.
 OBJECTS: dict[str, Callable[[Side], Any]] = {
     "client_id": lambda side: side.client.pk,
@@ -63,9 +52,7 @@ OBJECTS: dict[str, Callable[[Side], Any]] = {
     "clients.recordingconsent": _consent,
     "clients.treatmentgoal": _goal,
     "notes.noterequest": _note_request,
-    "notes.note": _note,
 }
-OBJECT_HOOKS: list[Callable[[dict[str, Callable[[Side], Any]]], None]] = []
 
 
 def _invitation(side: Side) -> Any:
@@ -111,6 +98,7 @@ def _upload(side: Side) -> Any:
 
 
 OBJECTS["note_id"] = _signed_note
+OBJECTS["notes.note"] = _signed_note
 OBJECTS["request_id"] = _note_request
 OBJECTS["template_id"] = _template
 OBJECTS["upload_id"] = _upload
@@ -192,8 +180,6 @@ def _request(route: Route, user: Any, method: str, path: str) -> int:
 
 
 def _object_routes() -> list[Route]:
-    for hook in OBJECT_HOOKS:
-        hook(OBJECTS)
     routes = [r for r in practice_routes() if len(r.kwargs) > 1]
     assert routes, "the URL walk found no object URLs"
     return routes
@@ -205,45 +191,37 @@ def test_the_walk_finds_object_urls() -> None:
     assert any(r.is_api for r in _object_routes())
 
 
+def _mismatches(routes: list[Route], *, user: Any, ids_from: Side, slug: str, expected: int,
+                methods: tuple[str, ...] = ("get", "post", "put", "patch", "delete")) -> list[str]:
+    """Every (method, URL) whose status is not the expected one, as readable lines."""
+    failures = []
+    for route in routes:
+        path = _fill(route, ids_from, slug)
+        for method in (m for m in route.methods() if m in methods):
+            status = _request(route, user, method, path)
+            if status != expected:
+                failures.append(f"{method.upper()} {path} ({route.name}) -> {status}")
+    return failures
+
+
 @pytest.mark.django_db
 def test_other_practice_objects_are_404_in_own_practice_url(world: World) -> None:
-    failures = []
-    for route in _object_routes():
-        path = _fill(route, world.b, world.a.practice.slug)
-        for method in route.methods():
-            status = _request(route, world.a.admin, method, path)
-            if status != 404:
-                failures.append(f"{method.upper()} {path} ({route.name}) -> {status}")
+    failures = _mismatches(_object_routes(), user=world.a.admin, ids_from=world.b, slug=world.a.practice.slug,
+                           expected=404)
     assert not failures, "\n".join(failures)
 
 
 @pytest.mark.django_db
 def test_other_practice_urls_are_404_for_non_members(world: World) -> None:
-    failures = []
-    for route in practice_routes():
-        for hook in OBJECT_HOOKS:
-            hook(OBJECTS)
-        path = _fill(route, world.b, world.b.practice.slug)
-        for method in route.methods():
-            status = _request(route, world.a.admin, method, path)
-            if status != 404:
-                failures.append(f"{method.upper()} {path} ({route.name}) -> {status}")
+    failures = _mismatches(practice_routes(), user=world.a.admin, ids_from=world.b, slug=world.b.practice.slug,
+                           expected=404)
     assert not failures, "\n".join(failures)
 
 
 @pytest.mark.django_db
 def test_read_only_member_writes_are_403(world: World) -> None:
-    failures = []
-    for route in practice_routes():
-        for hook in OBJECT_HOOKS:
-            hook(OBJECTS)
-        path = _fill(route, world.a, world.a.practice.slug)
-        for method in route.methods():
-            if method not in WRITE_METHODS:
-                continue
-            status = _request(route, world.a.reader, method, path)
-            if status != 403:
-                failures.append(f"{method.upper()} {path} ({route.name}) -> {status}")
+    failures = _mismatches(practice_routes(), user=world.a.reader, ids_from=world.a, slug=world.a.practice.slug,
+                           expected=403, methods=WRITE_METHODS)
     assert not failures, "\n".join(failures)
 
 
