@@ -19,6 +19,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from tests.conftest import Side, World, api_client_for
 
+
 def _consent(side: Side) -> Any:
     from clients.models import RecordingConsent
 
