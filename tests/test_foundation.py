@@ -7,8 +7,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, connection, transaction
 from django.test import Client as BrowserClient
 
 from intellisession.audit import audit_record
@@ -49,7 +48,8 @@ def test_wrong_password_does_not_sign_in(client: BrowserClient) -> None:
 
 
 def test_signup_is_closed(client: BrowserClient) -> None:
-    response = client.post("/accounts/signup/", {"email": "x@example.com", "password1": "a" * 20, "password2": "a" * 20})
+    form = {"email": "x@example.com", "password1": "a" * 20, "password2": "a" * 20}
+    response = client.post("/accounts/signup/", form)
     assert "x@example.com" not in str(response.content)
     from intellisession.models import User
 

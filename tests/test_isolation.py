@@ -46,6 +46,18 @@ def _note_request(side: Side) -> Any:
     return request.pk
 
 
+def _note(side: Side) -> Any:
+    """A draft note (helpers in other test modules build on it)."""
+    from notes.models import Note, NoteRequest
+
+    request = NoteRequest.objects.get(pk=_note_request(side))
+    note, _ = Note.objects.get_or_create(
+        practice=side.practice, client=side.client, request=request,
+        defaults={"author": side.clinician, "style_key": "soap", "style_name": "SOAP", "date_of_service": "2026-01-05",
+                  "sections": [{"key": "plan", "title": "Plan", "text": "Continue.", "sentences": []}]})
+    return note.pk
+
+
 # URL keyword (or "app_label.model" for a viewset's `pk`) -> the object of that kind in a practice.
 OBJECTS: dict[str, Callable[[Side], Any]] = {
     "client_id": lambda side: side.client.pk,

@@ -17,7 +17,7 @@ FIXTURES = REPO / "tests" / "fixtures" / "audio"
 
 
 def _samples_dir() -> Path:
-    candidates = [os.environ.get("INTELLISESSION_SAMPLES", ""), REPO.parent / "shared" / "samples",
+    candidates: list[str | Path] = [os.environ.get("INTELLISESSION_SAMPLES", ""), REPO.parent / "shared" / "samples",
                   REPO / "tests" / "fixtures" / "samples"]
     for candidate in candidates:
         if candidate and (Path(candidate) / "sample_session.wav").is_file():
