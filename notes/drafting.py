@@ -19,7 +19,8 @@ from transcription.types import Segment
 EvidenceSource = Literal["transcript", "input", "prior_note"]
 RiskCategory = Literal["suicide", "self_harm", "harm_to_others", "abuse"]
 RiskSource = Literal["transcript", "input", "llm"]
-GoalStatus = Literal["progressing", "no_change", "regressing", "met", "not_addressed"]
+# "discussed" is the offline drafter's own: the goal came up, but judging progress needs a writer.
+GoalStatus = Literal["progressing", "no_change", "regressing", "met", "not_addressed", "discussed"]
 InputKind = Literal["session_summary", "pre_session", "post_session", "dictation"]
 InstructionLevel = Literal["general", "template", "client", "note"]
 EngineName = Literal["llm", "offline"]
@@ -32,7 +33,8 @@ NO_CONTENT = "No relevant content in the recording or inputs."
 OFFLINE_NOTICE = (
     "Offline draft: no language model was used. Every sentence below was selected word for word from the "
     "session transcript or the typed inputs and placed under a heading by simple rules; nothing was written "
-    "or summarised. Goal progress was not assessed. Review, rewrite and complete each section before signing."
+    "or summarised. Goals are marked discussed when the session touched on them; progress was not judged. "
+    "Review, rewrite and complete each section before signing."
 )
 
 
@@ -526,11 +528,24 @@ def offline_draft(ctx: NoteContext) -> NoteDraft:
     return NoteDraft(
         sections=sections,
         themes=_mentioned_themes(ctx.themes, units),
-        goal_progress=[],
+        goal_progress=_goals_discussed(ctx.goals, units),
         risk_flags=flags,
         engine="offline",
         offline_notice=OFFLINE_NOTICE,
     )
+
+
+def _goals_discussed(goals: list[Goal], units: list[TextUnit]) -> list[GoalProgress]:
+    """Each active goal, with the sentence that speaks to it most (two or more shared words), if any."""
+    progress = []
+    for goal in goals:
+        wanted = set(content_tokens(f"{goal.description} {goal.target}"))
+        best = max(units, key=lambda unit: len(wanted & set(content_tokens(unit.text))), default=None)
+        if best is not None and len(wanted & set(content_tokens(best.text))) >= 2:
+            progress.append(GoalProgress(goal.ref, "discussed", best.text))
+        else:
+            progress.append(GoalProgress(goal.ref, "not_addressed", ""))
+    return progress
 
 
 def _score_units(units: list[TextUnit], ctx: NoteContext, risky: set[tuple[str, float | None]]) -> list[_Scored]:

@@ -100,7 +100,7 @@ def risk_views(note: Note) -> list[RiskView]:
 # Ordinal levels for the chart; "not addressed" leaves a gap rather than a false zero.
 PROGRESS_LEVELS = {"regressing": 0, "no_change": 1, "progressing": 2, "met": 3}
 PROGRESS_LABELS = {"regressing": "Regressing", "no_change": "No change", "progressing": "Progressing",
-                   "met": "Met", "not_addressed": "Not addressed"}
+                   "met": "Met", "not_addressed": "Not addressed", "discussed": "Discussed (not judged)"}
 PALETTE = ("#23587a", "#b35c00", "#1f6b3a", "#7a2d8c", "#9b1c1c", "#4d5b6a")
 CHART_W, CHART_H, PAD_L, PAD_R, PAD_T, PAD_B = 640, 220, 96, 24, 16, 40
 
