@@ -70,7 +70,6 @@ def test_note_settings_save_the_preferred_template(world: World) -> None:
     assert '<option value="birp" selected>' in client_page  # preselected in Generate Note
 
 
-@pytest.mark.xfail(reason="notes.services.instruction_set passes owner twice for general and template levels")
 def test_note_settings_save_general_and_template_instructions(world: World) -> None:
     browser = signed_in(world.a.clinician)
     url = f"/p/{world.a.practice.slug}/note-settings/"
