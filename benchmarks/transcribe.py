@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import resource
 import subprocess
 import sys
@@ -59,6 +60,8 @@ class PipelineRun:
     peak_rss_total_mib: float  # all worker processes together
     load_before: float
     load_after: float
+    whisper_s: float  # summed over chunks, from the workers' logs: inside engine.transcribe
+    chunk_tasks_s: float  # summed over chunks: whole chunk tasks (decode, whisper, voice prints, save)
 
 
 @dataclass
@@ -146,6 +149,14 @@ def warm_up(workers: list[Worker], practice: Any) -> None:
     raise RuntimeError("workers did not load the model during warm-up")
 
 
+WHISPER_LINE = re.compile(r"transcribed: audio=[0-9.]+s windows=\d+ segments=\d+ in ([0-9.]+)s")
+CHUNK_LINE = re.compile(r"chunk \d+ of transcription \S+ done in ([0-9.]+) s")
+
+
+def _summed(pattern: re.Pattern[str], text: str) -> float:
+    return round(sum(float(found) for found in pattern.findall(text)), 2)
+
+
 def run_pipeline(audio: Path, practice: Any, *, workers: int, threads: int, chunk_seconds: int | None,
                  log_dir: Path, timeout: float) -> PipelineRun:
     from transcription.models import TranscriptSegment
@@ -160,6 +171,7 @@ def run_pipeline(audio: Path, practice: Any, *, workers: int, threads: int, chun
             worker.wait_ready()
         warm_up(pool, practice)
         before = loadavg()
+        log_marks = [w.log_path.stat().st_size for w in pool]
         with RssSampler([w.proc.pid for w in pool if w.proc]) as sampler:
             began = time.monotonic()
             job = upload(audio, practice)
@@ -167,12 +179,16 @@ def run_pipeline(audio: Path, practice: Any, *, workers: int, threads: int, chun
             wall = time.monotonic() - began
         if row.status != "done":
             raise RuntimeError(f"transcription ended {row.status}: {row.error_code}")
+        time.sleep(0.5)  # the last chunk's log line follows its commit
+        logged = "".join(w.log_path.read_bytes()[mark:].decode(errors="replace") for w, mark in zip(pool, log_marks,
+                                                                                                 strict=True))
         return PipelineRun(
             workers=workers, threads=threads, duration_s=round(row.duration, 1), wall_s=round(wall, 2),
             claim_to_done_s=round(row.transcription_seconds or 0.0, 2), rtf=round(wall / row.duration, 4),
             chunks=row.chunks_total, segments=TranscriptSegment.objects.filter(transcription=row).count(),
             peak_rss_mib=round(sampler.peaks.per_process_mib, 1), peak_rss_total_mib=round(sampler.peaks.total_mib, 1),
-            load_before=before, load_after=loadavg())
+            load_before=before, load_after=loadavg(), whisper_s=_summed(WHISPER_LINE, logged),
+            chunk_tasks_s=_summed(CHUNK_LINE, logged))
     finally:
         for worker in pool:
             worker.stop()

@@ -27,6 +27,7 @@ from tests.audio_tools import concat, load, silence, write
 from tests.conftest import REPO, SAMPLES, WorkerProcess
 
 FINISHED = ("ready", "failed", "no_speech")
+CHUNK_SECONDS = 35
 
 
 @dataclass
@@ -40,7 +41,7 @@ class PrivateStack:
         for name in ("TEST_DATABASE_NAME", "LLM_BASE_URL", "FIELD_ENCRYPTION_KEYS", "SECRET_KEY"):
             env.pop(name, None)
         env.update(DATA_DIR=str(self.data_dir), DATABASE_URL=self.database_url, REDIS_URL=self.redis_url,
-                   TRANSCRIPTION_CHUNK_SECONDS="60", **extra)
+                   TRANSCRIPTION_CHUNK_SECONDS=str(CHUNK_SECONDS), **extra)
         return env
 
     def drive(self, *args: str, **extra_env: str) -> Any:
@@ -143,7 +144,7 @@ def stack_world(private_stack: PrivateStack) -> dict[str, str]:
 
 
 @pytest.fixture(scope="session")
-def two_minute_audio(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def chunked_audio(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """About 100 s of speech: three chunks at the stack's CHUNK_SECONDS, so there is work before and after a fault."""
     sample = load(SAMPLES / "sample_session.wav")
-    folder = tmp_path_factory.mktemp("fault-audio")
-    return write(folder / "two-minutes.wav", concat(sample, silence(2), sample, silence(2), sample))
+    return write(tmp_path_factory.mktemp("fault-audio") / "session.wav", concat(sample, silence(2), sample))

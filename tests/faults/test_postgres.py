@@ -5,20 +5,20 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from intellisession import devservices
 from tests.conftest import wait_for
 from tests.faults.conftest import PrivateStack
+from tests.faults.servers import postgres_restart
 
 
 def test_postgres_restart_mid_transcription_job_still_ends_ready(private_stack: PrivateStack,
-                                                                 stack_world: dict[str, str], two_minute_audio: Path,
+                                                                 stack_world: dict[str, str], chunked_audio: Path,
                                                                  tmp_path: Path) -> None:
     worker = private_stack.worker(tmp_path / "worker.log").start()
     try:
-        request_id = private_stack.accepted(stack_world, two_minute_audio)
+        request_id = private_stack.accepted(stack_world, chunked_audio)
         wait_for(lambda: private_stack.running_chunk(request_id), timeout=90, every=0.1)
         time.sleep(1.0)  # into the chunk: its heartbeat and its save need the database
-        devservices.postgres_restart(private_stack.data_dir)
+        postgres_restart(private_stack.data_dir)
         job = wait_for(lambda: private_stack.finished(request_id), timeout=180)
         log = (tmp_path / "worker.log").read_text(errors="replace")
     finally:

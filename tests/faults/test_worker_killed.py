@@ -19,10 +19,10 @@ STALE_SECONDS = 2
 
 
 def test_killed_worker_chunk_is_requeued_by_the_sweeper_and_the_job_finishes(
-        private_stack: PrivateStack, stack_world: dict[str, str], two_minute_audio: Path, tmp_path: Path) -> None:
+        private_stack: PrivateStack, stack_world: dict[str, str], chunked_audio: Path, tmp_path: Path) -> None:
     first = private_stack.worker(tmp_path / "first.log").start()
     try:
-        request_id = private_stack.accepted(stack_world, two_minute_audio)
+        request_id = private_stack.accepted(stack_world, chunked_audio)
         chunk = wait_for(lambda: private_stack.running_chunk(request_id), timeout=90, every=0.1)
         assert first.proc is not None
         os.killpg(first.proc.pid, signal.SIGKILL)  # the main process and its pool, with no goodbye
