@@ -91,6 +91,9 @@ def worker_database_url() -> str:
     return f"postgresql://{user}:{cfg.get('PASSWORD') or ''}@{host}:{port or 5432}/{cfg['NAME']}"
 
 
+_RUNNING: set[WorkerProcess] = set()
+
+
 class WorkerProcess:
     """A real `celery worker` subprocess against the test database and the test Redis."""
 
@@ -107,15 +110,25 @@ class WorkerProcess:
         self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self) -> WorkerProcess:
+        # One worker at a time: a second one would take the other's tasks (with other settings).
+        for other in list(_RUNNING):
+            if other is not self:
+                other.stop()
         self.log = open(self.log_path, "ab")  # noqa: SIM115
+        offset = self.log_path.stat().st_size
         self.proc = subprocess.Popen(self.args, cwd=REPO, env=self.env, stdout=self.log, stderr=subprocess.STDOUT,
                                      start_new_session=True)
         deadline = time.monotonic() + 60
-        while b"ready." not in self.log_path.read_bytes():
+        while b"ready." not in self.log_path.read_bytes()[offset:]:
             if self.proc.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"celery worker did not start; see {self.log_path}")
             time.sleep(0.2)
+        _RUNNING.add(self)
         return self
+
+    @property
+    def running(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
 
     def child_pids(self) -> list[int]:
         import psutil
@@ -124,6 +137,7 @@ class WorkerProcess:
         return [child.pid for child in psutil.Process(self.proc.pid).children(recursive=True)]
 
     def stop(self) -> None:
+        _RUNNING.discard(self)
         if self.proc is None or self.proc.poll() is not None:
             return
         os.killpg(self.proc.pid, signal.SIGTERM)
@@ -158,7 +172,10 @@ def shared_worker(django_db_setup: None, tmp_path_factory: pytest.TempPathFactor
 
 @pytest.fixture
 def pipeline(transactional_db: None, shared_worker: WorkerProcess) -> WorkerProcess:
-    """The shared worker, for a test whose rows are committed."""
+    """The shared worker, for a test whose rows are committed (restarted if a test's own worker replaced it)."""
+    if not shared_worker.running:
+        _purge_queues()
+        shared_worker.start()
     return shared_worker
 
 
