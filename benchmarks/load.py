@@ -30,6 +30,7 @@ import sys
 import tempfile
 import threading
 import time
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -191,7 +192,23 @@ def run_uploads(stack: Stack, side: Any, tokens: list[str], audio: Path, args: a
         for thread in threads:
             thread.join()
         wall = time.monotonic() - began
-    return summarise_uploads(records, wall, sampler, audio_minutes=args.minutes_actual, load=(before, loadavg()))
+    figures = summarise_uploads(records, wall, sampler, audio_minutes=args.minutes_actual, load=(before, loadavg()))
+    figures["audio_lifetime_max_s"] = _audio_lifetime_max([r.request_id for r in records if r.request_id])
+    figures["duplicate_chunk_messages"] = sum(w.log_count("not claimed (taken, finished or gone)")
+                                              for w in stack.workers)
+    return figures
+
+
+def _audio_lifetime_max(request_ids: list[str]) -> float:
+    """Longest time any of the run's recordings stayed stored (upload to deletion): the retention bound in practice."""
+    from django.db.models import DurationField, ExpressionWrapper, F, Max
+
+    from transcription.models import Transcription
+
+    lifetime = ExpressionWrapper(F("audio_deleted_at") - F("created_at"), output_field=DurationField())
+    ids = [uuid.UUID(i) for i in request_ids]
+    found = Transcription.objects.filter(note_inputs__request_id__in=ids).aggregate(m=Max(lifetime))["m"]
+    return round(found.total_seconds(), 1) if found else 0.0
 
 
 def _lost_rows(records: list[Upload]) -> int:
@@ -349,6 +366,8 @@ def print_report(figures: dict[str, Any]) -> None:
         ])
         if up["failure_reasons"]:
             print(f"failure reasons: {up['failure_reasons']}")
+        print(f"longest audio lifetime: {up['audio_lifetime_max_s']:.0f} s; "
+              f"duplicate chunk messages skipped: {up['duplicate_chunk_messages']}")
     page = figures.get("page")
     if page:
         print(f"\nNote page {page['url_pattern']}, {page['users']} signed-in users")
