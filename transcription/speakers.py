@@ -131,10 +131,23 @@ def _standardise(matrix: Floats) -> Floats:
     return np.asarray(scaled, dtype=np.float64)
 
 
+def _farthest_pair(points: Floats, block: int = 64) -> tuple[int, int]:
+    """The two points farthest apart (the first such pair in row order), a block of rows at a time.
+
+    The whole distance tensor at once would take n * n * features * 8 bytes: 1.6 GB for the
+    2,800 parts of a 3-hour session, in the worker that finishes the recording."""
+    best, pair = -1.0, (0, 0)
+    for start in range(0, len(points), block):
+        distances = np.linalg.norm(points[start : start + block, None, :] - points[None, :, :], axis=2)
+        row, col = np.unravel_index(np.argmax(distances), distances.shape)
+        if distances[row, col] > best:
+            best, pair = float(distances[row, col]), (start + int(row), int(col))
+    return pair
+
+
 def _kmeans2(points: Floats, weights: Floats, iterations: int = 50) -> npt.NDArray[np.int_]:
     """Two-group k-means, seeded with the two points farthest apart (deterministic)."""
-    distances = np.linalg.norm(points[:, None, :] - points[None, :, :], axis=2)
-    first, second = np.unravel_index(np.argmax(distances), distances.shape)
+    first, second = _farthest_pair(points)
     centres = points[[first, second]].copy()
     groups = np.zeros(len(points), dtype=np.int_)
     for _ in range(iterations):
