@@ -35,6 +35,18 @@ def ensure_chromium() -> None:
     subprocess.run(["apt-get", "install", "-y", "-q", "chromium"], check=False, **quiet)  # type: ignore[call-overload]
 
 
+def stop_test_services() -> None:
+    """The suite starts embedded servers under .data/test when none is configured; stop them after it."""
+    data_dir = Path(os.environ.get("DATA_DIR", REPO / ".data" / "test"))
+    sys.path.insert(0, str(REPO))
+    from intellisession import devservices
+
+    if not os.environ.get("REDIS_URL"):
+        devservices.redis_stop(data_dir)
+    if not os.environ.get("DATABASE_URL"):
+        devservices.postgres_stop(data_dir)
+
+
 def run(step: str, command: list[str]) -> bool:
     print(f"\n== {step}: {' '.join(command[2:] if command[1] == '-m' else command)}", flush=True)
     return subprocess.run(command, cwd=REPO).returncode == 0
@@ -47,6 +59,7 @@ def main() -> int:
     lint_ok = run("ruff", [python, "-m", "ruff", "check", "."])
     types_ok = run("mypy", [python, "-m", "mypy", "."])
     tests_ok = run("pytest", [python, "-m", "pytest", *sys.argv[1:]])
+    stop_test_services()
     failed = [name for name, ok in (("ruff", lint_ok), ("mypy", types_ok), ("pytest", tests_ok)) if not ok]
     print("\nAll checks passed." if not failed else f"\nFailed: {', '.join(failed)}", flush=True)
     return 1 if failed else 0
