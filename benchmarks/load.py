@@ -103,7 +103,7 @@ def _free_port() -> int:
 
 
 def start_stack(args: argparse.Namespace, log_dir: Path) -> Stack:
-    env = child_env(SECURE_COOKIES="false", DEBUG="false", ALLOWED_HOSTS="127.0.0.1,localhost",
+    env = child_env(SECURE_COOKIES="false", DEBUG="false", ALLOWED_HOSTS="127.0.0.1,localhost", TRUSTED_PROXY_COUNT="1",
                     WHISPER_CPU_THREADS=str(args.threads), **({"AUDIO_MAX_AGE": str(args.audio_max_age)}
                                                               if args.audio_max_age else {}))
     port = _free_port()
@@ -183,7 +183,7 @@ def run_uploads(stack: Stack, side: Any, tokens: list[str], audio: Path, args: a
     records = [Upload(clinician=i) for i in range(args.clinicians)]
     threads = [threading.Thread(target=upload_and_wait, args=(
         stack.base_url, side.practice.slug, tokens[i], str(side.clients[i].pk), audio, records[i], args.poll,
-        args.timeout)) for i in range(args.clinicians)]
+        args.timeout), daemon=True) for i in range(args.clinicians)]
     before = loadavg()
     with RssSampler([w.proc.pid for w in stack.workers if w.proc], every=0.5) as sampler:
         began = time.monotonic()
@@ -270,8 +270,10 @@ def _server_timings(request_ids: list[str]) -> dict[str, float]:
 _CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 
 
-def sign_in(base: str, email: str) -> httpx.Client:
-    http = httpx.Client(base_url=base, timeout=60, follow_redirects=False)
+def sign_in(base: str, email: str, address: str) -> httpx.Client:
+    """A session signed in through the sign-in form. Each user comes from its own address (the
+    stack trusts one proxy), as clinicians do: one address would hit the per-address sign-in limit."""
+    http = httpx.Client(base_url=base, timeout=60, follow_redirects=False, headers={"X-Forwarded-For": address})
     page = http.get("/accounts/login/")
     token = _CSRF.search(page.text)
     if token is None:
@@ -303,7 +305,7 @@ def page_user(http: httpx.Client, url: str, until: float, think: float, latencie
 
 def run_page(stack: Stack, side: Any, note_ids: list[str], args: argparse.Namespace) -> dict[str, Any]:
     users = side.clinicians[: args.page_users]
-    sessions = [sign_in(stack.base_url, u.email) for u in users]
+    sessions = [sign_in(stack.base_url, u.email, f"10.20.{i // 250}.{i % 250 + 1}") for i, u in enumerate(users)]
     slug = side.practice.slug
     urls = [f"/p/{slug}/notes/{note_ids[i % len(note_ids)]}/" for i in range(len(users))]
     first = sessions[0].get(urls[0])
@@ -316,7 +318,7 @@ def run_page(stack: Stack, side: Any, note_ids: list[str], args: argparse.Namesp
         errors: list[str] = []
         before = loadavg()
         until = time.monotonic() + args.page_seconds
-        threads = [threading.Thread(target=page_user, args=(s, u, until, think, latencies, errors))
+        threads = [threading.Thread(target=page_user, args=(s, u, until, think, latencies, errors), daemon=True)
                    for s, u in zip(sessions, urls, strict=True)]
         for thread in threads:
             thread.start()
