@@ -406,9 +406,16 @@ TRANSCRIPTION_MAX_ATTEMPTS = env_int("TRANSCRIPTION_MAX_ATTEMPTS", 3)
 # No heartbeat for this long: the worker holding a chunk is presumed dead.
 TRANSCRIPTION_STALE_SECONDS = env_int("TRANSCRIPTION_STALE_SECONDS", 120)
 SWEEP_INTERVAL_SECONDS = env_int("SWEEP_INTERVAL_SECONDS", 60)
+# The sweeper enforces the audio age bound, so it must not wait behind a transcription backlog.
 CELERY_BEAT_SCHEDULE["sweep-audio-and-stuck-jobs"] = {
     "task": "transcription.tasks.sweep",
     "schedule": float(SWEEP_INTERVAL_SECONDS),
+    "options": {"queue": "default"},
+}
+CELERY_BEAT_SCHEDULE["requeue-stuck-note-writing"] = {
+    "task": "notes.tasks.requeue_stuck",
+    "schedule": float(SWEEP_INTERVAL_SECONDS),
+    "options": {"queue": "default"},
 }
 
 # --- Note writing: any OpenAI-compatible endpoint; none configured means the offline drafter

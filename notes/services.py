@@ -149,6 +149,16 @@ def _start_generating(request: NoteRequest) -> None:
     transaction.on_commit(lambda: generate.delay(request_id))
 
 
+def note_requests_stuck() -> list[str]:
+    """Requests in GENERATING untouched for longer than a note-writing task may run (its hard time limit):
+    their message was lost, or their worker died without the broker redelivering yet."""
+    from notes.tasks import GENERATE_TIME_LIMIT
+
+    cutoff = timezone.now() - datetime.timedelta(seconds=GENERATE_TIME_LIMIT + 60)
+    stuck = NoteRequest.objects.filter(status=RequestStatus.GENERATING, updated_at__lt=cutoff)
+    return [str(pk) for pk in stuck.values_list("pk", flat=True)]
+
+
 def note_request_fail(request: NoteRequest, *, code: str, message: str) -> None:
     updated = NoteRequest.objects.filter(pk=request.pk).exclude(
         status__in=[RequestStatus.READY, RequestStatus.NO_SPEECH, RequestStatus.FAILED]

@@ -15,9 +15,11 @@ from notes.models import NoteRequest
 logger = logging.getLogger(__name__)
 
 MAX_LLM_RETRIES = 3
+GENERATE_TIME_LIMIT = 960
 
 
-@shared_task(name="notes.tasks.generate", bind=True, acks_late=True, soft_time_limit=900, time_limit=960,
+@shared_task(name="notes.tasks.generate", bind=True, acks_late=True, soft_time_limit=GENERATE_TIME_LIMIT - 60,
+             time_limit=GENERATE_TIME_LIMIT,
              autoretry_for=(OperationalError, InterfaceError), retry_backoff=2, max_retries=5)
 def generate(self: object, request_id: str) -> None:
     request = NoteRequest.objects.filter(pk=request_id).first()
@@ -46,3 +48,15 @@ def _retry_or_fail(task: object, request: NoteRequest, error: LLMTransientError)
 
     NoteRequest.objects.filter(pk=request.pk).update(attempts=F("attempts") - 1)
     raise task.retry(countdown=min(60, 5 * 2**retries))  # type: ignore[attr-defined]
+
+
+@shared_task(name="notes.tasks.requeue_stuck", ignore_result=True)
+def requeue_stuck() -> int:
+    """Note writing whose message was lost (broker down when it was queued) goes back on the queue;
+    the claim counts attempts, so a job that keeps failing still ends FAILED."""
+    requeued = services.note_requests_stuck()
+    for request_id in requeued:
+        generate.delay(request_id)
+    if requeued:
+        logger.info("re-enqueued %d note-writing jobs", len(requeued))
+    return len(requeued)

@@ -96,3 +96,24 @@ def test_a_transient_error_then_success_ends_ready(chart: World) -> None:
                                                                         LLM_TIMEOUT=5):
         request, note = generate(chart, summary_only=True, style_key="soap", texts=[("session_summary", SUMMARY)])
     assert request.status == "ready" and note is not None and len(server.requests) == 2
+
+
+@pytest.mark.usefixtures("eager")
+def test_note_writing_whose_message_was_lost_is_requeued(chart: World) -> None:
+    import datetime
+
+    from django.utils import timezone
+
+    from notes.models import NoteRequest
+    from notes.tasks import GENERATE_TIME_LIMIT, requeue_stuck
+
+    request = NoteRequest.objects.create(
+        practice=chart.a.practice, client=chart.a.client, created_by=chart.a.clinician, style_key="soap",
+        date_of_service=datetime.date(2026, 1, 5), summary_only=True, status="generating")
+    request.inputs.create(practice=chart.a.practice, kind="session_summary", text=SUMMARY)
+    assert requeue_stuck() == 0  # fresh: its task may still be on its way
+    old = timezone.now() - datetime.timedelta(seconds=GENERATE_TIME_LIMIT + 120)
+    NoteRequest.objects.filter(pk=request.pk).update(updated_at=old)
+    assert requeue_stuck() == 1
+    request.refresh_from_db()
+    assert request.status == "ready" and request.attempts == 1
