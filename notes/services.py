@@ -30,6 +30,7 @@ from clients.services import client_for_input
 from intellisession.audit import audit_record
 from intellisession.errors import DomainError
 from intellisession.models import Membership, Practice, User
+from intellisession.queueing import send_on_commit
 from notes.drafting import NoteDraft
 from notes.models import (
     Addendum,
@@ -145,8 +146,7 @@ def _start_generating(request: NoteRequest) -> None:
 
     NoteRequest.objects.filter(pk=request.pk).update(status=RequestStatus.GENERATING, updated_at=timezone.now())
     request.status = RequestStatus.GENERATING
-    request_id = str(request.pk)
-    transaction.on_commit(lambda: generate.delay(request_id))
+    send_on_commit(generate, str(request.pk))
 
 
 def note_requests_stuck() -> list[str]:

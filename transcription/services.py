@@ -29,6 +29,7 @@ from django.utils import timezone
 from intellisession.audit import audit_record
 from intellisession.errors import DomainError
 from intellisession.models import Practice
+from intellisession.queueing import send_on_commit
 from transcription import audio as audio_lib
 from transcription.audio import AudioArray
 from transcription.engine import TranscribeResult
@@ -109,26 +110,9 @@ def transcription_enqueue(transcription: Transcription) -> None:
     database, and the sweeper queues it again once it is older than
     TRANSCRIPTION_STALE_SECONDS (see ``requeue_stuck``). Failing here, after the commit,
     would tell the user the upload failed while its job exists."""
-    transcription_id = str(transcription.pk)
-    transaction.on_commit(lambda: _send_start(transcription_id))
-
-
-# A few quick tries only: the upload's HTTP request waits on them, and the sweeper catches up.
-_PUBLISH_RETRY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.5, "interval_max": 1}
-
-
-def _send_start(transcription_id: str) -> None:
-    from kombu.exceptions import OperationalError as BrokerUnreachable
-    from redis.exceptions import RedisError
-
     from transcription.tasks import start
 
-    try:
-        # Nobody reads the result: ignoring it also spares a round trip to the result backend.
-        start.apply_async((transcription_id,), retry_policy=_PUBLISH_RETRY, ignore_result=True)
-    except (BrokerUnreachable, RedisError, OSError) as error:
-        logger.warning("transcription %s not queued (%s); the sweeper will queue it", transcription_id,
-                       type(error).__name__)
+    send_on_commit(start, str(transcription.pk))
 
 
 # --- Worker side ----------------------------------------------------------------------

@@ -1,0 +1,36 @@
+"""Queueing a Celery task once the rows it needs are committed, tolerating a broker outage.
+
+A job's state lives in PostgreSQL, so a task that cannot be published is not lost: it
+stays in its waiting state and the periodic sweepers queue it again. Failing the HTTP
+request after the commit would tell the user an upload failed while its job exists.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.db import transaction
+
+logger = logging.getLogger(__name__)
+
+# A few quick tries only: the user's request waits on them, and the sweepers catch up.
+PUBLISH_RETRY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.5, "interval_max": 1}
+
+
+def send(task: Any, *args: str | int) -> bool:
+    """Publish now; on a broker error log the ids and return False (the sweepers requeue)."""
+    from kombu.exceptions import OperationalError as BrokerUnreachable
+    from redis.exceptions import RedisError
+
+    try:
+        # Nobody reads the result: ignoring it also spares a round trip to the result backend.
+        task.apply_async(args, retry_policy=PUBLISH_RETRY, ignore_result=True)
+    except (BrokerUnreachable, RedisError, OSError) as error:
+        logger.warning("%s%s not queued (%s); the sweeper will queue it", task.name, args, type(error).__name__)
+        return False
+    return True
+
+
+def send_on_commit(task: Any, *args: str | int) -> None:
+    transaction.on_commit(lambda: send(task, *args))
