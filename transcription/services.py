@@ -142,15 +142,16 @@ def transcription_plan(*, transcription_id: str) -> list[int]:
     """Claim a queued transcription, split it at silences and create its chunk rows.
 
     Returns the chunk ids to run; empty when someone else has it or it is finished."""
-    claimed = Transcription.objects.filter(pk=transcription_id, status=TranscriptionStatus.QUEUED).update(
-        status=TranscriptionStatus.RUNNING, started_at=timezone.now(), attempts=F("attempts") + 1
-    )
-    if not claimed:
-        return []
-    transcription = Transcription.objects.get(pk=transcription_id)
-    if transcription.attempts > settings.TRANSCRIPTION_MAX_ATTEMPTS:
-        transcription_fail(transcription, code="crashed", message=_crashed_message(transcription.attempts - 1))
-        return []
+    with transaction.atomic():
+        claimed = Transcription.objects.filter(pk=transcription_id, status=TranscriptionStatus.QUEUED).update(
+            status=TranscriptionStatus.RUNNING, started_at=timezone.now(), attempts=F("attempts") + 1
+        )
+        if not claimed:
+            return []
+        transcription = Transcription.objects.get(pk=transcription_id)
+        if transcription.attempts > settings.TRANSCRIPTION_MAX_ATTEMPTS:
+            transcription_fail(transcription, code="crashed", message=_crashed_message(transcription.attempts - 1))
+            return []
     with transaction.atomic():
         transcription_started.send(sender=Transcription, transcription=transcription)
     with audio_local_path(transcription) as path:
@@ -189,16 +190,18 @@ def chunk_claim(chunk_id: int) -> TranscriptionChunk | None:
     if chunk.status == ChunkStatus.RUNNING and (_holder_is_gone(chunk.claimed_by)
                                                 or (chunk.heartbeat_at and chunk.heartbeat_at < stale)):
         claimable |= Q(status=ChunkStatus.RUNNING, claimed_by=chunk.claimed_by)
-    claimed = TranscriptionChunk.objects.filter(claimable, pk=chunk_id).update(
-        status=ChunkStatus.RUNNING, claimed_by=_worker_id(), heartbeat_at=timezone.now(),
-        attempts=F("attempts") + 1, done_seconds=0.0,
-    )
-    if not claimed:
-        return None
-    chunk.refresh_from_db()
-    if chunk.attempts > settings.TRANSCRIPTION_MAX_ATTEMPTS:
-        transcription_fail(chunk.transcription, code="crashed", message=_crashed_message(chunk.attempts - 1))
-        return None
+    # One transaction: a claim over the attempt limit is never seen as running.
+    with transaction.atomic():
+        claimed = TranscriptionChunk.objects.filter(claimable, pk=chunk_id).update(
+            status=ChunkStatus.RUNNING, claimed_by=_worker_id(), heartbeat_at=timezone.now(),
+            attempts=F("attempts") + 1, done_seconds=0.0,
+        )
+        if not claimed:
+            return None
+        chunk.refresh_from_db()
+        if chunk.attempts > settings.TRANSCRIPTION_MAX_ATTEMPTS:
+            transcription_fail(chunk.transcription, code="crashed", message=_crashed_message(chunk.attempts - 1))
+            return None
     return chunk
 
 
