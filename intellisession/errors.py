@@ -1,9 +1,13 @@
-"""One domain error type, mapped to JSON by one API handler."""
+"""One domain error type, mapped to JSON by one API handler; a backing service outage is a 503."""
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from typing import Any
 
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 from rest_framework.exceptions import APIException, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
@@ -22,10 +26,33 @@ class DomainError(Exception):
             self.status_code = status_code
 
 
+logger = logging.getLogger(__name__)
+
+OUTAGE_MESSAGE = "IntelliSession is briefly unavailable. Please try again in a minute."
+OUTAGE_RETRY_AFTER = "60"
+
+
+def is_outage(exc: Exception) -> bool:
+    """Redis (rate limits, cache, queue) not answering: the request cannot go on, the user may retry."""
+    from kombu.exceptions import OperationalError as BrokerUnreachable
+    from redis.exceptions import ConnectionError as RedisUnreachable
+    from redis.exceptions import TimeoutError as RedisTimeout
+
+    return isinstance(exc, RedisUnreachable | RedisTimeout | BrokerUnreachable)
+
+
+def _log_outage(exc: Exception) -> None:
+    logger.error("service unavailable: %s", type(exc).__name__)  # the error text may carry addresses only
+
+
 def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """Every API error has one shape: {"error": {"code", "message", "fields"?}}."""
     if isinstance(exc, DomainError):
         return Response({"error": {"code": exc.code, "message": exc.message}}, status=exc.status_code)
+    if is_outage(exc):
+        _log_outage(exc)
+        return Response({"error": {"code": "unavailable", "message": OUTAGE_MESSAGE}}, status=503,
+                        headers={"Retry-After": OUTAGE_RETRY_AFTER})
     response = exception_handler(exc, context)
     if response is None:
         return None
@@ -47,3 +74,21 @@ def _first_message(detail: Any) -> str:
     if isinstance(detail, list) and detail:
         return _first_message(detail[0])
     return str(detail)
+
+
+class OutageMiddleware:
+    """A page whose view met a Redis outage answers 503 with a plain page instead of a server error."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if not is_outage(exception):
+            return None
+        _log_outage(exception)
+        response = render(request, "503.html", {"message": OUTAGE_MESSAGE}, status=503)
+        response["Retry-After"] = OUTAGE_RETRY_AFTER
+        return response

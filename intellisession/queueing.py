@@ -34,3 +34,21 @@ def send(task: Any, *args: str | int) -> bool:
 
 def send_on_commit(task: Any, *args: str | int) -> None:
     transaction.on_commit(lambda: send(task, *args))
+
+
+def waiting_messages(queue: str) -> int | None:
+    """How many messages wait in a broker queue (not counting those a worker holds);
+    None when the broker cannot be asked."""
+    from kombu.exceptions import ChannelError
+    from kombu.exceptions import OperationalError as BrokerUnreachable
+    from redis.exceptions import RedisError
+
+    from intellisession.celery import app
+
+    try:
+        with app.connection_for_read() as connection:
+            return int(connection.default_channel.queue_declare(queue=queue, passive=True).message_count)
+    except ChannelError:  # the broker drops a queue's key once it is empty
+        return 0
+    except (BrokerUnreachable, RedisError, OSError):
+        return None

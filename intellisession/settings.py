@@ -119,6 +119,7 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "intellisession.security.SessionTimeoutMiddleware",
     "intellisession.security.MfaEnforcementMiddleware",
+    "intellisession.errors.OutageMiddleware",
     # Last, so it turns a lockout raised anywhere above into the lockout response.
     "axes.middleware.AxesMiddleware",
 ]

@@ -149,7 +149,7 @@ class WorkerProcess:
         self.log.close()
 
 
-def _purge_queues() -> None:
+def purge_queues() -> None:
     from intellisession.celery import app
 
     with app.connection_for_write() as conn:
@@ -160,7 +160,7 @@ def _purge_queues() -> None:
 @pytest.fixture(scope="session")
 def shared_worker(django_db_setup: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[WorkerProcess]:
     """One real worker for the whole run (the model loads once); tests use it with transactional_db."""
-    _purge_queues()
+    purge_queues()
     # Short chunks so that a few minutes of test audio exercise the split-and-merge path.
     worker = WorkerProcess(tmp_path_factory.mktemp("worker") / "worker.log",
                            extra_env={"TRANSCRIPTION_CHUNK_SECONDS": "60"}).start()
@@ -174,7 +174,7 @@ def shared_worker(django_db_setup: None, tmp_path_factory: pytest.TempPathFactor
 def pipeline(transactional_db: None, shared_worker: WorkerProcess) -> WorkerProcess:
     """The shared worker, for a test whose rows are committed (restarted if a test's own worker replaced it)."""
     if not shared_worker.running:
-        _purge_queues()
+        purge_queues()
         shared_worker.start()
     return shared_worker
 
@@ -182,12 +182,23 @@ def pipeline(transactional_db: None, shared_worker: WorkerProcess) -> WorkerProc
 @pytest.fixture
 def celery_worker(transactional_db: None, tmp_path: Path) -> Iterator[WorkerProcess]:
     """A worker of the test's own (to kill, or with other settings); rows must be committed."""
-    _purge_queues()
+    purge_queues()
     worker = WorkerProcess(tmp_path / "worker.log").start()
     try:
         yield worker
     finally:
         worker.stop()
+
+
+@pytest.fixture
+def idle_broker(transactional_db: None) -> None:
+    """No worker consumes and the queues start empty: what a test publishes stays in the broker."""
+    from intellisession.celery import app
+
+    for worker in list(_RUNNING):
+        worker.stop()
+    app.conf.task_always_eager = False
+    purge_queues()
 
 
 def wait_for(predicate: Callable[[], Any], *, timeout: float = 120.0, every: float = 0.3) -> Any:

@@ -435,22 +435,32 @@ def _stored_audio(storage: object) -> Iterator[str]:
 
 
 def requeue_stuck() -> int:
-    """Work whose worker vanished (no heartbeat) or whose message was lost goes back on the queue."""
+    """Work whose worker vanished (no heartbeat) or whose message was lost goes back on the queue.
+
+    A running chunk whose heartbeat stopped is always sent again. Waiting work is sent again only
+    when the transcription queue is empty: under a backlog its message is still waiting in line,
+    and sending it every sweep would only add copies."""
+    from intellisession.queueing import waiting_messages
     from transcription.tasks import run_chunk, start
 
     stale = timezone.now() - timedelta(seconds=settings.TRANSCRIPTION_STALE_SECONDS)
+    lost_messages = waiting_messages(settings.CELERY_TASK_ROUTES["transcription.*"]["queue"]) == 0
     requeued = 0
     unplanned = Transcription.objects.filter(
-        Q(status=TranscriptionStatus.QUEUED) | Q(status=TranscriptionStatus.RUNNING, chunks_total=0),
+        Q(status=TranscriptionStatus.QUEUED) | Q(status=TranscriptionStatus.RUNNING, chunks_total=0,
+                                                 started_at__lt=stale),
         created_at__lt=stale,
     ).exclude(audio="")
     for transcription in unplanned:
-        Transcription.objects.filter(pk=transcription.pk, status=TranscriptionStatus.RUNNING,
-                                     chunks_total=0).update(status=TranscriptionStatus.QUEUED)
-        start.delay(str(transcription.pk))
-        requeued += 1
+        # Planning takes seconds; one begun before the stale mark lost its worker.
+        planning_died = Transcription.objects.filter(pk=transcription.pk, status=TranscriptionStatus.RUNNING,
+                                                     chunks_total=0).update(status=TranscriptionStatus.QUEUED)
+        if lost_messages or planning_died:
+            start.delay(str(transcription.pk))
+            requeued += 1
+    waiting = Q(status=ChunkStatus.QUEUED) if lost_messages else Q(pk__in=[])
     stuck = TranscriptionChunk.objects.filter(
-        Q(status=ChunkStatus.QUEUED) | Q(status=ChunkStatus.RUNNING, heartbeat_at__lt=stale),
+        waiting | Q(status=ChunkStatus.RUNNING, heartbeat_at__lt=stale),
         transcription__status=TranscriptionStatus.RUNNING,
         transcription__created_at__lt=stale,
     )

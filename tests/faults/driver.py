@@ -46,12 +46,12 @@ def _stop_redis_once() -> None:
     from django.conf import settings
     from django.db.models.signals import post_save
 
-    from tests.faults.servers import redis_stop_wait
+    from intellisession.devservices import redis_stop
     from transcription.models import Transcription
 
     def stop(sender: type[Transcription], created: bool, **kwargs: Any) -> None:
         if created:
-            redis_stop_wait(Path(settings.DATA_DIR))
+            redis_stop(Path(settings.DATA_DIR))
 
     post_save.connect(stop, sender=Transcription, weak=False)
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+from intellisession.devservices import postgres_restart
 from tests.conftest import wait_for
 from tests.faults.conftest import PrivateStack
-from tests.faults.servers import postgres_restart
 
 
 def test_postgres_restart_mid_transcription_job_still_ends_ready(private_stack: PrivateStack,

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from intellisession.devservices import redis_stop, redis_url
 from tests.conftest import SAMPLES, wait_for
 from tests.faults.conftest import PrivateStack
-from tests.faults.servers import redis_start_same_port, redis_stop_wait
 
 SAMPLE = SAMPLES / "sample_session.mp3"
 STALE_SECONDS = 2  # for the sweeper: queued work older than this goes back on the queue
@@ -19,12 +19,14 @@ STALE_SECONDS = 2  # for the sweeper: queued work older than this goes back on t
 def test_upload_while_redis_is_down_is_refused_and_keeps_nothing(private_stack: PrivateStack,
                                                                  stack_world: dict[str, str]) -> None:
     before = private_stack.query("SELECT count(*) FROM notes_noterequest")[0][0]
-    redis_stop_wait(private_stack.data_dir)
+    url = redis_url(private_stack.data_dir)
+    redis_stop(private_stack.data_dir)
     try:
         answer = private_stack.upload(stack_world, SAMPLE)
     finally:
-        redis_start_same_port(private_stack.data_dir)
-    assert answer["status_code"] in (500, 503), answer
+        assert redis_url(private_stack.data_dir) == url  # back where running workers look for it
+    assert answer["status_code"] == 503, answer
+    assert answer["body"]["error"]["code"] == "unavailable"
     assert private_stack.query("SELECT count(*) FROM notes_noterequest")[0][0] == before
     assert private_stack.stored_audio() == []
 
@@ -37,7 +39,7 @@ def test_redis_lost_after_the_upload_is_stored_the_sweeper_queues_the_job_when_i
         assert answer["status_code"] == 202, answer  # the job exists: the user is told it was accepted
         request_id = str(answer["body"]["id"])
         assert private_stack.job(request_id) == {"status": "queued", "error": "", "code": ""}
-        redis_start_same_port(private_stack.data_dir)
+        redis_url(private_stack.data_dir)  # back on its port
         wait_for(lambda: private_stack.sweep(STALE_SECONDS)["requeued"], timeout=30, every=1)
         job = wait_for(lambda: private_stack.finished(request_id), timeout=120)
     finally:

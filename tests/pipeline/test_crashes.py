@@ -6,15 +6,19 @@ import functools
 import os
 import signal
 import uuid
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.test import override_settings
+from django.utils import timezone
 
 from intellisession.models import AuditEvent
+from intellisession.queueing import waiting_messages
 from notes.models import NoteRequest
 from tests.audio_tools import concat, load, silence, write
-from tests.conftest import SAMPLES, WorkerProcess, World, wait_for
+from tests.conftest import SAMPLES, WorkerProcess, World, purge_queues, wait_for
 from tests.pipeline.conftest import stored_audio
 from tests.pipeline.test_worker import create, finished
 from transcription import services
@@ -75,11 +79,8 @@ def test_job_that_keeps_killing_its_worker_fails_with_a_reason(celery_worker: Wo
     assert stored_audio() == []
 
 
-@pytest.mark.django_db(transaction=True)
-def test_sweeper_deletes_old_audio_whatever_the_state(consented: World, two_minute_audio: Path) -> None:
-    from intellisession.celery import app
-
-    app.conf.task_always_eager = False
+def test_sweeper_deletes_old_audio_whatever_the_state(idle_broker: None, consented: World,
+                                                      two_minute_audio: Path) -> None:
     request_id = create(consented, two_minute_audio)  # no worker: it stays queued
     transcription = Transcription.objects.get(note_inputs__request_id=request_id)
     assert stored_audio()
@@ -102,3 +103,26 @@ def test_sweeper_deletes_orphan_audio_files(tmp_path: Path) -> None:
         assert services.sweep_orphan_files() == 1
     assert not storage.exists(name)
     assert AuditEvent.objects.filter(action="audio.delete", detail__reason="orphan").exists()
+
+
+def test_sweeper_sends_waiting_work_again_only_when_its_message_is_gone(idle_broker: None, consented: World,
+                                                                        two_minute_audio: Path) -> None:
+    queue = "transcription"
+    request_id = create(consented, two_minute_audio)  # no worker: its message waits
+    transcription = Transcription.objects.get(note_inputs__request_id=request_id)
+    long_ago = timezone.now() - timedelta(seconds=settings.TRANSCRIPTION_STALE_SECONDS + 60)
+    Transcription.objects.filter(pk=transcription.pk).update(created_at=long_ago)
+    assert waiting_messages(queue) == 1
+    assert services.requeue_stuck() == 0  # still in line: no copy
+    purge_queues()  # the message is lost (a broker that lost its data, say)
+    assert services.requeue_stuck() == 1 and waiting_messages(queue) == 1
+
+    # Planned, two chunks waiting: again one message each, and none while they are in line.
+    Transcription.objects.filter(pk=transcription.pk).update(status="running", started_at=long_ago, chunks_total=2)
+    TranscriptionChunk.objects.bulk_create([
+        TranscriptionChunk(practice_id=transcription.practice_id, transcription=transcription, index=i,
+                           start=60.0 * i, end=60.0 * (i + 1)) for i in range(2)
+    ])
+    purge_queues()
+    assert services.requeue_stuck() == 2 and waiting_messages(queue) == 2
+    assert services.requeue_stuck() == 0 and waiting_messages(queue) == 2
