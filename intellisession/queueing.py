@@ -47,7 +47,8 @@ def waiting_messages(queue: str) -> int | None:
 
     try:
         with app.connection_for_read() as connection:
-            return int(connection.default_channel.queue_declare(queue=queue, passive=True).message_count)
+            declared = connection.default_channel.queue_declare(queue=queue, passive=True)  # type: ignore[attr-defined]
+            return int(declared.message_count)
     except ChannelError:  # the broker drops a queue's key once it is empty
         return 0
     except (BrokerUnreachable, RedisError, OSError):

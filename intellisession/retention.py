@@ -64,7 +64,7 @@ def transcript_delete(*, transcription: Any, reason: str) -> int:
     _, segment, chunk, _ = _models()
     deleted, _ = segment.objects.filter(transcription=transcription).delete()
     chunk.objects.filter(transcription=transcription).update(voice_prints=[])
-    type(transcription).objects.filter(pk=transcription.pk).update(priming_terms=None)
+    type(transcription).objects.filter(pk=transcription.pk).update(priming_terms=None, speaker_names={})
     audit_record(action="transcript.delete", practice=transcription.practice, obj=transcription,
                  detail={"segments": deleted, "policy": reason})
     return int(deleted)

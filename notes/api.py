@@ -22,7 +22,8 @@ from notes import services
 from notes.export import note_pdf, note_text
 from notes.models import Note, NoteRequest, NoteStatus
 from notes.output import note_json
-from notes.selectors import request_job_view
+from notes.review import transcripts_viewed
+from notes.selectors import request_job_view, request_transcriptions
 
 TEXT_FIELDS = ("session_summary", "pre_session", "post_session", "dictation")
 
@@ -151,7 +152,11 @@ class NoteViewSet(PracticeScopedViewSet):
         note = self._note()
         audit_record(action="note.view", practice=self.practice, actor=self.membership.user, obj=note,
                      request=request)
-        return Response(self._body(note))
+        body = self._body(note)
+        if note.request and body["transcript"]["segments"]:
+            shown = [t for t in request_transcriptions(note.request) if t.segments.exists()]
+            transcripts_viewed(shown, practice=self.practice, actor=self.membership.user, request=request)
+        return Response(body)
 
     @extend_schema(request=NoteEditSerializer)
     def partial_update(self, request: Request, practice_slug: str, pk: str) -> Response:

@@ -349,6 +349,7 @@ class TextUnit:
 
 
 THERAPIST_ROLES = frozenset({"therapist", "clinician", "counselor", "counsellor", "provider", "psychologist"})
+NAMED_ROLES = THERAPIST_ROLES | {"client", "patient"}
 
 
 def transcript_units(segments: list[Segment], speaker_roles: dict[str, str] | None) -> list[TextUnit]:
@@ -391,8 +392,10 @@ def prior_note_units(notes: Iterable[PriorNote]) -> list[TextUnit]:
 def resolve_speakers(segments: list[Segment], speaker_roles: dict[str, str] | None) -> dict[str, str]:
     """Map each speaker label to "therapist" or "client" from the given roles, else by a heuristic.
 
-    Heuristic: among labelled speakers, the one whose sentences most often look like a
-    clinician's (questions, second person) is the therapist; everyone else is a client.
+    A speaker the clinician named by role ("Therapist", "Client") has that role, and with two
+    speakers the other one has the other role. Otherwise, among labelled speakers, the one whose
+    sentences most often look like a clinician's (questions, second person) is the therapist;
+    everyone else is a client.
     """
     if speaker_roles:
         return {label: _normalize_role(role) for label, role in speaker_roles.items()}
@@ -400,6 +403,13 @@ def resolve_speakers(segments: list[Segment], speaker_roles: dict[str, str] | No
     for segment in segments:
         if segment.speaker:
             by_label.setdefault(segment.speaker, []).extend(split_sentences(segment.text))
+    named = {label: _normalize_role(label) for label in by_label if label.strip().lower() in NAMED_ROLES}
+    if named:
+        if len(by_label) == 2 and len(named) == 1:
+            (role,) = named.values()
+            named.update({label: "client" if role == "therapist" else "therapist"
+                          for label in by_label if label not in named})
+        return named
     if len(by_label) < 2:
         return {}
     share = {

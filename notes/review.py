@@ -7,11 +7,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.http import HttpRequest
 from django.utils import timezone
 
 from intellisession.audit import audit_record
-from intellisession.models import User
+from intellisession.models import Practice, User
 from notes.models import GoalProgressEntry, Note, NoteTemplate
+from notes.selectors import request_transcriptions, transcription_segments
+from transcription.models import Transcription, TranscriptionStatus
+from transcription.services import transcription_speakers
 
 SOURCE_LABELS = {"transcript": "Session recording", "input": "Typed input", "prior_note": "Earlier note"}
 RISK_LABELS = {"suicide": "Suicide risk", "self_harm": "Self-harm", "harm_to_others": "Harm to others",
@@ -192,3 +196,46 @@ def sections_from_post(data: Any) -> list[dict[str, str]]:
 
 def today_iso() -> str:
     return timezone.localdate().isoformat()
+
+
+
+@dataclass
+class TranscriptLine:
+    time: str
+    speaker: str
+    text: str
+
+
+@dataclass
+class TranscriptView:
+    """One recording's transcript on the transcript page; ``absent`` says why there are no lines."""
+
+    transcription: Transcription
+    lines: list[TranscriptLine]
+    speakers: list[tuple[str, str]]  # (label, the name the clinician gave it)
+    absent: str
+
+
+def transcript_views(note: Note) -> list[TranscriptView]:
+    views = []
+    for transcription in request_transcriptions(note.request) if note.request else []:
+        lines = [TranscriptLine(time=mmss(s.start), speaker=s.speaker, text=s.text)
+                 for s in transcription_segments(transcription)]
+        speakers = [(label, transcription.speaker_name(label)) for label in transcription_speakers(transcription)]
+        views.append(TranscriptView(transcription, lines, speakers, "" if lines else _absent(transcription)))
+    return views
+
+
+def _absent(transcription: Transcription) -> str:
+    if transcription.status == TranscriptionStatus.NO_SPEECH:
+        return "No speech was found in this recording."
+    if transcription.status == TranscriptionStatus.DONE:
+        return "This transcript has been deleted under the practice's transcript retention policy."
+    return "This recording has no transcript."
+
+
+def transcripts_viewed(transcriptions: Iterable[Transcription], *, practice: Practice, actor: User,
+                       request: HttpRequest | None = None) -> None:
+    """Each transcript shown to someone is an audit event."""
+    for transcription in transcriptions:
+        audit_record(action="transcript.view", practice=practice, actor=actor, obj=transcription, request=request)

@@ -25,7 +25,7 @@ from notes.models import (
     RequestStatus,
 )
 from notes.styles import BUILTIN_STYLES, Section, Style
-from transcription.models import TranscriptionStatus, TranscriptSegment
+from transcription.models import Transcription, TranscriptionStatus, TranscriptSegment
 from transcription.types import Segment
 
 TEMPLATE_PREFIX = "template:"
@@ -90,14 +90,22 @@ def instructions_for(*, practice: Practice, author: User, client: Client, style_
     return [i for i in general + template + for_client + note if i.text and i.text.strip()]
 
 
+def request_transcriptions(request: NoteRequest) -> list[Transcription]:
+    """The transcriptions of a request's audio inputs, in input order."""
+    inputs = request.inputs.filter(kind=InputKind.AUDIO).exclude(transcription=None).select_related("transcription")
+    return [i.transcription for i in inputs if i.transcription is not None]
+
+
+def transcription_segments(transcription: Transcription) -> list[Segment]:
+    """A transcript's segments, each speaker shown by the name the clinician gave it."""
+    rows = TranscriptSegment.objects.filter(transcription=transcription, practice_id=transcription.practice_id)
+    return [Segment(start=r.start, end=r.end, text=r.text or "",
+                    speaker=transcription.speaker_name(r.speaker) if r.speaker else "") for r in rows]
+
+
 def request_segments(request: NoteRequest) -> list[Segment]:
     """Transcript segments of every audio input, in input order, with their own times."""
-    segments: list[Segment] = []
-    for note_input in request.inputs.filter(kind=InputKind.AUDIO).exclude(transcription=None):
-        rows = TranscriptSegment.objects.filter(transcription=note_input.transcription,
-                                                practice=request.practice)
-        segments += [Segment(start=r.start, end=r.end, text=r.text or "", speaker=r.speaker) for r in rows]
-    return segments
+    return [s for t in request_transcriptions(request) for s in transcription_segments(t)]
 
 
 def recurring_themes(*, practice: Practice, client: Client, limit: int = 8) -> list[tuple[str, int]]:

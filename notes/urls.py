@@ -14,6 +14,7 @@ urlpatterns = [
     path("notes/<uuid:note_id>/section/", views.NoteSection.as_view(), name="note-section"),
     path("notes/<uuid:note_id>/sentence/", views.NoteSentence.as_view(), name="note-sentence"),
     path("notes/<uuid:note_id>/risk/", views.NoteRisk.as_view(), name="note-risk"),
+    path("notes/<uuid:note_id>/transcript/", views.NoteTranscript.as_view(), name="note-transcript"),
     path("notes/<uuid:note_id>/sign/", views.NoteSign.as_view(), name="note-sign"),
     path("notes/<uuid:note_id>/regenerate/", views.NoteRegenerate.as_view(), name="note-regenerate"),
     path("notes/<uuid:note_id>/addenda/", views.NoteAddendum.as_view(), name="note-addendum"),

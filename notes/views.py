@@ -14,7 +14,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views import View
@@ -43,11 +43,19 @@ from notes.forms import (
 )
 from notes.models import CustomInstruction, InputKind, InstructionLevel, Note, NoteRequest, NoteTemplate, RequestStatus
 from notes.panels import generate_context
-from notes.review import risk_views, section_views, sections_from_post, template_archive
-from notes.selectors import preferred_style, request_job_view, style_choices
+from notes.review import (
+    risk_views,
+    section_views,
+    sections_from_post,
+    template_archive,
+    transcript_views,
+    transcripts_viewed,
+)
+from notes.selectors import preferred_style, request_job_view, request_transcriptions, style_choices
 from notes.styles import BUILTIN_STYLES, ROLES
 from transcription import uploads
 from transcription.models import AudioUpload, TranscriptionStatus
+from transcription.services import SPEAKER_NAME_MAX, transcription_rename_speakers
 
 # --- Generate Note ------------------------------------------------------------------------
 
@@ -180,13 +188,45 @@ class NoteDetail(LoginRequiredMixin, View):
         return render(request, "notes/note_detail.html", _note_context(request, note))
 
 
+class NoteTranscript(LoginRequiredMixin, View):
+    """The transcript behind a note, with the speakers shown by the names the clinician gives them."""
+
+    def get(self, request: HttpRequest, practice_slug: str, note_id: uuid.UUID) -> HttpResponse:
+        request = attach_practice(request, practice_slug)
+        note = get_note_for_user(request, note_id)
+        transcripts = transcript_views(note)
+        transcripts_viewed([t.transcription for t in transcripts if t.lines], practice=request.practice,
+                           actor=request.user, request=request)
+        return render(request, "notes/transcript.html", {
+            "note": note, "client": note.client, "transcripts": transcripts,
+            "can_rename": request.membership.can_write, "name_max": SPEAKER_NAME_MAX})
+
+    def post(self, request: HttpRequest, practice_slug: str, note_id: uuid.UUID) -> HttpResponse:
+        request = attach_practice(request, practice_slug)
+        note = get_note_for_user(request, note_id)
+        wanted = request.POST.get("transcription", "")
+        transcription = next((t for t in request_transcriptions(note.request) if str(t.pk) == wanted), None) \
+            if note.request else None
+        if transcription is None:
+            raise Http404("No such transcript.")
+        names = dict(zip(request.POST.getlist("speaker"), request.POST.getlist("name"), strict=False))
+        try:
+            transcription_rename_speakers(transcription=transcription, names=names, actor=request.user)
+        except DomainError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, "Speaker names saved.")
+        return redirect("note-transcript", practice_slug=practice_slug, note_id=note.pk)
+
+
 def _note_context(request: PracticeRequest, note: Note, **extra: Any) -> dict[str, Any]:
     editable = request.membership.can_write and not note.is_signed
     regenerate = RegenerateForm(initial={"style": note.style_key}, practice=request.practice)
     return {"note": note, "client": note.client, "sections": section_views(note), "risks": risk_views(note),
             "blockers": services.note_blockers(note) if not note.is_signed else [], "editable": editable,
             "regenerate_form": regenerate, "addendum_form": AddendumForm(), "addenda": note.addenda.all(),
-            "can_regenerate": editable and note.request_id is not None, **extra}
+            "can_regenerate": editable and note.request_id is not None,
+            "has_recording": bool(note.request and request_transcriptions(note.request)), **extra}
 
 
 class _NoteAction(LoginRequiredMixin, View):

@@ -50,7 +50,8 @@ class Transcription(models.Model):
     duration = models.FloatField(default=0.0, help_text="Seconds of audio.")
     audio_deleted_at = models.DateTimeField(null=True, blank=True)
     language = models.CharField(max_length=10, blank=True)
-    speaker_names = models.JSONField(default=dict, blank=True, help_text="Label -> display name, e.g. Therapist.")
+    # A clinician may name a speaker after the client, so the names are encrypted like the text.
+    speaker_names = EncryptedJSONField(default=dict, blank=True, help_text="Label -> display name, e.g. Therapist.")
     priming_terms = EncryptedTextField(help_text="Chart terms given to Whisper, one per line.")
     attempts = models.PositiveSmallIntegerField(default=0)
     chunks_total = models.PositiveIntegerField(default=0)
@@ -69,6 +70,10 @@ class Transcription(models.Model):
     @property
     def is_finished(self) -> bool:
         return self.status in FINISHED
+
+    def speaker_name(self, label: str) -> str:
+        """What the clinician calls a speaker ("Therapist"), or its label ("Speaker 1")."""
+        return str((self.speaker_names or {}).get(label) or label)
 
 
 class ChunkStatus(models.TextChoices):

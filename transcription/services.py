@@ -343,6 +343,36 @@ def transcription_fail(transcription: Transcription, *, code: str, message: str)
             transcription_finished.send(sender=Transcription, transcription=transcription)
 
 
+# --- Speakers --------------------------------------------------------------------------
+
+SPEAKER_NAME_MAX = 40
+
+
+def transcription_speakers(transcription: Transcription) -> list[str]:
+    """The speaker labels in a transcript, in the order they first speak."""
+    labels = TranscriptSegment.objects.filter(transcription=transcription).exclude(speaker="").values_list(
+        "speaker", flat=True)
+    return list(dict.fromkeys(labels))
+
+
+def transcription_rename_speakers(*, transcription: Transcription, names: dict[str, str], actor: Any) -> None:
+    """Name the speakers ("Speaker 1" -> "Therapist"); an empty name shows the label again."""
+    known = set(transcription_speakers(transcription))
+    if set(names) - known:
+        raise DomainError("That speaker is not in this transcript.", code="unknown_speaker")
+    cleaned: dict[str, str] = {}
+    for label, name in names.items():
+        name = " ".join(name.split())
+        if len(name) > SPEAKER_NAME_MAX:
+            raise DomainError(f"A speaker's name can be at most {SPEAKER_NAME_MAX} characters.", code="name_too_long")
+        if name and name != label:
+            cleaned[label] = name
+    transcription.speaker_names = cleaned
+    transcription.save(update_fields=["speaker_names"])
+    audit_record(action="transcript.edit", practice=transcription.practice, actor=actor, obj=transcription,
+                 detail={"speakers_named": len(cleaned)})
+
+
 # --- Audio files -----------------------------------------------------------------------
 
 

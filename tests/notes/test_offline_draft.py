@@ -70,6 +70,17 @@ def test_placement_works_without_speaker_roles_by_heuristic() -> None:
     assert JOURNAL in _sentences(ctx, "plan")
 
 
+def test_speakers_named_by_role_override_the_heuristic() -> None:
+    ctx = make_ctx("birp")
+    # Named the other way round from what the heuristic would guess: the names win.
+    swapped = {"Speaker 1": "Client", "Speaker 2": "Therapist"}
+    segments = [Segment(s.start, s.end, s.text, swapped.get(s.speaker, s.speaker)) for s in ctx.segments]
+    assert resolve_speakers(segments, None) == {"Client": "client", "Therapist": "therapist"}
+    one_named = [Segment(s.start, s.end, s.text, "Therapist" if s.speaker == "Speaker 2" else s.speaker)
+                 for s in ctx.segments]
+    assert resolve_speakers(one_named, None) == {"Therapist": "therapist", "Speaker 1": "client"}
+
+
 def test_placement_works_without_any_speaker_labels() -> None:
     ctx = make_ctx("birp")
     ctx.segments = [Segment(s.start, s.end, s.text) for s in ctx.segments]
