@@ -21,6 +21,7 @@ closed loop (saturation). Reported: p50/p95/p99 latency and errors.
 from __future__ import annotations
 
 import argparse
+import collections
 import json
 import random
 import re
@@ -326,7 +327,8 @@ def run_page(stack: Stack, side: Any, note_ids: list[str], args: argparse.Namesp
             thread.join()
         ms = [1000 * x for x in latencies]
         results[f"think_{think:g}s"] = {
-            "requests": len(ms), "errors": len(errors), "per_second": round(len(ms) / args.page_seconds, 1),
+            "requests": len(ms), "errors": len(errors), "error_kinds": dict(collections.Counter(errors)),
+            "per_second": round(len(ms) / args.page_seconds, 1),
             "p50_ms": round(percentile(ms, 50), 1), "p95_ms": round(percentile(ms, 95), 1),
             "p99_ms": round(percentile(ms, 99), 1), "max_ms": round(max(ms, default=0.0), 1),
             "load_before": before, "load_after": loadavg()}
@@ -336,9 +338,16 @@ def run_page(stack: Stack, side: Any, note_ids: list[str], args: argparse.Namesp
 
 
 def ensure_notes(stack: Stack, side: Any, tokens: list[str], have: list[str]) -> list[str]:
-    """Notes to open on the page test: the upload run's, or summary-only ones made now."""
+    """Notes to open on the page test: the upload run's, else notes an earlier run left in this
+    data folder, else summary-only ones made now."""
+    from notes.models import Note
+
     if have:
         return have
+    earlier = [str(pk) for pk in Note.objects.filter(practice=side.practice).order_by("-created_at")
+               .values_list("pk", flat=True)[:20]]
+    if earlier:
+        return earlier
     records = []
     for i in range(min(3, len(side.clients))):
         with httpx.Client(base_url=stack.base_url, headers={"Authorization": f"Token {tokens[i]}"}, timeout=60) as h:
@@ -376,7 +385,8 @@ def print_report(figures: dict[str, Any]) -> None:
         rows = [("think time", "requests", "errors", "req/s", "p50 ms", "p95 ms", "p99 ms", "load")]
         for key, r in page.items():
             if key.startswith("think_"):
-                rows.append((key[6:], str(r["requests"]), str(r["errors"]), f"{r['per_second']:.1f}",
+                errors = f"{r['errors']} {r['error_kinds']}" if r["errors"] else "0"
+                rows.append((key[6:], str(r["requests"]), errors, f"{r['per_second']:.1f}",
                              f"{r['p50_ms']:.0f}", f"{r['p95_ms']:.0f}", f"{r['p99_ms']:.0f}",
                              f"{r['load_before']:.1f}->{r['load_after']:.1f}"))
         print_table(rows)
