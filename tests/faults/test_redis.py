@@ -39,7 +39,7 @@ def test_redis_lost_after_the_upload_is_stored_the_sweeper_queues_the_job_when_i
         assert answer["status_code"] == 202, answer  # the job exists: the user is told it was accepted
         request_id = str(answer["body"]["id"])
         assert private_stack.job(request_id) == {"status": "queued", "error": "", "code": ""}
-        redis_url(private_stack.data_dir)  # back on its port
+        assert redis_url(private_stack.data_dir) == private_stack.redis_url  # back where the worker looks
         wait_for(lambda: private_stack.sweep(STALE_SECONDS)["requeued"], timeout=30, every=1)
         job = wait_for(lambda: private_stack.finished(request_id), timeout=120)
     finally:
