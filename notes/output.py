@@ -5,13 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from notes.models import Note, NoteRequest
-from notes.selectors import request_segments
+from notes.selectors import request_segments, request_transcriptions
 from transcription.models import Transcription
 
 
 def note_json(request: NoteRequest, note: Note | None, *, total_seconds: float | None = None) -> dict[str, Any]:
-    transcriptions = [i.transcription for i in request.inputs.select_related("transcription")
-                      if i.transcription is not None]
+    transcriptions = request_transcriptions(request)
     timings = dict(request.timings)
     if total_seconds is not None:
         timings["total_s"] = round(total_seconds, 3)

@@ -198,7 +198,6 @@ def today_iso() -> str:
     return timezone.localdate().isoformat()
 
 
-
 @dataclass
 class TranscriptLine:
     time: str

@@ -92,7 +92,7 @@ def instructions_for(*, practice: Practice, author: User, client: Client, style_
 
 def request_transcriptions(request: NoteRequest) -> list[Transcription]:
     """The transcriptions of a request's audio inputs, in input order."""
-    inputs = request.inputs.filter(kind=InputKind.AUDIO).exclude(transcription=None).select_related("transcription")
+    inputs = request.inputs.exclude(transcription=None).select_related("transcription")
     return [i.transcription for i in inputs if i.transcription is not None]
 
 
@@ -177,8 +177,7 @@ class JobView:
 def request_job_view(request: NoteRequest) -> JobView:
     progress = None
     if request.status == RequestStatus.TRANSCRIBING:
-        transcriptions = [i.transcription for i in request.inputs.select_related("transcription")
-                          if i.transcription is not None]
+        transcriptions = request_transcriptions(request)
         total = sum(t.duration for t in transcriptions) or 1.0
         progress = int(sum(t.duration * (100 if t.status == TranscriptionStatus.DONE else t.progress)
                            for t in transcriptions) / total)

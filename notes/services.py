@@ -46,7 +46,7 @@ from notes.models import (
     RequestStatus,
 )
 from notes.risk import find_risks, merge_risks
-from notes.selectors import chart_terms, note_context, style_resolve
+from notes.selectors import chart_terms, note_context, request_transcriptions, style_resolve
 from transcription import services as transcription_services
 from transcription.models import Transcription, TranscriptionStatus
 
@@ -188,8 +188,7 @@ def _requests_of(transcription: Transcription) -> list[NoteRequest]:
 
 
 def _advance_after_transcription(request: NoteRequest) -> None:
-    transcriptions = [i.transcription for i in request.inputs.select_related("transcription")
-                      if i.transcription is not None]
+    transcriptions = request_transcriptions(request)
     failed = next((t for t in transcriptions if t.status == TranscriptionStatus.FAILED), None)
     if failed is not None:
         note_request_fail(request, code=failed.error_code or "transcription_failed",
@@ -297,8 +296,7 @@ def note_request_retry(*, request: NoteRequest, actor: User) -> NoteRequest:
     """Run a failed request again: note writing again, or transcription while the audio exists."""
     if request.status != RequestStatus.FAILED:
         raise DomainError("Only a failed request can be retried.", code="not_failed")
-    transcriptions = [i.transcription for i in request.inputs.select_related("transcription")
-                      if i.transcription is not None]
+    transcriptions = request_transcriptions(request)
     if any(t.status == TranscriptionStatus.FAILED for t in transcriptions):
         raise DomainError("The recording was deleted after it failed, for privacy. Please upload it again.",
                           code="audio_gone")
