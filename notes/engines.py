@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from django.conf import settings
 
-from notes.drafting import NoteContext, NoteDraft, offline_draft
+from notes.context import NoteContext
+from notes.document import NoteDraft
+from notes.offline import offline_draft
 from notes.llm import LLMEngine
 from notes.prompt import build_messages
 

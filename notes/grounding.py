@@ -14,20 +14,10 @@ import re
 from collections import Counter
 from dataclasses import dataclass, replace
 
-from notes.drafting import (
-    NoteContext,
-    SectionDraft,
-    Sentence,
-    TextUnit,
-    content_tokens,
-    has_negation,
-    input_units,
-    normalize_number,
-    normalize_text,
-    prior_note_units,
-    transcript_units,
-    words,
-)
+from notes.context import NoteContext
+from notes.document import SectionDraft, Sentence
+from notes.sources import TextUnit, input_units, prior_note_units, transcript_units
+from notes.text import content_tokens, has_negation, normalize_number, normalize_text, words
 
 MIN_COVERAGE = 0.66  # share of the sentence's content words found in the supporting passage
 CANDIDATES = 6  # best-overlapping units examined per sentence

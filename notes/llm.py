@@ -28,19 +28,10 @@ from typing import Any, Literal
 
 import openai
 
-from notes.drafting import (
-    NO_CONTENT,
-    GoalProgress,
-    NoteContext,
-    NoteDraft,
-    RiskFlag,
-    SectionDraft,
-    Sentence,
-    input_units,
-    normalize_text,
-    split_sentences,
-    transcript_units,
-)
+from notes.context import NoteContext
+from notes.document import NO_CONTENT, GoalProgress, NoteDraft, RiskFlag, SectionDraft, Sentence
+from notes.sources import input_units, transcript_units
+from notes.text import normalize_text, split_sentences
 from notes.grounding import ground
 from notes.prompt import build_messages, note_schema
 from notes.risk import find_risks, merge_risks

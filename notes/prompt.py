@@ -21,22 +21,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from notes.drafting import (
-    GOAL_STATUSES,
-    INSTRUCTION_LEVELS,
-    NO_CONTENT,
-    RISK_CATEGORIES,
-    ContextReport,
-    Instruction,
-    NoteContext,
-    PriorNote,
-    resolve_speakers,
-    split_sentences,
-)
+from notes.context import INSTRUCTION_LEVELS, Instruction, NoteContext, PriorNote
+from notes.document import GOAL_STATUSES, NO_CONTENT, RISK_CATEGORIES, ContextReport
+from notes.speakers import resolve_speakers
+from notes.text import split_sentences
 from notes.styles import Style
 from transcription.types import Segment
 
-__all__ = ["ContextReport", "approx_tokens", "build_messages", "note_schema", "ordered_instructions"]
+__all__ = ["approx_tokens", "build_messages", "note_schema", "ordered_instructions"]
 
 CHARS_PER_TOKEN = 4
 PRIOR_NOTE_SHARE = 0.2

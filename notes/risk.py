@@ -12,18 +12,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from notes.drafting import (
-    RiskCategory,
-    RiskFlag,
-    RiskSource,
-    TextInput,
-    TextUnit,
-    input_units,
-    is_negation,
-    normalize_text,
-    transcript_units,
-    words,
-)
+from notes.context import TextInput
+from notes.document import RiskCategory, RiskFlag, RiskSource
+from notes.sources import TextUnit, input_units, transcript_units
+from notes.text import is_negation, normalize_text, words
 from transcription.types import Segment
 
 _SELF = r"(?:myself|himself|herself|themselves|themself|yourself)"

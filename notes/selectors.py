@@ -12,7 +12,7 @@ from django.db.models import QuerySet
 from clients.models import Client, GoalStatus, TreatmentGoal
 from intellisession.errors import DomainError
 from intellisession.models import Practice, User
-from notes.drafting import Goal, Instruction, NoteContext, PriorNote, TextInput
+from notes.context import Goal, Instruction, NoteContext, PriorNote, TextInput
 from notes.models import (
     CustomInstruction,
     InputKind,

@@ -31,7 +31,7 @@ from intellisession.audit import audit_record
 from intellisession.errors import DomainError
 from intellisession.models import Membership, Practice, User
 from intellisession.queueing import send_on_commit
-from notes.drafting import NoteDraft
+from notes.document import NoteDraft
 from notes.models import (
     Addendum,
     CustomInstruction,

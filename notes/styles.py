@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-# Roles the offline drafter understands (see notes.drafting.ROLE_KINDS).
+# Roles the offline drafter understands (see notes.offline.ROLE_KINDS).
 ROLES: frozenset[str] = frozenset(
     {
         "client_account",

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from notes.drafting import Goal, Instruction, NoteContext, PriorNote, TextInput
+from notes.context import Goal, Instruction, NoteContext, PriorNote, TextInput
 from notes.styles import BUILTIN_STYLES
 from transcription.types import Segment
 

@@ -4,7 +4,8 @@ import time
 
 import pytest
 
-from notes.drafting import NO_CONTENT, PriorNote, SectionDraft, Sentence, TextInput
+from notes.context import PriorNote, TextInput
+from notes.document import NO_CONTENT, SectionDraft, Sentence
 from notes.grounding import ground
 from tests.notes.conftest import make_ctx
 from transcription.types import Segment

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from notes.drafting import NO_CONTENT
+from notes.document import NO_CONTENT
 from notes.llm import LLMEngine, LLMPermanentError, LLMTransientError, schema_errors
 from notes.prompt import note_schema
 from notes.styles import BUILTIN_STYLES

@@ -4,14 +4,11 @@ import time
 
 import pytest
 
-from notes.drafting import (
-    NO_CONTENT,
-    NoteContext,
-    TextInput,
-    offline_draft,
-    resolve_speakers,
-    transcript_units,
-)
+from notes.context import NoteContext, TextInput
+from notes.document import NO_CONTENT
+from notes.offline import offline_draft
+from notes.sources import transcript_units
+from notes.speakers import resolve_speakers
 from notes.styles import BUILTIN_STYLES
 from tests.notes.conftest import FEELING_QUESTION, JOURNAL, make_ctx
 from transcription.types import Segment

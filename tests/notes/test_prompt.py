@@ -3,7 +3,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from notes.drafting import PriorNote, TextInput
+from notes.context import PriorNote, TextInput
 from notes.prompt import DATA_CLOSE, DATA_OPEN, build_messages, note_schema
 from notes.styles import BUILTIN_STYLES
 from tests.notes.conftest import full_ctx, make_ctx

@@ -2,7 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from notes.drafting import RiskFlag, TextInput
+from notes.context import TextInput
+from notes.document import RiskFlag
 from notes.risk import find_risks, merge_risks
 from transcription.types import Segment
 

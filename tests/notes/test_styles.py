@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from notes.drafting import ROLE_KINDS
+from notes.offline import ROLE_KINDS
 from notes.styles import BUILTIN_STYLES, ROLES
 
 EXPECTED = {
