@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from clients.models import Client, GoalStatus, RecordingConsent, TreatmentGoal
+from clients.selectors import client_visible_to
 from intellisession.audit import audit_record
 from intellisession.errors import DomainError
 from intellisession.models import Membership, Practice, Role, User
@@ -85,8 +86,6 @@ def client_update(
 
 def client_for_input(*, membership: Membership, client_id: uuid.UUID | str) -> Client:
     """A client id that arrived in a request body, checked against the practice and caseload."""
-    from clients.selectors import client_visible_to
-
     queryset = client_visible_to(Client.objects.filter(practice=membership.practice), membership=membership)
     try:
         return queryset.get(pk=client_id)

@@ -16,10 +16,18 @@ from clients.access import get_client_for_user
 from clients.consent_form import consent_form_pdf
 from clients.forms import ClientForm, ConsentForm, GoalForm
 from clients.models import Client, RecordingConsent, TreatmentGoal
-from clients.selectors import consent_active, goal_list
+from clients.selectors import client_list, consent_active, goal_list
 from clients.services import client_create, client_update, consent_record, consent_revoke, goal_create, goal_update
 from intellisession.access import PracticeRequest, attach_practice
 from intellisession.errors import DomainError
+
+
+@login_required
+def dashboard(request: HttpRequest, practice_slug: str) -> HttpResponse:
+    """The practice's home page: the clients the member may see."""
+    request = attach_practice(request, practice_slug)
+    clients = client_list(practice=request.practice, membership=request.membership)
+    return render(request, "clients/dashboard.html", {"clients": clients})
 
 
 @login_required

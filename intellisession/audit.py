@@ -9,14 +9,13 @@ from django.db import models
 from django.http import HttpRequest
 
 from intellisession.models import AuditEvent, Practice, User
+from intellisession.security import client_ip
 
 
 def _client_ip(request: HttpRequest | None) -> str | None:
     if request is None:
         return None
     # The same address the lockout uses: behind the TLS proxy, the client's, not the proxy's.
-    from intellisession.security import client_ip
-
     return client_ip(request)
 
 

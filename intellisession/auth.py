@@ -14,6 +14,7 @@ from allauth.mfa.models import Authenticator
 from django.http import HttpRequest
 
 from intellisession.fields import fernet
+from intellisession.security import mfa_required_for
 
 # Marks a value encrypted with FIELD_ENCRYPTION_KEYS, so values stored before encryption still read.
 FERNET_PREFIX = "fernet:"
@@ -50,8 +51,6 @@ class MFAAdapter(DefaultMFAAdapter):
 
     def can_delete_authenticator(self, authenticator: Authenticator) -> bool:
         # Someone whose practice (or staff role) requires MFA may not switch it off.
-        from intellisession.security import mfa_required_for
-
         return not (authenticator.type == Authenticator.Type.TOTP and mfa_required_for(authenticator.user))
 
 

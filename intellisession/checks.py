@@ -6,7 +6,10 @@ from typing import Any
 
 from cryptography.fernet import Fernet
 from django.conf import settings
+from django.contrib import admin
 from django.core.checks import CheckMessage, Error, Tags, Warning, register
+
+from intellisession.admin import PhiSafeModelAdmin, phi_field_names
 
 
 @register(Tags.security)
@@ -41,10 +44,6 @@ def check_secrets_from_environment(app_configs: Any = None, **kwargs: Any) -> li
 @register(Tags.security)
 def check_admin_hides_phi(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     """Every admin of a model with encrypted fields must hide them from operators by default."""
-    from django.contrib import admin
-
-    from intellisession.admin import PhiSafeModelAdmin, phi_field_names
-
     errors: list[CheckMessage] = []
     for model, model_admin in admin.site._registry.items():
         if phi_field_names(model) and not isinstance(model_admin, PhiSafeModelAdmin):

@@ -8,6 +8,9 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from kombu.exceptions import OperationalError as BrokerUnreachable
+from redis.exceptions import ConnectionError as RedisUnreachable
+from redis.exceptions import TimeoutError as RedisTimeout
 from rest_framework.exceptions import APIException, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
@@ -34,10 +37,6 @@ OUTAGE_RETRY_AFTER = "60"
 
 def is_outage(exc: Exception) -> bool:
     """Redis (rate limits, cache, queue) not answering: the request cannot go on, the user may retry."""
-    from kombu.exceptions import OperationalError as BrokerUnreachable
-    from redis.exceptions import ConnectionError as RedisUnreachable
-    from redis.exceptions import TimeoutError as RedisTimeout
-
     return isinstance(exc, RedisUnreachable | RedisTimeout | BrokerUnreachable)
 
 

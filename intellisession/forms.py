@@ -5,26 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.apps import apps
-from django.conf import settings
-from django.utils.module_loading import import_string
 
 from intellisession.models import Membership, Practice, Role, TranscriptRetention
 from intellisession.selectors import AuditFilter
-
-
-def style_choices(practice: Practice) -> list[tuple[str, str]]:
-    """Built-in styles, then the practice's own templates as ``template:<uuid>``.
-
-    Both come from settings so this package does not import the notes app.
-    """
-    builtin: dict[str, Any] = import_string(settings.NOTE_BUILTIN_STYLES)
-    choices = [(key, getattr(style, "name", key)) for key, style in builtin.items()]
-    if settings.NOTE_TEMPLATE_MODEL:
-        template_model = apps.get_model(settings.NOTE_TEMPLATE_MODEL)
-        for template in template_model.objects.filter(practice=practice, is_archived=False).order_by("name"):
-            choices.append((f"template:{template.pk}", f"{template.name} (practice template)"))
-    return choices
 
 
 class InviteForm(forms.Form):
@@ -37,7 +20,8 @@ class RoleForm(forms.Form):
 
 
 class PracticeSettingsForm(forms.Form):
-    default_style = forms.ChoiceField(label="Default note style")
+    """The practice's own settings. The default note style is the notes app's: it knows the styles."""
+
     require_mfa = forms.BooleanField(
         required=False, label="Require two-factor authentication",
         help_text="Members without an authenticator app are asked to set one up before they continue.",
@@ -54,11 +38,6 @@ class PracticeSettingsForm(forms.Form):
     def __init__(self, *args: Any, practice: Practice, **kwargs: Any) -> None:
         kwargs.setdefault("initial", {name: getattr(practice, name) for name in self.base_fields})
         super().__init__(*args, **kwargs)
-        choices = style_choices(practice)
-        if practice.default_style not in dict(choices):
-            # A style that has since been archived stays selectable until it is replaced.
-            choices.append((practice.default_style, f"{practice.default_style} (no longer available)"))
-        self.fields["default_style"].choices = choices  # type: ignore[attr-defined]
 
 
 class AuditFilterForm(forms.Form):

@@ -3,14 +3,22 @@
 A job's state lives in PostgreSQL, so a task that cannot be published is not lost: it
 stays in its waiting state and the periodic sweepers queue it again. Failing the HTTP
 request after the commit would tell the user an upload failed while its job exists.
+
+Services name the task they queue ("notes.tasks.generate") instead of importing it: the
+tasks module imports the services it wraps, so importing it back would be a cycle.
 """
 
 from __future__ import annotations
 
 import logging
-from typing import Any
 
+from celery import Task
 from django.db import transaction
+from kombu.exceptions import ChannelError
+from kombu.exceptions import OperationalError as BrokerUnreachable
+from redis.exceptions import RedisError
+
+from intellisession.celery import app
 
 logger = logging.getLogger(__name__)
 
@@ -18,33 +26,32 @@ logger = logging.getLogger(__name__)
 PUBLISH_RETRY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.5, "interval_max": 1}
 
 
-def send(task: Any, *args: str | int) -> bool:
-    """Publish now; on a broker error log the ids and return False (the sweepers requeue)."""
-    from kombu.exceptions import OperationalError as BrokerUnreachable
-    from redis.exceptions import RedisError
+def task_named(name: str) -> Task:  # type: ignore[type-arg]
+    """A registered task. A process that has not imported every app's tasks module yet (a web
+    worker) runs Celery's autodiscovery, which imports them, the same way a worker does at start."""
+    if name not in app.tasks:
+        app.loader.import_default_modules()
+    return app.tasks[name]
 
+
+def send(task_name: str, *args: str | int) -> bool:
+    """Publish now; on a broker error log the ids and return False (the sweepers requeue)."""
     try:
         # Nobody reads the result: ignoring it also spares a round trip to the result backend.
-        task.apply_async(args, retry_policy=PUBLISH_RETRY, ignore_result=True)
+        task_named(task_name).apply_async(args, retry_policy=PUBLISH_RETRY, ignore_result=True)
     except (BrokerUnreachable, RedisError, OSError) as error:
-        logger.warning("%s%s not queued (%s); the sweeper will queue it", task.name, args, type(error).__name__)
+        logger.warning("%s%s not queued (%s); the sweeper will queue it", task_name, args, type(error).__name__)
         return False
     return True
 
 
-def send_on_commit(task: Any, *args: str | int) -> None:
-    transaction.on_commit(lambda: send(task, *args))
+def send_on_commit(task_name: str, *args: str | int) -> None:
+    transaction.on_commit(lambda: send(task_name, *args))
 
 
 def waiting_messages(queue: str) -> int | None:
     """How many messages wait in a broker queue (not counting those a worker holds);
     None when the broker cannot be asked."""
-    from kombu.exceptions import ChannelError
-    from kombu.exceptions import OperationalError as BrokerUnreachable
-    from redis.exceptions import RedisError
-
-    from intellisession.celery import app
-
     try:
         with app.connection_for_read() as connection:
             declared = connection.default_channel.queue_declare(queue=queue, passive=True)  # type: ignore[attr-defined]

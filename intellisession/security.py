@@ -10,6 +10,8 @@ import time
 from collections.abc import Callable
 from urllib.parse import urlencode
 
+from allauth.core.internal.httpkit import get_client_ip
+from allauth.mfa.models import Authenticator
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
@@ -31,8 +33,6 @@ BACKGROUND_HEADER = "HTTP_X_BACKGROUND_POLL"
 
 def client_ip(request: HttpRequest) -> str | None:
     """The client's address, trusting TRUSTED_PROXY_COUNT proxies' X-Forwarded-For entries."""
-    from allauth.core.internal.httpkit import get_client_ip
-
     try:
         return get_client_ip(request)
     except ImproperlyConfigured:  # fewer forwarded entries than proxies: not through our proxy
@@ -117,8 +117,6 @@ class SessionTimeoutMiddleware:
 
 
 def user_has_authenticator(user: User) -> bool:
-    from allauth.mfa.models import Authenticator
-
     return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
+from allauth.mfa.models import Authenticator
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -21,8 +22,6 @@ def member_list(*, practice: Practice) -> QuerySet[Membership]:
 
 def users_with_mfa(*, practice: Practice) -> set[str]:
     """Ids (as strings) of the practice's members who have an authenticator app set up."""
-    from allauth.mfa.models import Authenticator
-
     rows = Authenticator.objects.filter(
         type=Authenticator.Type.TOTP, user__memberships__practice=practice
     ).values_list("user_id", flat=True)

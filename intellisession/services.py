@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from axes.utils import reset
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
@@ -92,8 +93,6 @@ def membership_reactivate(*, membership: Membership, actor: User, request: HttpR
 
 def member_unlock(*, membership: Membership, actor: User, request: HttpRequest | None = None) -> int:
     """Clear sign-in lockouts for a member (all addresses), as a practice admin would after a call."""
-    from axes.utils import reset
-
     cleared = int(reset(username=membership.user.email) or 0)
     audit_record(action="auth.unlock", practice=membership.practice, actor=actor, obj=membership, request=request,
                  detail={"user_id": str(membership.user_id), "cleared": cleared})

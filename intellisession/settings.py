@@ -275,8 +275,6 @@ MFA_ENFORCEMENT_EXEMPT_PREFIXES = ["/accounts/", "/static/", "/healthz", "/invit
 # --- Practice administration
 OPERATOR_CAN_VIEW_PHI = env_bool("OPERATOR_CAN_VIEW_PHI", False)  # Django admin shows encrypted fields only if set
 INVITATION_TTL_SECONDS = env_int("INVITATION_TTL_SECONDS", 7 * 24 * 3600)
-NOTE_BUILTIN_STYLES = "notes.styles.BUILTIN_STYLES"  # key -> style with a .name, for the default-style choice
-NOTE_TEMPLATE_MODEL = "notes.NoteTemplate"  # a practice's own templates; "" for none
 
 # --- Internationalisation
 LANGUAGE_CODE = "en-us"
@@ -373,7 +371,7 @@ CELERY_TASK_ROUTES: dict[str, dict[str, str]] = {
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {}
 RETENTION_INTERVAL_SECONDS = env_int("RETENTION_INTERVAL_SECONDS", 600)
 CELERY_BEAT_SCHEDULE["transcript-retention"] = {
-    "task": "intellisession.tasks.enforce_transcript_retention",
+    "task": "notes.tasks.enforce_transcript_retention",
     "schedule": float(RETENTION_INTERVAL_SECONDS),
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")

@@ -10,6 +10,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from allauth.mfa import signals as mfa_signals
+from axes.signals import user_locked_out
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import receiver
 from django.http import HttpRequest
@@ -80,10 +82,7 @@ def on_authenticator_change(action: str) -> Any:
 
 
 def connect_third_party_signals() -> None:
-    """Connected from AppConfig.ready, once those apps are loaded."""
-    from allauth.mfa import signals as mfa_signals
-    from axes.signals import user_locked_out
-
+    """Connected from AppConfig.ready (this module is imported there, once every app is loaded)."""
     user_locked_out.connect(on_locked_out, dispatch_uid="intellisession-audit-lockout")
     for signal, action in ((mfa_signals.authenticator_added, "mfa.authenticator_added"),
                            (mfa_signals.authenticator_removed, "mfa.authenticator_removed"),

@@ -7,8 +7,10 @@ from typing import Any
 
 from django.db import transaction
 
-from clients.models import Client
+from clients.models import Client, RecordingConsent, TreatmentGoal
 from intellisession.models import Membership, Practice, Role, User
+from notes.models import Note
+from notes.services import note_import
 
 DEMO_SLUG = "demo"
 DEMO_ADMIN = {"email": "admin@demo.intellisession.local", "password": "demo-admin-Harbor-2026"}
@@ -42,10 +44,6 @@ GOALS = [
 
 def _chart(client: Client, clinician: User) -> None:
     """Consent on file, treatment goals and signed prior notes, so notes have context."""
-    from clients.models import RecordingConsent, TreatmentGoal
-    from notes.models import Note
-    from notes.services import note_import
-
     if not RecordingConsent.objects.filter(client=client, revoked_at__isnull=True).exists():
         RecordingConsent.objects.create(practice=client.practice, client=client,
                                         given_on=datetime.date(2026, 10, 20), recorded_by=clinician)

@@ -6,19 +6,23 @@ from __future__ import annotations
 import re
 import uuid
 from dataclasses import dataclass
+from datetime import timedelta
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
+from django.utils import timezone
 
 from clients.models import Client, GoalStatus, TreatmentGoal
 from intellisession.errors import DomainError
-from intellisession.models import Practice, User
+from intellisession.models import Practice, TranscriptRetention, User
 from notes.context import Goal, Instruction, NoteContext, PriorNote, TextInput
 from notes.models import (
+    REQUEST_FINISHED,
     CustomInstruction,
     InputKind,
     InstructionLevel,
     Note,
     NotePreference,
+    NoteInput,
     NoteRequest,
     NoteStatus,
     NoteTemplate,
@@ -194,3 +198,32 @@ def request_job_view(request: NoteRequest) -> JobView:
 
 def note_list(*, practice: Practice, client: Client) -> QuerySet[Note]:
     return Note.objects.filter(practice=practice, client=client)
+
+
+# --- Transcript retention -----------------------------------------------------------------
+
+
+def transcriptions_due_for_deletion(*, practice: Practice) -> QuerySet[Transcription]:
+    """Finished transcripts the practice's retention policy says to delete now.
+
+    A transcript a draft note or an unfinished request still reads is kept until that is
+    settled: regenerating a draft, or finishing the request, needs it."""
+    has_segments = Exists(TranscriptSegment.objects.filter(transcription=OuterRef("pk")))
+    candidates = Transcription.objects.filter(practice=practice, finished_at__isnull=False).filter(has_segments)
+    if practice.transcript_retention == TranscriptRetention.ON_SIGN:
+        signed = _uses().filter(request__note__status=NoteStatus.SIGNED)
+        return _not_in_use(candidates.filter(Exists(signed)))
+    if practice.transcript_retention == TranscriptRetention.AFTER_DAYS:
+        cutoff = timezone.now() - timedelta(days=practice.transcript_retention_days)
+        return _not_in_use(candidates.filter(finished_at__lt=cutoff))
+    return candidates.none()
+
+
+def _uses() -> QuerySet[NoteInput]:
+    return NoteInput.objects.filter(transcription=OuterRef("pk"))
+
+
+def _not_in_use(transcriptions: QuerySet[Transcription]) -> QuerySet[Transcription]:
+    draft = _uses().exclude(request__note__isnull=True).exclude(request__note__status=NoteStatus.SIGNED)
+    unfinished = _uses().exclude(request__status__in=REQUEST_FINISHED)
+    return transcriptions.exclude(Exists(draft)).exclude(Exists(unfinished))

@@ -19,9 +19,11 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import F
+from django.http import HttpRequest
 from django.utils import timezone
 
 from clients.models import Client, TreatmentGoal
@@ -29,9 +31,11 @@ from clients.selectors import consent_active
 from clients.services import client_for_input
 from intellisession.audit import audit_record
 from intellisession.errors import DomainError
-from intellisession.models import Membership, Practice, User
+from intellisession.models import Membership, Practice, TranscriptRetention, User
 from intellisession.queueing import send_on_commit
+from intellisession.services import practice_settings_update
 from notes.document import NoteDraft
+from notes.engines import write_draft
 from notes.models import (
     Addendum,
     CustomInstruction,
@@ -46,11 +50,20 @@ from notes.models import (
     RequestStatus,
 )
 from notes.risk import find_risks, merge_risks
-from notes.selectors import chart_terms, note_context, request_transcriptions, style_resolve
+from notes.selectors import (
+    chart_terms,
+    note_context,
+    request_transcriptions,
+    style_resolve,
+    transcriptions_due_for_deletion,
+)
 from transcription import services as transcription_services
 from transcription.models import Transcription, TranscriptionStatus
 
 logger = logging.getLogger(__name__)
+
+# The hard time limit of one note-writing task; a request untouched for longer lost its task.
+GENERATE_TIME_LIMIT = 960
 
 TEXT_KINDS = {InputKind.SESSION_SUMMARY, InputKind.PRE_SESSION, InputKind.POST_SESSION, InputKind.DICTATION}
 MAX_TEXT_CHARS = 100_000
@@ -142,18 +155,14 @@ def _store_request(*, practice: Practice, actor: User, client: Client, style_key
 
 
 def _start_generating(request: NoteRequest) -> None:
-    from notes.tasks import generate
-
     NoteRequest.objects.filter(pk=request.pk).update(status=RequestStatus.GENERATING, updated_at=timezone.now())
     request.status = RequestStatus.GENERATING
-    send_on_commit(generate, str(request.pk))
+    send_on_commit("notes.tasks.generate", str(request.pk))
 
 
 def note_requests_stuck() -> list[str]:
     """Requests in GENERATING untouched for longer than a note-writing task may run (its hard time limit):
     their message was lost, or their worker died without the broker redelivering yet."""
-    from notes.tasks import GENERATE_TIME_LIMIT
-
     cutoff = timezone.now() - datetime.timedelta(seconds=GENERATE_TIME_LIMIT + 60)
     stuck = NoteRequest.objects.filter(status=RequestStatus.GENERATING, updated_at__lt=cutoff)
     return [str(pk) for pk in stuck.values_list("pk", flat=True)]
@@ -215,8 +224,6 @@ def _record_timing(request: NoteRequest, key: str, seconds: float) -> None:
 
 def note_request_generate(*, request_id: str) -> Note | None:
     """Write the note for a request in GENERATING; claims by counting the attempt."""
-    from django.conf import settings
-
     claimed = NoteRequest.objects.filter(pk=request_id, status=RequestStatus.GENERATING).update(
         attempts=F("attempts") + 1, updated_at=timezone.now())
     if not claimed:
@@ -226,8 +233,6 @@ def note_request_generate(*, request_id: str) -> Note | None:
         note_request_fail(request, code="crashed", message=(
             "The note could not be written: processing stopped unexpectedly several times. Please retry."))
         return None
-    from notes.engines import write_draft
-
     style = style_resolve(practice=request.practice, style_key=request.style_key)
     ctx = note_context(request, style=style)
     began = time.monotonic()
@@ -307,6 +312,21 @@ def note_request_retry(*, request: NoteRequest, actor: User) -> NoteRequest:
         audit_record(action="note_request.retry", practice=request.practice, actor=actor, obj=request)
         _start_generating(request)
     return request
+
+
+# --- Transcript retention -----------------------------------------------------------------
+
+
+def transcript_retention_enforce() -> int:
+    """Delete every transcript whose practice's policy says it is due. Returns how many were deleted."""
+    count = 0
+    policies = [TranscriptRetention.ON_SIGN, TranscriptRetention.AFTER_DAYS]
+    for practice in Practice.objects.filter(transcript_retention__in=policies):
+        for transcription in transcriptions_due_for_deletion(practice=practice).select_related("practice"):
+            transcription_services.transcript_delete(transcription=transcription, reason=practice.transcript_retention)
+            count += 1
+    logger.info("transcript retention: %d transcript(s) deleted", count)
+    return count
 
 
 # --- Notes: editing, review, signing ------------------------------------------------------
@@ -532,6 +552,13 @@ def instruction_set(*, membership: Membership, level: str, text: str, style_key:
     existing.save()
     audit_record(action="instruction.set", practice=practice, actor=owner, obj=existing, detail={"level": level})
     return existing
+
+
+def practice_default_style_set(*, practice: Practice, actor: User, style_key: str,
+                               request: HttpRequest | None = None) -> Practice:
+    """The style preselected for members without a preference of their own; admins only (the view checks)."""
+    style_resolve(practice=practice, style_key=style_key)
+    return practice_settings_update(practice=practice, actor=actor, request=request, default_style=style_key)
 
 
 def preference_set(*, membership: Membership, preferred_style: str) -> NotePreference:

@@ -6,6 +6,7 @@ import logging
 
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
+from django.db.models import F
 
 from intellisession.errors import DomainError
 from notes import services
@@ -15,7 +16,7 @@ from notes.models import NoteRequest
 logger = logging.getLogger(__name__)
 
 MAX_LLM_RETRIES = 3
-GENERATE_TIME_LIMIT = 960
+GENERATE_TIME_LIMIT = services.GENERATE_TIME_LIMIT
 
 
 @shared_task(name="notes.tasks.generate", bind=True, acks_late=True, soft_time_limit=GENERATE_TIME_LIMIT - 60,
@@ -44,8 +45,6 @@ def _retry_or_fail(task: object, request: NoteRequest, error: LLMTransientError)
         services.note_request_fail(request, code=error.code, message=_message(error))
         return
     # The attempt was counted by the claim; hand it back so the retry may claim again.
-    from django.db.models import F
-
     NoteRequest.objects.filter(pk=request.pk).update(attempts=F("attempts") - 1)
     raise task.retry(countdown=min(60, 5 * 2**retries))  # type: ignore[attr-defined]
 
@@ -60,3 +59,8 @@ def requeue_stuck() -> int:
     if requeued:
         logger.info("re-enqueued %d note-writing jobs", len(requeued))
     return len(requeued)
+
+
+@shared_task(name="notes.tasks.enforce_transcript_retention", acks_late=True, soft_time_limit=1800, time_limit=1900)
+def enforce_transcript_retention() -> int:
+    return services.transcript_retention_enforce()

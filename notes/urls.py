@@ -21,6 +21,7 @@ urlpatterns = [
     path("notes/<uuid:note_id>/export.pdf", views.NoteExportPdf.as_view(), name="note-export-pdf"),
     path("notes/<uuid:note_id>/export.txt", views.NoteExportText.as_view(), name="note-export-text"),
     path("templates/", views.template_list, name="note-templates"),
+    path("templates/default-style/", views.PracticeDefaultStyle.as_view(), name="note-default-style"),
     path("templates/<uuid:template_id>/", views.template_edit, name="note-template-edit"),
     path("templates/<uuid:template_id>/remove/", views.TemplateRemove.as_view(), name="note-template-remove"),
     path("note-settings/", views.note_settings, name="note-settings"),

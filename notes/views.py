@@ -28,6 +28,7 @@ from notes.access import get_note_for_user, get_request_for_user, get_template_f
 from notes.forms import (
     GENERATE_AUTO_ID,
     AddendumForm,
+    DefaultStyleForm,
     GenerateNoteForm,
     InstructionForm,
     PreferenceForm,
@@ -422,10 +423,36 @@ def template_list(request: HttpRequest, practice_slug: str) -> HttpResponse:
             else:
                 messages.success(request, "Template created. Change its sections below.")
                 return redirect("note-template-edit", practice_slug=practice_slug, template_id=template.pk)
+    return _templates_page(request, form=form)
+
+
+def _templates_page(request: PracticeRequest, *, form: TemplateCreateForm | None = None,
+                    default_form: DefaultStyleForm | None = None) -> HttpResponse:
+    form = form if form is not None else TemplateCreateForm(practice=request.practice)
+    default_form = default_form if default_form is not None else DefaultStyleForm(practice=request.practice)
     templates = NoteTemplate.objects.filter(practice=request.practice, is_archived=False)
-    context = {"form": form, "builtins": BUILTIN_STYLES.values(), "templates": templates,
-               "is_admin": request.membership.is_admin}
-    return render(request, "notes/templates.html", context, status=400 if form.errors else 200)
+    context = {"form": form, "default_form": default_form, "builtins": BUILTIN_STYLES.values(),
+               "templates": templates, "is_admin": request.membership.is_admin}
+    return render(request, "notes/templates.html", context, status=400 if form.errors or default_form.errors else 200)
+
+
+class PracticeDefaultStyle(LoginRequiredMixin, View):
+    """The practice's default note style, chosen by an admin where the styles are listed."""
+
+    def post(self, request: HttpRequest, practice_slug: str) -> HttpResponse:
+        request = attach_practice(request, practice_slug)
+        require_admin(request)
+        form = DefaultStyleForm(request.POST, practice=request.practice)
+        if not form.is_valid():
+            return _templates_page(request, default_form=form)
+        try:
+            services.practice_default_style_set(practice=request.practice, actor=request.user, request=request,
+                                                style_key=form.cleaned_data["default_style"])
+        except DomainError as error:
+            form.add_error(None, error.message)
+            return _templates_page(request, default_form=form)
+        messages.success(request, "Practice default style saved.")
+        return redirect("note-templates", practice_slug=practice_slug)
 
 
 @login_required

@@ -29,9 +29,11 @@ from django.utils import timezone
 from intellisession.audit import audit_record
 from intellisession.errors import DomainError
 from intellisession.models import Practice
-from intellisession.queueing import send_on_commit
+from intellisession.queueing import send, send_on_commit, waiting_messages
 from transcription import audio as audio_lib
+from transcription import engine
 from transcription.audio import AudioArray
+from transcription.chunking import plan_chunks
 from transcription.engine import TranscribeResult
 from transcription.models import (
     ChunkStatus,
@@ -39,9 +41,12 @@ from transcription.models import (
     TranscriptionChunk,
     TranscriptionStatus,
     TranscriptSegment,
+    private_storage,
 )
 from transcription.signals import transcription_finished, transcription_started
+from transcription.speakers import VoicePrint, label_prints, voice_prints
 from transcription.types import Segment
+from transcription.uploads import sweep_stale_uploads
 
 logger = logging.getLogger(__name__)
 
@@ -110,9 +115,7 @@ def transcription_enqueue(transcription: Transcription) -> None:
     database, and the sweeper queues it again once it is older than
     TRANSCRIPTION_STALE_SECONDS (see ``requeue_stuck``). Failing here, after the commit,
     would tell the user the upload failed while its job exists."""
-    from transcription.tasks import start
-
-    send_on_commit(start, str(transcription.pk))
+    send_on_commit("transcription.tasks.start", str(transcription.pk))
 
 
 # --- Worker side ----------------------------------------------------------------------
@@ -169,8 +172,6 @@ def transcription_plan(*, transcription_id: str) -> list[int]:
 
 
 def _plan(path: Path, duration: float) -> list[tuple[float, float]]:
-    from transcription.chunking import plan_chunks
-
     return plan_chunks(path, duration=duration, target=float(settings.TRANSCRIPTION_CHUNK_SECONDS))
 
 
@@ -228,8 +229,6 @@ _ORIGIN_STRIDE = 1_000_000
 
 
 def _voice_prints(pcm: AudioArray, result: TranscribeResult, chunk: TranscriptionChunk) -> list[dict[str, Any]]:
-    from transcription.speakers import voice_prints
-
     prints = voice_prints(pcm, result.segments, offset=chunk.start, words=result.words,
                           first_origin=chunk.index * _ORIGIN_STRIDE)
     return [{"start": p.segment.start, "end": p.segment.end, "text": p.segment.text, "origin": p.origin,
@@ -238,8 +237,6 @@ def _voice_prints(pcm: AudioArray, result: TranscribeResult, chunk: Transcriptio
 
 def _label_speakers(transcription: Transcription) -> None:
     """Label "Speaker 1"/"Speaker 2" over the whole recording at once, so labels agree across chunks."""
-    from transcription.speakers import VoicePrint, label_prints
-
     rows = [row for chunk in transcription.chunks.order_by("index") for row in (chunk.voice_prints or [])]
     prints = [VoicePrint(Segment(r["start"], r["end"], r["text"]), r["origin"], r["features"]) for r in rows]
     labelled = label_prints(prints)
@@ -253,8 +250,6 @@ def _label_speakers(transcription: Transcription) -> None:
 
 
 def _transcribe(pcm: AudioArray, chunk: TranscriptionChunk, transcription: Transcription) -> TranscribeResult:
-    from transcription import engine
-
     hotwords, prompt = engine.priming((transcription.priming_terms or "").splitlines())
     last_beat = [time.monotonic()]
     length = chunk.end - chunk.start
@@ -373,6 +368,18 @@ def transcription_rename_speakers(*, transcription: Transcription, names: dict[s
                  detail={"speakers_named": len(cleaned)})
 
 
+@transaction.atomic
+def transcript_delete(*, transcription: Transcription, reason: str) -> int:
+    """Delete a transcript's text (segments), its voice prints and its chart terms, with the audit
+    receipt; the job row stays so the notes that quoted it still say where their quotes came from."""
+    deleted, _ = TranscriptSegment.objects.filter(transcription=transcription).delete()
+    TranscriptionChunk.objects.filter(transcription=transcription).update(voice_prints=[])
+    Transcription.objects.filter(pk=transcription.pk).update(priming_terms=None, speaker_names={})
+    audit_record(action="transcript.delete", practice=transcription.practice, obj=transcription,
+                 detail={"segments": deleted, "policy": reason})
+    return int(deleted)
+
+
 # --- Audio files -----------------------------------------------------------------------
 
 
@@ -419,9 +426,7 @@ def sweep() -> dict[str, int]:
     """Delete audio past its age bound, whatever its job's state, and re-enqueue stuck work."""
     counts = {"audio_deleted": sweep_old_audio(), "orphans_deleted": sweep_orphan_files()}
     counts["requeued"] = requeue_stuck()
-    from transcription.uploads import sweep_stale_uploads  # browser recordings whose tab closed
-
-    counts["uploads_deleted"] = sweep_stale_uploads()
+    counts["uploads_deleted"] = sweep_stale_uploads()  # browser recordings whose tab closed
     return counts
 
 
@@ -438,8 +443,6 @@ def sweep_old_audio() -> int:
 
 def sweep_orphan_files() -> int:
     """Files under audio/ that no row points to (a request that rolled back, a crash mid-intake)."""
-    from transcription.models import private_storage
-
     storage = private_storage()
     cutoff = timezone.now() - timedelta(seconds=settings.AUDIO_MAX_AGE)
     known = set(Transcription.objects.exclude(audio="").values_list("audio", flat=True))
@@ -470,9 +473,6 @@ def requeue_stuck() -> int:
     A running chunk whose heartbeat stopped is always sent again. Waiting work is sent again only
     when the transcription queue is empty: under a backlog its message is still waiting in line,
     and sending it every sweep would only add copies."""
-    from intellisession.queueing import waiting_messages
-    from transcription.tasks import run_chunk, start
-
     stale = timezone.now() - timedelta(seconds=settings.TRANSCRIPTION_STALE_SECONDS)
     lost_messages = waiting_messages(settings.CELERY_TASK_ROUTES["transcription.*"]["queue"]) == 0
     requeued = 0
@@ -486,8 +486,7 @@ def requeue_stuck() -> int:
         planning_died = Transcription.objects.filter(pk=transcription.pk, status=TranscriptionStatus.RUNNING,
                                                      chunks_total=0).update(status=TranscriptionStatus.QUEUED)
         if lost_messages or planning_died:
-            start.delay(str(transcription.pk))
-            requeued += 1
+            requeued += send("transcription.tasks.start", str(transcription.pk))
     waiting = Q(status=ChunkStatus.QUEUED) if lost_messages else Q(pk__in=[])
     stuck = TranscriptionChunk.objects.filter(
         waiting | Q(status=ChunkStatus.RUNNING, heartbeat_at__lt=stale),
@@ -495,8 +494,7 @@ def requeue_stuck() -> int:
         transcription__created_at__lt=stale,
     )
     for chunk in stuck:
-        run_chunk.delay(chunk.pk)
-        requeued += 1
+        requeued += send("transcription.tasks.run_chunk", chunk.pk)
     if requeued:
         logger.info("sweeper re-enqueued %d jobs", requeued)
     return requeued

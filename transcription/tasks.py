@@ -11,7 +11,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from intellisession.errors import DomainError
 from transcription import services
 from transcription.audio import AudioRejected
-from transcription.models import Transcription
+from transcription.models import Transcription, TranscriptionChunk
 
 logger = logging.getLogger(__name__)
 
@@ -34,8 +34,6 @@ def start(transcription_id: str) -> None:
 @shared_task(name="transcription.tasks.run_chunk", acks_late=True, soft_time_limit=3600, time_limit=3900,
              autoretry_for=TRANSIENT, retry_backoff=2, retry_backoff_max=60, max_retries=5)
 def run_chunk(chunk_id: int) -> None:
-    from transcription.models import TranscriptionChunk
-
     try:
         services.chunk_run(chunk_id=chunk_id)
     except TRANSIENT:

@@ -239,40 +239,25 @@ def test_invitation_of_practice_b_cannot_be_revoked_from_practice_a(world: World
 
 def test_admin_saves_practice_settings_and_it_is_audited(world: World) -> None:
     url = f"/p/{world.a.practice.slug}/admin/settings/"
-    page = admin_browser(world).get(url).content.decode()
-    assert 'value="dap"' in page and 'value="soap"' in page
-    form = {"default_style": "dap", "require_mfa": "on", "transcript_retention": TranscriptRetention.AFTER_DAYS,
+    form = {"require_mfa": "on", "transcript_retention": TranscriptRetention.AFTER_DAYS,
             "transcript_retention_days": "14"}
     assert admin_browser(world).post(url, form).status_code == 302
     practice = world.a.practice
     practice.refresh_from_db()
-    assert (practice.default_style, practice.require_mfa, practice.transcript_retention,
-            practice.transcript_retention_days) == ("dap", True, "after_days", 14)
+    assert (practice.require_mfa, practice.transcript_retention, practice.transcript_retention_days) == (
+        True, "after_days", 14)
     event = AuditEvent.objects.get(action="practice.settings_change", practice=practice)
-    assert event.detail["default_style"] == "dap" and event.detail["require_mfa"] is True
+    assert event.detail == {"require_mfa": True, "transcript_retention": "after_days",
+                            "transcript_retention_days": 14}
 
 
-def test_settings_refuse_unknown_style_and_zero_days(world: World) -> None:
+def test_settings_refuse_zero_days(world: World) -> None:
     url = f"/p/{world.a.practice.slug}/admin/settings/"
-    form = {"default_style": "made-up", "transcript_retention": "after_days", "transcript_retention_days": "0"}
+    form = {"transcript_retention": "after_days", "transcript_retention_days": "0"}
     response = admin_browser(world).post(url, form)
     assert response.status_code == 400
     world.a.practice.refresh_from_db()
-    assert world.a.practice.default_style == "soap"
-
-
-def test_practice_template_can_be_the_default_style(world: World) -> None:
-    from notes.models import NoteTemplate
-
-    template = NoteTemplate.objects.create(practice=world.a.practice, name="Our intake", based_on="soap",
-                                           created_by=world.a.admin)
-    other = NoteTemplate.objects.create(practice=world.b.practice, name="Their intake", based_on="soap",
-                                        created_by=world.b.admin)
-    url = f"/p/{world.a.practice.slug}/admin/settings/"
-    page = admin_browser(world).get(url).content.decode()
-    assert f"template:{template.pk}" in page and f"template:{other.pk}" not in page
-    form = {"default_style": f"template:{other.pk}", "transcript_retention": "keep", "transcript_retention_days": "30"}
-    assert admin_browser(world).post(url, form).status_code == 400
+    assert world.a.practice.transcript_retention == "keep"
 
 
 # --- audit log review

@@ -9,8 +9,8 @@ from django.conf import settings
 from django.utils import timezone
 
 from intellisession.models import AuditEvent, Practice, TranscriptRetention
-from intellisession.tasks import enforce_transcript_retention
 from notes.models import Note, NoteInput, NoteRequest, NoteStatus, RequestStatus
+from notes.tasks import enforce_transcript_retention
 from tests.conftest import Side, World
 from tests.test_isolation import _note
 from transcription.models import Transcription, TranscriptionStatus, TranscriptSegment
@@ -79,4 +79,4 @@ def test_keep_policy_deletes_nothing(world: World) -> None:
 
 def test_retention_task_is_scheduled() -> None:
     tasks = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
-    assert "intellisession.tasks.enforce_transcript_retention" in tasks
+    assert "notes.tasks.enforce_transcript_retention" in tasks

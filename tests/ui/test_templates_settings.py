@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from intellisession.models import AuditEvent
 from notes.models import CustomInstruction, NotePreference, NoteTemplate
 from tests.conftest import World
 from tests.ui.conftest import signed_in
@@ -84,3 +85,52 @@ def test_bad_style_in_settings_is_400(world: World) -> None:
     response = signed_in(world.a.clinician).post(f"/p/{world.a.practice.slug}/note-settings/",
                                                  {"form": "preference", "style": "nope"})
     assert response.status_code == 400
+
+
+# --- the practice's default style (admins, on the templates page)
+
+
+def default_style_url(world: World) -> str:
+    return f"/p/{world.a.practice.slug}/templates/default-style/"
+
+
+def test_admin_sets_the_practice_default_style_and_it_is_audited(world: World) -> None:
+    browser = signed_in(world.a.admin)
+    page = browser.get(f"/p/{world.a.practice.slug}/templates/").content.decode()
+    assert 'name="default_style"' in page and 'value="dap"' in page
+    assert browser.post(default_style_url(world), {"default_style": "dap"}).status_code == 302
+    world.a.practice.refresh_from_db()
+    assert world.a.practice.default_style == "dap"
+    event = AuditEvent.objects.get(action="practice.settings_change", practice=world.a.practice)
+    assert event.detail == {"default_style": "dap"}
+    generate = signed_in(world.a.clinician).get(f"/p/{world.a.practice.slug}/clients/{world.a.client.pk}/")
+    assert '<option value="dap" selected>' in generate.content.decode()  # no preference of their own
+
+
+def test_default_style_refuses_an_unknown_style(world: World) -> None:
+    response = signed_in(world.a.admin).post(default_style_url(world), {"default_style": "made-up"})
+    assert response.status_code == 400
+    world.a.practice.refresh_from_db()
+    assert world.a.practice.default_style == "soap"
+
+
+def test_practice_template_can_be_the_default_style_but_not_another_practices(world: World) -> None:
+    ours = NoteTemplate.objects.create(practice=world.a.practice, name="Our intake", based_on="soap",
+                                       created_by=world.a.admin)
+    theirs = NoteTemplate.objects.create(practice=world.b.practice, name="Their intake", based_on="soap",
+                                         created_by=world.b.admin)
+    browser = signed_in(world.a.admin)
+    page = browser.get(f"/p/{world.a.practice.slug}/templates/").content.decode()
+    assert f"template:{ours.pk}" in page and f"template:{theirs.pk}" not in page
+    assert browser.post(default_style_url(world), {"default_style": f"template:{theirs.pk}"}).status_code == 400
+    assert browser.post(default_style_url(world), {"default_style": f"template:{ours.pk}"}).status_code == 302
+    world.a.practice.refresh_from_db()
+    assert world.a.practice.default_style == f"template:{ours.pk}"
+
+
+def test_only_an_admin_sets_the_default_style(world: World) -> None:
+    assert signed_in(world.a.clinician).post(default_style_url(world), {"default_style": "dap"}).status_code == 403
+    page = signed_in(world.a.clinician).get(f"/p/{world.a.practice.slug}/templates/").content.decode()
+    assert 'name="default_style"' not in page
+    world.a.practice.refresh_from_db()
+    assert world.a.practice.default_style == "soap"

@@ -5,12 +5,12 @@ from __future__ import annotations
 import pytest
 
 from intellisession.models import AuditEvent
-from intellisession.retention import transcript_delete
 from notes.models import InputKind, Note
 from notes.output import note_json
 from tests.conftest import World, api_client_for
 from tests.ui.conftest import signed_in
 from transcription.models import Transcription, TranscriptionStatus, TranscriptSegment
+from transcription.services import transcript_delete
 
 pytestmark = pytest.mark.django_db
 

@@ -12,6 +12,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from allauth.mfa.models import Authenticator
 from cryptography.fernet import InvalidToken, MultiFernet
 from django.apps import apps
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -84,8 +85,6 @@ def rotate_column(model: type[models.Model], column: models.Field[Any, Any], key
 
 def rotate_mfa_secrets(keys: MultiFernet) -> Tally:
     """allauth keeps TOTP secrets and recovery-code seeds in a JSON column, encrypted by our MFA adapter."""
-    from allauth.mfa.models import Authenticator
-
     tally = Tally()
     for authenticator in Authenticator.objects.all().iterator():
         data = dict(authenticator.data)

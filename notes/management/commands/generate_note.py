@@ -9,10 +9,12 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from intellisession.celery import app
 from intellisession.errors import DomainError
 from intellisession.models import Membership, Role
 from notes.models import InputKind, Note, NoteRequest
 from notes.output import note_json
+from notes.services import note_request_create
 
 
 class Command(BaseCommand):
@@ -32,8 +34,6 @@ class Command(BaseCommand):
         parser.add_argument("--json", action="store_true", help="Print the note as JSON.")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        from intellisession.celery import app
-
         # The very same tasks, executed in this process instead of by a worker.
         app.conf.task_always_eager = True
         app.conf.task_eager_propagates = False
@@ -42,8 +42,6 @@ class Command(BaseCommand):
             if not path.is_file():
                 raise CommandError(f"No such audio file: {path}")
         began = time.monotonic()
-        from notes.services import note_request_create
-
         try:
             request = note_request_create(
                 membership=membership, client_id=options["client"], style_key=options["style"],
