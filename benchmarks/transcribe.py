@@ -117,12 +117,12 @@ def upload(path: Path, practice: Any) -> Any:
     """What intake does for a checked recording: store it privately, create the row, queue the job."""
     from django.db import transaction
 
-    from transcription import services
+    from transcription.services import intake
 
-    info = services.audio_check(path)
+    info = intake.audio_check(path)
     with transaction.atomic():
-        transcription = services.transcription_create(practice=practice, path=path, info=info)
-        services.transcription_enqueue(transcription)
+        transcription = intake.transcription_create(practice=practice, path=path, info=info)
+        intake.transcription_enqueue(transcription)
     return transcription
 
 

@@ -27,3 +27,14 @@ def consent_active(*, practice: Practice, client: Client) -> RecordingConsent | 
 def goal_list(*, practice: Practice, client: Client, active_only: bool = False) -> QuerySet[TreatmentGoal]:
     goals = TreatmentGoal.objects.filter(practice=practice, client=client)
     return goals.filter(status=GoalStatus.ACTIVE) if active_only else goals
+
+
+def consent_list(*, practice: Practice, client: Client) -> QuerySet[RecordingConsent]:
+    """Every consent on file for the client, revoked ones included, newest first."""
+    return RecordingConsent.objects.filter(practice=practice, client=client)
+
+
+def assigned_clinician_ids(*, practice: Practice, client: Client) -> list[str]:
+    if client.practice_id != practice.pk:
+        return []
+    return [str(pk) for pk in client.assigned_clinicians.values_list("pk", flat=True)]

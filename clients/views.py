@@ -6,17 +6,17 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views import View
 
-from clients.access import get_client_for_user
+from clients.access import get_client_for_user, get_consent_for_client, get_goal_for_client
 from clients.consent_form import consent_form_pdf
 from clients.forms import ClientForm, ConsentForm, GoalForm
-from clients.models import Client, RecordingConsent, TreatmentGoal
-from clients.selectors import client_list, consent_active, goal_list
+from clients.models import Client
+from clients.selectors import assigned_clinician_ids, client_list, consent_active, consent_list, goal_list
 from clients.services import client_create, client_update, consent_record, consent_revoke, goal_create, goal_update
 from intellisession.access import PracticeRequest, attach_practice
 from intellisession.errors import DomainError
@@ -42,7 +42,7 @@ def _detail_context(request: PracticeRequest, client: Client, **forms_: Any) -> 
     return {
         "client": client,
         "consent": consent_active(practice=practice, client=client),
-        "consents": RecordingConsent.objects.filter(practice=practice, client=client),
+        "consents": consent_list(practice=practice, client=client),
         "goals": goal_list(practice=practice, client=client),
         "consent_form": forms_.get("consent_form") or ConsentForm(initial={"given_on": timezone.localdate()}),
         "goal_form": forms_.get("goal_form") or GoalForm(),
@@ -72,7 +72,7 @@ def client_edit(request: HttpRequest, practice_slug: str, client_id: uuid.UUID) 
         "date_of_birth": client.date_of_birth,
         "pronouns": client.pronouns,
         "external_id": client.external_id,
-        "assigned_clinician_ids": [str(u.pk) for u in client.assigned_clinicians.all()],
+        "assigned_clinician_ids": assigned_clinician_ids(practice=request.practice, client=client),
     }
     form = ClientForm(request.POST or None, initial=initial, practice=request.practice)
     if request.method == "POST" and form.is_valid():
@@ -98,20 +98,6 @@ def _client_url(client: Client, anchor: str = "") -> str:
     return reverse("client-detail", kwargs={"practice_slug": client.practice.slug, "client_id": client.pk}) + anchor
 
 
-def _get_consent(client: Client, consent_id: uuid.UUID) -> RecordingConsent:
-    try:
-        return RecordingConsent.objects.get(practice=client.practice, client=client, pk=consent_id)
-    except RecordingConsent.DoesNotExist:
-        raise Http404("No such consent record.") from None
-
-
-def _get_goal(client: Client, goal_id: uuid.UUID) -> TreatmentGoal:
-    try:
-        return TreatmentGoal.objects.get(practice=client.practice, client=client, pk=goal_id)
-    except TreatmentGoal.DoesNotExist:
-        raise Http404("No such goal.") from None
-
-
 class ConsentRecord(LoginRequiredMixin, View):
     def post(self, request: HttpRequest, practice_slug: str, client_id: uuid.UUID) -> HttpResponse:
         request = attach_practice(request, practice_slug)
@@ -134,7 +120,7 @@ class ConsentRevoke(LoginRequiredMixin, View):
              consent_id: uuid.UUID) -> HttpResponse:
         request = attach_practice(request, practice_slug)
         client = get_client_for_user(request, client_id)
-        consent_revoke(consent=_get_consent(client, consent_id), actor=request.user)
+        consent_revoke(consent=get_consent_for_client(client, consent_id), actor=request.user)
         messages.success(request, "Recording consent revoked. Recording is no longer available for this client.")
         return redirect(_client_url(client, "#consent"))
 
@@ -171,7 +157,7 @@ class GoalAdd(LoginRequiredMixin, View):
 def goal_edit(request: HttpRequest, practice_slug: str, client_id: uuid.UUID, goal_id: uuid.UUID) -> HttpResponse:
     request = attach_practice(request, practice_slug)
     client = get_client_for_user(request, client_id)
-    goal = _get_goal(client, goal_id)
+    goal = get_goal_for_client(client, goal_id)
     initial = {name: getattr(goal, name) for name in ("description", "target", "status", "start_date", "target_date")}
     form = GoalForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():

@@ -171,7 +171,7 @@ def _audit_filter_form(request: PracticeRequest) -> AuditFilterForm:
 def audit_log(request: HttpRequest, practice_slug: str) -> HttpResponse:
     request = _admin_request(request, practice_slug)
     form = _audit_filter_form(request)
-    events = selectors.audit_event_list(practice=request.practice, filters=form.filters()).select_related("actor")
+    events = selectors.audit_event_list(practice=request.practice, filters=form.filters())
     page = Paginator(events, AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
@@ -207,7 +207,7 @@ def audit_export(request: HttpRequest, practice_slug: str) -> StreamingHttpRespo
     request = _admin_request(request, practice_slug)
     form = _audit_filter_form(request)
     filters = form.filters()
-    events = selectors.audit_event_list(practice=request.practice, filters=filters).select_related("actor")
+    events = selectors.audit_event_list(practice=request.practice, filters=filters)
     audit_record(action="audit.export", practice=request.practice, actor=request.user, request=request,
                  detail={key: str(value) for key, value in vars(filters).items() if value})
     writer = csv.writer(_Echo())

@@ -7,7 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 
-from intellisession import services
+from intellisession import selectors, services
 from intellisession.errors import DomainError
 from intellisession.forms import AcceptInvitationForm
 from intellisession.models import Invitation, User
@@ -22,7 +22,7 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
         return render(request, "practice_admin/invitation_invalid.html", status=404)
     if request.user.is_authenticated:
         return _accept_signed_in(request, token, invitation)
-    if User.objects.filter(email__iexact=invitation.email).exists():
+    if selectors.account_exists(email=invitation.email):
         return render(request, "practice_admin/invitation_sign_in.html", {"invitation": invitation})
     return _accept_new_account(request, token, invitation)
 

@@ -9,7 +9,7 @@ from allauth.mfa.models import Authenticator
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from intellisession.models import AuditEvent, Invitation, Membership, Practice
+from intellisession.models import AuditEvent, Invitation, Membership, Practice, User
 
 
 def member_list(*, practice: Practice) -> QuerySet[Membership]:
@@ -45,7 +45,7 @@ class AuditFilter:
 
 
 def audit_event_list(*, practice: Practice, filters: AuditFilter) -> QuerySet[AuditEvent]:
-    events = AuditEvent.objects.filter(practice=practice).order_by("-created_at", "-id")
+    events = AuditEvent.objects.filter(practice=practice).select_related("actor").order_by("-created_at", "-id")
     if filters.action:
         events = events.filter(action=filters.action)
     if filters.actor_id:
@@ -68,3 +68,8 @@ def audit_action_choices(*, practice: Practice) -> list[str]:
 def audit_object_type_choices(*, practice: Practice) -> list[str]:
     rows = AuditEvent.objects.filter(practice=practice).exclude(object_type="").values_list("object_type", flat=True)
     return sorted(set(rows.distinct()))
+
+
+def account_exists(*, email: str) -> bool:
+    """Whether someone already has an account under this address (an invitee then signs in first)."""
+    return User.objects.filter(email__iexact=email).exists()

@@ -14,7 +14,8 @@ from django.http import Http404
 from clients.models import Client
 from clients.selectors import client_visible_to
 from intellisession.access import PracticeRequest
-from notes.models import Note, NoteRequest, NoteStatus, NoteTemplate
+from notes.models import Note, NoteRequest, NoteTemplate
+from notes.selectors import notes_visible_to
 from transcription.models import AudioUpload
 
 
@@ -22,16 +23,10 @@ def visible_clients(request: PracticeRequest) -> QuerySet[Client]:
     return client_visible_to(Client.objects.filter(practice=request.practice), membership=request.membership)
 
 
-def notes_visible(request: PracticeRequest) -> QuerySet[Note]:
-    notes = Note.objects.filter(practice=request.practice, client__in=visible_clients(request))
-    if not request.membership.can_write:
-        notes = notes.filter(status=NoteStatus.SIGNED)
-    return notes
-
-
 def get_note_for_user(request: PracticeRequest, note_id: uuid.UUID | str) -> Note:
+    notes = notes_visible_to(practice=request.practice, membership=request.membership)
     try:
-        return notes_visible(request).select_related("client", "request").get(pk=note_id)
+        return notes.select_related("client", "request").get(pk=note_id)
     except (Note.DoesNotExist, ValueError):
         raise Http404("No such note.") from None
 

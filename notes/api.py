@@ -17,13 +17,22 @@ from rest_framework.throttling import BaseThrottle
 from clients.selectors import client_visible_to
 from intellisession.api import PracticeScopedViewSet
 from intellisession.audit import audit_record
+from intellisession.models import Practice
 from intellisession.throttles import NoteCreateThrottle
-from notes import services
 from notes.export import note_pdf, note_text
 from notes.models import Note, NoteRequest, NoteStatus
 from notes.output import note_json
-from notes.review import transcripts_viewed
-from notes.selectors import request_job_view, request_transcriptions
+from notes.selectors import addendum_list, request_job_view, transcriptions_with_text
+from notes.services.requests import note_request_create, note_request_retry
+from notes.services.review import (
+    note_addendum_create,
+    note_blockers,
+    note_risk_acknowledge,
+    note_sentence_resolve,
+    note_sign,
+    note_update_section,
+    transcripts_viewed,
+)
 
 TEXT_FIELDS = ("session_summary", "pre_session", "post_session", "dictation")
 
@@ -51,8 +60,8 @@ class JobOutputSerializer(serializers.Serializer[Any]):
     can_retry = serializers.BooleanField()
 
 
-def _job(request: NoteRequest) -> dict[str, Any]:
-    view = request_job_view(request)
+def _job(practice: Practice, request: NoteRequest) -> dict[str, Any]:
+    view = request_job_view(practice=practice, request=request)
     return {"id": request.pk, "status": view.status, "status_label": view.label, "progress": view.progress,
             "error": view.error, "note_id": view.note_id, "can_retry": view.can_retry}
 
@@ -74,22 +83,22 @@ class NoteRequestViewSet(PracticeScopedViewSet):
         data = NoteRequestInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
-        note_request = services.note_request_create(
+        note_request = note_request_create(
             membership=self.membership, client_id=values["client_id"], style_key=values["style_key"],
             audio=values["audio"], summary_only=values["summary_only"],
             texts=[(kind, values[kind]) for kind in TEXT_FIELDS if values[kind]],
             date_of_service=values.get("date_of_service"), instruction=values["instruction"])
-        return Response(JobOutputSerializer(_job(note_request)).data, status=status.HTTP_202_ACCEPTED)
+        return Response(JobOutputSerializer(_job(self.practice, note_request)).data, status=status.HTTP_202_ACCEPTED)
 
     @extend_schema(responses=JobOutputSerializer)
     def retrieve(self, request: Request, practice_slug: str, pk: str) -> Response:
-        return Response(JobOutputSerializer(_job(self._request())).data)
+        return Response(JobOutputSerializer(_job(self.practice, self._request())).data)
 
     @extend_schema(request=None, responses={202: JobOutputSerializer})
     @action(detail=True, methods=["post"])
     def retry(self, request: Request, practice_slug: str, pk: str) -> Response:
-        note_request = services.note_request_retry(request=self._request(), actor=self.membership.user)
-        return Response(JobOutputSerializer(_job(note_request)).data, status=status.HTTP_202_ACCEPTED)
+        note_request = note_request_retry(request=self._request(), actor=self.membership.user)
+        return Response(JobOutputSerializer(_job(self.practice, note_request)).data, status=status.HTTP_202_ACCEPTED)
 
     def _request(self) -> NoteRequest:
         note_request = self.get_object()
@@ -154,7 +163,7 @@ class NoteViewSet(PracticeScopedViewSet):
                      request=request)
         body = self._body(note)
         if note.request and body["transcript"]["segments"]:
-            shown = [t for t in request_transcriptions(note.request) if t.segments.exists()]
+            shown = transcriptions_with_text(practice=self.practice, request=note.request)
             transcripts_viewed(shown, practice=self.practice, actor=self.membership.user, request=request)
         return Response(body)
 
@@ -164,8 +173,8 @@ class NoteViewSet(PracticeScopedViewSet):
         data = NoteEditSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         for section in data.validated_data["sections"]:
-            note = services.note_update_section(note=note, actor=self.membership.user, section_key=section["key"],
-                                                text=section["text"])
+            note = note_update_section(note=note, actor=self.membership.user, section_key=section["key"],
+                                       text=section["text"])
         return Response(self._body(note))
 
     @extend_schema(request=ResolveSerializer)
@@ -174,9 +183,9 @@ class NoteViewSet(PracticeScopedViewSet):
         note = self._note()
         data = ResolveSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        note = services.note_sentence_resolve(note=note, actor=self.membership.user,
-                                              section_key=data.validated_data["section"],
-                                              index=data.validated_data["index"], action=data.validated_data["action"])
+        note = note_sentence_resolve(note=note, actor=self.membership.user,
+                                     section_key=data.validated_data["section"],
+                                     index=data.validated_data["index"], action=data.validated_data["action"])
         return Response(self._body(note))
 
     @extend_schema(request=AcknowledgeSerializer)
@@ -185,14 +194,13 @@ class NoteViewSet(PracticeScopedViewSet):
         note = self._note()
         data = AcknowledgeSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        note = services.note_risk_acknowledge(note=note, actor=self.membership.user,
-                                              index=data.validated_data["index"])
+        note = note_risk_acknowledge(note=note, actor=self.membership.user, index=data.validated_data["index"])
         return Response(self._body(note))
 
     @extend_schema(request=None)
     @action(detail=True, methods=["post"])
     def sign(self, request: Request, practice_slug: str, pk: str) -> Response:
-        note = services.note_sign(note=self._note(), actor=self.membership.user)
+        note = note_sign(note=self._note(), actor=self.membership.user)
         return Response(self._body(note))
 
     @extend_schema(request=AddendumSerializer)
@@ -201,7 +209,7 @@ class NoteViewSet(PracticeScopedViewSet):
         note = self._note()
         data = AddendumSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        services.note_addendum_create(note=note, actor=self.membership.user, text=data.validated_data["text"])
+        note_addendum_create(note=note, actor=self.membership.user, text=data.validated_data["text"])
         return Response(self._body(note), status=status.HTTP_201_CREATED)
 
     @extend_schema(parameters=[OpenApiParameter("as", str, enum=["pdf", "text"])], responses={200: bytes})
@@ -229,9 +237,9 @@ class NoteViewSet(PracticeScopedViewSet):
             body = {"note_id": str(note.pk), "status": "ready", "sections": note.plain_sections(),
                     "engine": note.engine, "risk_flags": [], "themes": list(note.themes)}
         body.update({"note_status": note.status, "client_id": str(note.client_id),
-                     "date_of_service": note.date_of_service.isoformat(), "blockers": services.note_blockers(note),
+                     "date_of_service": note.date_of_service.isoformat(), "blockers": note_blockers(note),
                      "content_hash": note.content_hash, "signed_at": note.signed_at,
                      "addenda": [{"id": str(a.pk), "text": a.text, "created_at": a.created_at}
-                                 for a in note.addenda.all()]})
+                                 for a in addendum_list(practice=self.practice, note=note)]})
         return body
 

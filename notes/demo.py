@@ -10,7 +10,7 @@ from django.db import transaction
 from clients.models import Client, RecordingConsent, TreatmentGoal
 from intellisession.models import Membership, Practice, Role, User
 from notes.models import Note
-from notes.services import note_import
+from notes.services.review import note_import
 
 DEMO_SLUG = "demo"
 DEMO_ADMIN = {"email": "admin@demo.intellisession.local", "password": "demo-admin-Harbor-2026"}

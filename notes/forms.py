@@ -144,3 +144,24 @@ class DefaultStyleForm(StyleChoiceMixin, forms.Form):
         if practice.default_style not in dict(field.choices):
             # A style that has since been archived stays selectable until it is replaced.
             field.choices = [*field.choices, (practice.default_style, f"{practice.default_style} (no longer available)")]
+
+
+def sections_from_post(data: Any) -> list[dict[str, str]]:
+    """Rows ``section-<n>-{key,title,instructions,role,order,remove}`` in the order the clinician chose.
+
+    A row with no title and no instructions is the blank row for adding; it is skipped."""
+    rows = []
+    count = int(data.get("section-count") or 0)
+    for n in range(min(count, 60)):
+        prefix = f"section-{n}-"
+        title = (data.get(prefix + "title") or "").strip()
+        instructions = (data.get(prefix + "instructions") or "").strip()
+        if data.get(prefix + "remove") or (not title and not instructions and not data.get(prefix + "key")):
+            continue
+        try:
+            order = float(data.get(prefix + "order") or n + 1)
+        except ValueError:
+            order = n + 1
+        rows.append((order, n, {"key": data.get(prefix + "key") or "", "title": title,
+                                "instructions": instructions, "role": data.get(prefix + "role") or "summary"}))
+    return [row for _, _, row in sorted(rows, key=lambda r: (r[0], r[1]))]

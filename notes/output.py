@@ -10,7 +10,7 @@ from transcription.models import Transcription
 
 
 def note_json(request: NoteRequest, note: Note | None, *, total_seconds: float | None = None) -> dict[str, Any]:
-    transcriptions = request_transcriptions(request)
+    transcriptions = request_transcriptions(practice=request.practice, request=request)
     timings = dict(request.timings)
     if total_seconds is not None:
         timings["total_s"] = round(total_seconds, 3)
@@ -56,7 +56,7 @@ def _section(section: dict[str, Any]) -> dict[str, Any]:
 
 
 def _transcript(request: NoteRequest, transcriptions: list[Transcription]) -> dict[str, Any]:
-    segments = request_segments(request)
+    segments = request_segments(practice=request.practice, request=request)
     return {
         "duration": sum(t.duration for t in transcriptions),
         "language": next((t.language for t in transcriptions if t.language), ""),

@@ -13,7 +13,6 @@ from django.utils import timezone
 from clients.models import Client
 from clients.selectors import consent_active, goal_list
 from intellisession.access import PracticeRequest
-from notes.access import notes_visible
 from notes.forms import (
     AUDIO_ACCEPT,
     GENERATE_AUTO_ID,
@@ -22,9 +21,17 @@ from notes.forms import (
     InstructionForm,
     text_inputs,
 )
-from notes.models import REQUEST_FINISHED, CustomInstruction, InputKind, InstructionLevel, NoteRequest, RequestStatus
-from notes.review import goal_chart
-from notes.selectors import preferred_style, recurring_themes
+from notes.models import InputKind, InstructionLevel
+from notes.presenters import goal_chart
+from notes.selectors import (
+    client_notes,
+    goal_progress_cells,
+    instruction_of,
+    preferred_style,
+    recurring_themes,
+    requests_ended_without_note,
+    requests_in_progress,
+)
 
 
 def generate_context(request: PracticeRequest, client: Client, form: GenerateNoteForm | None = None) -> dict[str, Any]:
@@ -47,27 +54,23 @@ def generate_context(request: PracticeRequest, client: Client, form: GenerateNot
 
 
 def timeline_context(request: PracticeRequest, client: Client) -> dict[str, Any]:
-    notes = notes_visible(request).filter(client=client).order_by("-date_of_service", "-created_at")
-    pending = NoteRequest.objects.none()
-    if request.membership.can_write:
-        pending = NoteRequest.objects.filter(practice=request.practice, client=client, regenerates=None).exclude(
-            status__in=REQUEST_FINISHED).order_by("-created_at")
-    failed = NoteRequest.objects.filter(practice=request.practice, client=client,
-                                        status__in=[RequestStatus.FAILED, RequestStatus.NO_SPEECH]).order_by(
-        "-created_at")[:5]
-    return {"client": client, "notes": notes, "pending": pending,
-            "failed": failed if request.membership.can_write else [],
-            "themes": recurring_themes(practice=request.practice, client=client)}
+    practice, writer = request.practice, request.membership.can_write
+    notes = client_notes(practice=practice, membership=request.membership, client=client)
+    # Running and failed requests are work in progress: read-only members (billing) see notes only.
+    pending = requests_in_progress(practice=practice, client=client) if writer else []
+    failed = requests_ended_without_note(practice=practice, client=client) if writer else []
+    return {"client": client, "notes": notes, "pending": pending, "failed": failed,
+            "themes": recurring_themes(practice=practice, client=client)}
 
 
 def chart_context(request: PracticeRequest, client: Client) -> dict[str, Any]:
-    notes = notes_visible(request).filter(client=client)
+    notes = list(client_notes(practice=request.practice, membership=request.membership, client=client))
     goals = goal_list(practice=request.practice, client=client)
-    return {"chart": goal_chart(notes=notes, goals=goals)}
+    cells = goal_progress_cells(practice=request.practice, notes=notes)
+    return {"chart": goal_chart(notes=notes, goals=goals, cells=cells)}
 
 
 def client_instruction_context(request: PracticeRequest, client: Client) -> dict[str, Any]:
-    existing = CustomInstruction.objects.filter(practice=request.practice, level=InstructionLevel.CLIENT,
-                                                client=client).first()
+    existing = instruction_of(practice=request.practice, level=InstructionLevel.CLIENT, client=client)
     form = InstructionForm(initial={"text": existing.text if existing else ""})
     return {"client": client, "form": form, "can_write": request.membership.can_write}

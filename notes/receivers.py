@@ -6,16 +6,16 @@ from typing import Any
 
 from django.dispatch import receiver
 
-from notes import services
+from notes.services.requests import note_request_transcription_finished, note_request_transcription_started
 from transcription.models import Transcription
 from transcription.signals import transcription_finished, transcription_started
 
 
 @receiver(transcription_started)
 def on_transcription_started(sender: type[Transcription], transcription: Transcription, **kwargs: Any) -> None:
-    services.note_request_transcription_started(transcription)
+    note_request_transcription_started(transcription)
 
 
 @receiver(transcription_finished)
 def on_transcription_finished(sender: type[Transcription], transcription: Transcription, **kwargs: Any) -> None:
-    services.note_request_transcription_finished(transcription)
+    note_request_transcription_finished(transcription)

@@ -12,12 +12,15 @@ from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
 from clients.models import Client, GoalStatus, TreatmentGoal
+from clients.selectors import client_visible_to
 from intellisession.errors import DomainError
-from intellisession.models import Practice, TranscriptRetention, User
+from intellisession.models import Membership, Practice, TranscriptRetention, User
 from notes.context import Goal, Instruction, NoteContext, PriorNote, TextInput
 from notes.models import (
     REQUEST_FINISHED,
+    Addendum,
     CustomInstruction,
+    GoalProgressEntry,
     InputKind,
     InstructionLevel,
     Note,
@@ -30,6 +33,7 @@ from notes.models import (
 )
 from notes.styles import BUILTIN_STYLES, Section, Style
 from transcription.models import Transcription, TranscriptionStatus, TranscriptSegment
+from transcription.selectors import transcription_segments
 from transcription.types import Segment
 
 TEMPLATE_PREFIX = "template:"
@@ -94,22 +98,30 @@ def instructions_for(*, practice: Practice, author: User, client: Client, style_
     return [i for i in general + template + for_client + note if i.text and i.text.strip()]
 
 
-def request_transcriptions(request: NoteRequest) -> list[Transcription]:
+def request_transcriptions(*, practice: Practice, request: NoteRequest) -> list[Transcription]:
     """The transcriptions of a request's audio inputs, in input order."""
-    inputs = request.inputs.exclude(transcription=None).select_related("transcription")
-    return [i.transcription for i in inputs if i.transcription is not None]
+    inputs = NoteInput.objects.filter(practice=practice, request=request).exclude(transcription=None)
+    return [i.transcription for i in inputs.select_related("transcription") if i.transcription is not None]
 
 
-def transcription_segments(transcription: Transcription) -> list[Segment]:
-    """A transcript's segments, each speaker shown by the name the clinician gave it."""
-    rows = TranscriptSegment.objects.filter(transcription=transcription, practice_id=transcription.practice_id)
-    return [Segment(start=r.start, end=r.end, text=r.text or "",
-                    speaker=transcription.speaker_name(r.speaker) if r.speaker else "") for r in rows]
-
-
-def request_segments(request: NoteRequest) -> list[Segment]:
+def request_segments(*, practice: Practice, request: NoteRequest) -> list[Segment]:
     """Transcript segments of every audio input, in input order, with their own times."""
-    return [s for t in request_transcriptions(request) for s in transcription_segments(t)]
+    return [s for t in request_transcriptions(practice=practice, request=request)
+            for s in transcription_segments(practice=practice, transcription=t)]
+
+
+def transcriptions_with_text(*, practice: Practice, request: NoteRequest) -> list[Transcription]:
+    """The request's transcripts that still have their text (retention may have deleted it)."""
+    return [t for t in request_transcriptions(practice=practice, request=request)
+            if TranscriptSegment.objects.filter(practice=practice, transcription=t).exists()]
+
+
+def note_transcription(*, practice: Practice, note: Note, transcription_id: str) -> Transcription | None:
+    """One of the recordings behind a note, by id; None for any other."""
+    if note.request is None:
+        return None
+    return next((t for t in request_transcriptions(practice=practice, request=note.request)
+                 if str(t.pk) == transcription_id), None)
 
 
 def recurring_themes(*, practice: Practice, client: Client, limit: int = 8) -> list[tuple[str, int]]:
@@ -135,7 +147,7 @@ def note_context(request: NoteRequest, *, style: Style) -> NoteContext:
              for g in TreatmentGoal.objects.filter(practice=practice, client=client, status=GoalStatus.ACTIVE)]
     return NoteContext(
         style=style,
-        segments=request_segments(request),
+        segments=request_segments(practice=practice, request=request),
         inputs=inputs,
         prior_notes=prior,
         goals=goals,
@@ -168,7 +180,8 @@ def chart_terms(*, practice: Practice, client: Client, limit: int = 40) -> list[
 
 @dataclass(frozen=True)
 class JobView:
-    """What the clinician sees of a note request."""
+    """What the clinician sees of a note request. ``audio_failed``: a recording itself failed, so
+    retrying cannot help (it was deleted for privacy)."""
 
     status: str
     label: str
@@ -176,16 +189,18 @@ class JobView:
     error: str
     note_id: str | None
     can_retry: bool
+    has_audio: bool
+    audio_failed: bool
 
 
-def request_job_view(request: NoteRequest) -> JobView:
+def request_job_view(*, practice: Practice, request: NoteRequest) -> JobView:
+    transcriptions = request_transcriptions(practice=practice, request=request)
     progress = None
     if request.status == RequestStatus.TRANSCRIBING:
-        transcriptions = request_transcriptions(request)
         total = sum(t.duration for t in transcriptions) or 1.0
         progress = int(sum(t.duration * (100 if t.status == TranscriptionStatus.DONE else t.progress)
                            for t in transcriptions) / total)
-    note = Note.objects.filter(request=request).only("id").first()
+    note = Note.objects.filter(practice=practice, request=request).only("id").first()
     return JobView(
         status=request.status,
         label=RequestStatus(request.status).label,
@@ -193,11 +208,69 @@ def request_job_view(request: NoteRequest) -> JobView:
         error=request.error,
         note_id=str(note.pk) if note else None,
         can_retry=request.status == RequestStatus.FAILED,
+        has_audio=NoteInput.objects.filter(practice=practice, request=request, kind=InputKind.AUDIO).exists(),
+        audio_failed=request.status == RequestStatus.FAILED
+        and any(t.status == TranscriptionStatus.FAILED for t in transcriptions),
     )
 
 
-def note_list(*, practice: Practice, client: Client) -> QuerySet[Note]:
-    return Note.objects.filter(practice=practice, client=client)
+# --- What the clinician's pages list ------------------------------------------------------
+
+
+def notes_visible_to(*, practice: Practice, membership: Membership) -> QuerySet[Note]:
+    """The practice's notes of clients on the member's caseload; read-only members see signed notes only."""
+    visible = client_visible_to(Client.objects.filter(practice=practice), membership=membership)
+    notes = Note.objects.filter(practice=practice, client__in=visible)
+    if not membership.can_write:
+        notes = notes.filter(status=NoteStatus.SIGNED)
+    return notes
+
+
+def client_notes(*, practice: Practice, membership: Membership, client: Client) -> QuerySet[Note]:
+    """A client's notes the member may see, newest session first."""
+    notes = notes_visible_to(practice=practice, membership=membership).filter(client=client)
+    return notes.order_by("-date_of_service", "-created_at")
+
+
+def requests_in_progress(*, practice: Practice, client: Client) -> QuerySet[NoteRequest]:
+    """A client's note requests still running (rewrites of a draft show on the draft instead)."""
+    running = NoteRequest.objects.filter(practice=practice, client=client, regenerates=None)
+    return running.exclude(status__in=REQUEST_FINISHED).order_by("-created_at")
+
+
+def requests_ended_without_note(*, practice: Practice, client: Client, limit: int = 5) -> list[NoteRequest]:
+    ended = NoteRequest.objects.filter(practice=practice, client=client,
+                                       status__in=[RequestStatus.FAILED, RequestStatus.NO_SPEECH])
+    return list(ended.order_by("-created_at")[:limit])
+
+
+def addendum_list(*, practice: Practice, note: Note) -> QuerySet[Addendum]:
+    return Addendum.objects.filter(practice=practice, note=note)
+
+
+def note_template_list(*, practice: Practice) -> QuerySet[NoteTemplate]:
+    return NoteTemplate.objects.filter(practice=practice, is_archived=False)
+
+
+def instruction_of(*, practice: Practice, level: str, owner: User | None = None,
+                   client: Client | None = None) -> CustomInstruction | None:
+    """The standing instruction at one level: a member's general one, or a client's."""
+    rows = CustomInstruction.objects.filter(practice=practice, level=level)
+    rows = rows.filter(client=client) if level == InstructionLevel.CLIENT else rows.filter(owner=owner)
+    return rows.first()
+
+
+def template_instruction_list(*, practice: Practice, owner: User) -> list[tuple[str, str]]:
+    """A member's per-template instructions as (style name, text)."""
+    names = dict(style_choices(practice=practice))
+    rows = CustomInstruction.objects.filter(practice=practice, owner=owner, level=InstructionLevel.TEMPLATE)
+    return [(names.get(row.style_key, row.style_key), row.text or "") for row in rows]
+
+
+def goal_progress_cells(*, practice: Practice, notes: list[Note]) -> dict[tuple[uuid.UUID, uuid.UUID], str]:
+    """(note id, goal id) -> the progress status that note recorded for that goal."""
+    entries = GoalProgressEntry.objects.filter(practice=practice, note__in=[n.pk for n in notes])
+    return {(e.note_id, e.goal_id): e.status for e in entries}
 
 
 # --- Transcript retention -----------------------------------------------------------------

@@ -9,14 +9,19 @@ from django.db import InterfaceError, OperationalError
 from django.db.models import F
 
 from intellisession.errors import DomainError
-from notes import services
 from notes.llm import LLMPermanentError, LLMTransientError
 from notes.models import NoteRequest
+from notes.services.requests import (
+    GENERATE_TIME_LIMIT,
+    note_request_fail,
+    note_request_generate,
+    note_requests_stuck,
+)
+from notes.services.retention import transcript_retention_enforce
 
 logger = logging.getLogger(__name__)
 
 MAX_LLM_RETRIES = 3
-GENERATE_TIME_LIMIT = services.GENERATE_TIME_LIMIT
 
 
 @shared_task(name="notes.tasks.generate", bind=True, acks_late=True, soft_time_limit=GENERATE_TIME_LIMIT - 60,
@@ -28,11 +33,11 @@ def generate(self: object, request_id: str) -> None:
         logger.info("note request %s is gone", request_id)
         return
     try:
-        services.note_request_generate(request_id=request_id)
+        note_request_generate(request_id=request_id)
     except LLMTransientError as error:
         _retry_or_fail(self, request, error)
     except (LLMPermanentError, DomainError) as error:
-        services.note_request_fail(request, code=getattr(error, "code", "llm"), message=_message(error))
+        note_request_fail(request, code=getattr(error, "code", "llm"), message=_message(error))
 
 
 def _message(error: Exception) -> str:
@@ -42,7 +47,7 @@ def _message(error: Exception) -> str:
 def _retry_or_fail(task: object, request: NoteRequest, error: LLMTransientError) -> None:
     retries = task.request.retries  # type: ignore[attr-defined]
     if retries >= MAX_LLM_RETRIES:
-        services.note_request_fail(request, code=error.code, message=_message(error))
+        note_request_fail(request, code=error.code, message=_message(error))
         return
     # The attempt was counted by the claim; hand it back so the retry may claim again.
     NoteRequest.objects.filter(pk=request.pk).update(attempts=F("attempts") - 1)
@@ -53,7 +58,7 @@ def _retry_or_fail(task: object, request: NoteRequest, error: LLMTransientError)
 def requeue_stuck() -> int:
     """Note writing whose message was lost (broker down when it was queued) goes back on the queue;
     the claim counts attempts, so a job that keeps failing still ends FAILED."""
-    requeued = services.note_requests_stuck()
+    requeued = note_requests_stuck()
     for request_id in requeued:
         generate.delay(request_id)
     if requeued:
@@ -63,4 +68,4 @@ def requeue_stuck() -> int:
 
 @shared_task(name="notes.tasks.enforce_transcript_retention", acks_late=True, soft_time_limit=1800, time_limit=1900)
 def enforce_transcript_retention() -> int:
-    return services.transcript_retention_enforce()
+    return transcript_retention_enforce()

@@ -9,7 +9,7 @@ from django.db import DatabaseError, InterfaceError, OperationalError, transacti
 from redis.exceptions import ConnectionError as RedisConnectionError
 
 from intellisession.errors import DomainError
-from transcription import services
+from transcription.services import pipeline, sweeper
 from transcription.audio import AudioRejected
 from transcription.models import Transcription, TranscriptionChunk
 
@@ -23,7 +23,7 @@ TRANSIENT = (OperationalError, InterfaceError, RedisConnectionError, ConnectionE
              retry_backoff_max=60, max_retries=5)
 def start(transcription_id: str) -> None:
     try:
-        chunk_ids = services.transcription_plan(transcription_id=transcription_id)
+        chunk_ids = pipeline.transcription_plan(transcription_id=transcription_id)
     except (AudioRejected, DomainError) as error:
         _fail(transcription_id, getattr(error, "code", "damaged"), getattr(error, "message", str(error)))
         return
@@ -35,7 +35,7 @@ def start(transcription_id: str) -> None:
              autoretry_for=TRANSIENT, retry_backoff=2, retry_backoff_max=60, max_retries=5)
 def run_chunk(chunk_id: int) -> None:
     try:
-        services.chunk_run(chunk_id=chunk_id)
+        pipeline.chunk_run(chunk_id=chunk_id)
     except TRANSIENT:
         raise
     except (AudioRejected, DomainError) as error:
@@ -56,13 +56,13 @@ def _fail(transcription_id: str, code: str, message: str) -> None:
         logger.info("transcription %s is gone", transcription_id)
         return
     with transaction.atomic():
-        services.transcription_fail(transcription, code=code, message=message)
+        pipeline.transcription_fail(transcription, code=code, message=message)
 
 
 @shared_task(name="transcription.tasks.sweep", acks_late=False, ignore_result=True)
 def sweep() -> dict[str, int]:
     try:
-        return services.sweep()
+        return sweeper.sweep()
     except DatabaseError:
         logger.exception("sweep failed; it runs again at the next interval")
         return {}

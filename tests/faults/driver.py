@@ -82,9 +82,9 @@ def upload(slug: str, token: str, client_id: str, audio: Path | None, stop_redis
 
 
 def sweep() -> dict[str, int]:
-    from transcription import services
+    from transcription.services import sweeper
 
-    return services.sweep()
+    return sweeper.sweep()
 
 
 def main() -> int:

@@ -12,7 +12,8 @@ import pytest
 from clients.models import RecordingConsent, TreatmentGoal
 from intellisession.models import Membership
 from notes.models import Note, NoteRequest
-from notes.services import note_import, note_request_create
+from notes.services.requests import note_request_create
+from notes.services.review import note_import
 from tests.conftest import World
 
 PRIOR_NOTE = ("Subjective: Sam described low mood before the anniversary of his father's death. "

@@ -10,7 +10,8 @@ from django.test import override_settings
 
 from intellisession.errors import DomainError
 from notes.models import InstructionLevel
-from notes.services import instruction_set, note_sentence_resolve, note_sign
+from notes.services.review import note_sentence_resolve, note_sign
+from notes.services.templates import instruction_set
 from tests.conftest import World
 from tests.fake_llm import FakeLLMServer
 from tests.notes_flow.conftest import PRIOR_NOTE, generate, membership
@@ -105,7 +106,8 @@ def test_note_writing_whose_message_was_lost_is_requeued(chart: World) -> None:
     from django.utils import timezone
 
     from notes.models import NoteRequest
-    from notes.tasks import GENERATE_TIME_LIMIT, requeue_stuck
+    from notes.services.requests import GENERATE_TIME_LIMIT
+    from notes.tasks import requeue_stuck
 
     request = NoteRequest.objects.create(
         practice=chart.a.practice, client=chart.a.client, created_by=chart.a.clinician, style_key="soap",

@@ -7,7 +7,7 @@ import re
 import pytest
 
 from notes.models import Note, NoteRequest
-from notes.services import note_regenerate
+from notes.services.requests import note_regenerate
 from notes.styles import BUILTIN_STYLES
 from tests.conftest import SAMPLES, World
 from tests.notes_flow.conftest import PRIOR_NOTE, generate, membership
@@ -68,7 +68,7 @@ def test_risk_statement_in_the_audio_is_flagged_and_blocks_signing(chart: World)
     from pathlib import Path
 
     from intellisession.errors import DomainError
-    from notes.services import note_risk_acknowledge, note_sign
+    from notes.services.review import note_risk_acknowledge, note_sign
 
     audio = Path(__file__).resolve().parent.parent / "fixtures" / "audio" / "risk_statement.ogg"
     request, note = generate(chart, audio, style_key="soap")

@@ -21,7 +21,7 @@ from tests.audio_tools import concat, load, silence, write
 from tests.conftest import SAMPLES, WorkerProcess, World, purge_queues, wait_for
 from tests.pipeline.conftest import stored_audio
 from tests.pipeline.test_worker import create, finished
-from transcription import services
+from transcription.services import sweeper
 from transcription.models import Transcription, TranscriptionChunk
 
 
@@ -85,7 +85,7 @@ def test_sweeper_deletes_old_audio_whatever_the_state(idle_broker: None, consent
     transcription = Transcription.objects.get(note_inputs__request_id=request_id)
     assert stored_audio()
     with override_settings(AUDIO_MAX_AGE=0):
-        counts = services.sweep()
+        counts = sweeper.sweep()
     assert counts["audio_deleted"] == 1 and stored_audio() == []
     receipt = AuditEvent.objects.get(action="audio.delete", object_id=str(transcription.pk))
     assert receipt.detail["reason"] == "age_bound"
@@ -100,7 +100,7 @@ def test_sweeper_deletes_orphan_audio_files(tmp_path: Path) -> None:
     storage = private_storage()
     name = storage.save("audio/some-practice/orphan", open(SAMPLES / "sample_session.mp3", "rb"))  # noqa: SIM115
     with override_settings(AUDIO_MAX_AGE=0):
-        assert services.sweep_orphan_files() == 1
+        assert sweeper.sweep_orphan_files() == 1
     assert not storage.exists(name)
     assert AuditEvent.objects.filter(action="audio.delete", detail__reason="orphan").exists()
 
@@ -113,9 +113,9 @@ def test_sweeper_sends_waiting_work_again_only_when_its_message_is_gone(idle_bro
     long_ago = timezone.now() - timedelta(seconds=settings.TRANSCRIPTION_STALE_SECONDS + 60)
     Transcription.objects.filter(pk=transcription.pk).update(created_at=long_ago)
     assert waiting_messages(queue) == 1
-    assert services.requeue_stuck() == 0  # still in line: no copy
+    assert sweeper.requeue_stuck() == 0  # still in line: no copy
     purge_queues()  # the message is lost (a broker that lost its data, say)
-    assert services.requeue_stuck() == 1 and waiting_messages(queue) == 1
+    assert sweeper.requeue_stuck() == 1 and waiting_messages(queue) == 1
 
     # Planned, two chunks waiting: again one message each, and none while they are in line.
     Transcription.objects.filter(pk=transcription.pk).update(status="running", started_at=long_ago, chunks_total=2)
@@ -124,5 +124,5 @@ def test_sweeper_sends_waiting_work_again_only_when_its_message_is_gone(idle_bro
                            start=60.0 * i, end=60.0 * (i + 1)) for i in range(2)
     ])
     purge_queues()
-    assert services.requeue_stuck() == 2 and waiting_messages(queue) == 2
-    assert services.requeue_stuck() == 0 and waiting_messages(queue) == 2
+    assert sweeper.requeue_stuck() == 2 and waiting_messages(queue) == 2
+    assert sweeper.requeue_stuck() == 0 and waiting_messages(queue) == 2

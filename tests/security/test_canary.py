@@ -109,7 +109,7 @@ def error_pages(world: World, client: Client) -> list[str]:
     pages.append(response.content.decode())
     browser = BrowserClient(raise_request_exception=False)
     browser.force_login(world.a.clinician)
-    with mock.patch("notes.services.note_update_section", side_effect=RuntimeError("unexpected")):
+    with mock.patch("notes.api.note_update_section", side_effect=RuntimeError("unexpected")):
         crashed = browser.patch(f"{base}/notes/{Note.objects.filter(client=client).first().pk}/",  # type: ignore[union-attr]
                                 json.dumps({"sections": [{"key": "plan", "text": f"{CANARY} crash"}]}),
                                 content_type="application/json")

@@ -15,7 +15,7 @@ from notes.models import InputKind, NoteRequest, NoteTemplate
 from tests.conftest import SAMPLES, World
 from tests.ui.conftest import give_consent, signed_in
 from transcription.models import AudioUpload, UploadStatus, private_storage
-from transcription.uploads import sweep_stale_uploads
+from transcription.services.uploads import sweep_stale_uploads
 
 pytestmark = pytest.mark.django_db
 WEBM = (SAMPLES / "sample_session.webm").read_bytes()
@@ -218,7 +218,7 @@ def test_sweeper_deletes_parts_of_quiet_recordings(world: World) -> None:
 
 def test_finishing_twice_is_refused(world: World) -> None:
     from intellisession.errors import DomainError
-    from transcription.uploads import upload_finish
+    from transcription.services.uploads import upload_finish
 
     give_consent(world.a)
     upload = start(world)
@@ -233,7 +233,7 @@ def test_finishing_twice_is_refused(world: World) -> None:
 
 
 def test_the_periodic_sweep_includes_quiet_recordings(world: World) -> None:
-    from transcription.services import sweep
+    from transcription.services.sweeper import sweep
 
     give_consent(world.a)
     quiet = start(world)

@@ -10,7 +10,7 @@ from notes.output import note_json
 from tests.conftest import World, api_client_for
 from tests.ui.conftest import signed_in
 from transcription.models import Transcription, TranscriptionStatus, TranscriptSegment
-from transcription.services import transcript_delete
+from transcription.services.transcripts import transcript_delete
 
 pytestmark = pytest.mark.django_db
 

@@ -14,7 +14,7 @@ from intellisession.errors import DomainError
 from intellisession.models import Membership, Role
 from notes.models import InputKind, Note, NoteRequest
 from notes.output import note_json
-from notes.services import note_request_create
+from notes.services.requests import note_request_create
 
 
 class Command(BaseCommand):

@@ -12,7 +12,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from clients.models import Client
 from intellisession.errors import DomainError
 from intellisession.models import Membership, Practice, Role
-from notes.services import note_import
+from notes.services.review import note_import
 
 _DATE = re.compile(r"(\d{4}-\d{2}-\d{2})")
 

@@ -1,5 +1,4 @@
-"""Writes for notes: note requests (intake and the pipeline's state), notes, signing, addenda,
-templates and instructions.
+"""Note requests and the pipeline's state.
 
 A request moves QUEUED -> TRANSCRIBING -> GENERATING -> READY, or ends NO_SPEECH or
 FAILED with a plain-language reason. Transcription reports back through the
@@ -9,8 +8,6 @@ signals in ``transcription.signals`` (see ``notes.receivers``).
 from __future__ import annotations
 
 import datetime
-import hashlib
-import json
 import logging
 import time
 import uuid
@@ -23,7 +20,6 @@ from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import F
-from django.http import HttpRequest
 from django.utils import timezone
 
 from clients.models import Client, TreatmentGoal
@@ -31,34 +27,16 @@ from clients.selectors import consent_active
 from clients.services import client_for_input
 from intellisession.audit import audit_record
 from intellisession.errors import DomainError
-from intellisession.models import Membership, Practice, TranscriptRetention, User
+from intellisession.models import Membership, Practice, User
 from intellisession.queueing import send_on_commit
-from intellisession.services import practice_settings_update
 from notes.document import NoteDraft
 from notes.engines import write_draft
-from notes.models import (
-    Addendum,
-    CustomInstruction,
-    GoalProgressEntry,
-    InputKind,
-    InstructionLevel,
-    Note,
-    NotePreference,
-    NoteRequest,
-    NoteStatus,
-    NoteTemplate,
-    RequestStatus,
-)
+from notes.models import GoalProgressEntry, InputKind, Note, NoteRequest, RequestStatus
 from notes.risk import find_risks, merge_risks
-from notes.selectors import (
-    chart_terms,
-    note_context,
-    request_transcriptions,
-    style_resolve,
-    transcriptions_due_for_deletion,
-)
-from transcription import services as transcription_services
+from notes.selectors import chart_terms, note_context, request_transcriptions, style_resolve
+from notes.services.review import require_draft
 from transcription.models import Transcription, TranscriptionStatus
+from transcription.services import intake
 
 logger = logging.getLogger(__name__)
 
@@ -67,9 +45,6 @@ GENERATE_TIME_LIMIT = 960
 
 TEXT_KINDS = {InputKind.SESSION_SUMMARY, InputKind.PRE_SESSION, InputKind.POST_SESSION, InputKind.DICTATION}
 MAX_TEXT_CHARS = 100_000
-
-
-# --- Note requests ------------------------------------------------------------------------
 
 
 def _check_texts(texts: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
@@ -132,9 +107,9 @@ def _store_request(*, practice: Practice, actor: User, client: Client, style_key
         position = 0
         transcriptions = []
         for upload in audio:
-            with transcription_services.local_upload_path(upload) as path:
-                info = transcription_services.audio_check(path)
-                transcription = transcription_services.transcription_create(
+            with intake.local_upload_path(upload) as path:
+                info = intake.audio_check(path)
+                transcription = intake.transcription_create(
                     practice=practice, path=path, info=info, priming_terms=terms)
             request.inputs.create(practice=practice, kind=InputKind.AUDIO, transcription=transcription,
                                   position=position)
@@ -147,7 +122,7 @@ def _store_request(*, practice: Practice, actor: User, client: Client, style_key
                      detail={"audio_inputs": len(transcriptions), "text_inputs": len(texts)})
         if transcriptions:
             for transcription in transcriptions:
-                transcription_services.transcription_enqueue(transcription)
+                intake.transcription_enqueue(transcription)
         else:
             _start_generating(request)
     logger.info("note request %s created (%d audio, %d text)", request.pk, len(transcriptions), len(texts))
@@ -197,7 +172,7 @@ def _requests_of(transcription: Transcription) -> list[NoteRequest]:
 
 
 def _advance_after_transcription(request: NoteRequest) -> None:
-    transcriptions = request_transcriptions(request)
+    transcriptions = request_transcriptions(practice=request.practice, request=request)
     failed = next((t for t in transcriptions if t.status == TranscriptionStatus.FAILED), None)
     if failed is not None:
         note_request_fail(request, code=failed.error_code or "transcription_failed",
@@ -301,7 +276,7 @@ def note_request_retry(*, request: NoteRequest, actor: User) -> NoteRequest:
     """Run a failed request again: note writing again, or transcription while the audio exists."""
     if request.status != RequestStatus.FAILED:
         raise DomainError("Only a failed request can be retried.", code="not_failed")
-    transcriptions = request_transcriptions(request)
+    transcriptions = request_transcriptions(practice=request.practice, request=request)
     if any(t.status == TranscriptionStatus.FAILED for t in transcriptions):
         raise DomainError("The recording was deleted after it failed, for privacy. Please upload it again.",
                           code="audio_gone")
@@ -314,131 +289,9 @@ def note_request_retry(*, request: NoteRequest, actor: User) -> NoteRequest:
     return request
 
 
-# --- Transcript retention -----------------------------------------------------------------
-
-
-def transcript_retention_enforce() -> int:
-    """Delete every transcript whose practice's policy says it is due. Returns how many were deleted."""
-    count = 0
-    policies = [TranscriptRetention.ON_SIGN, TranscriptRetention.AFTER_DAYS]
-    for practice in Practice.objects.filter(transcript_retention__in=policies):
-        for transcription in transcriptions_due_for_deletion(practice=practice).select_related("practice"):
-            transcription_services.transcript_delete(transcription=transcription, reason=practice.transcript_retention)
-            count += 1
-    logger.info("transcript retention: %d transcript(s) deleted", count)
-    return count
-
-
-# --- Notes: editing, review, signing ------------------------------------------------------
-
-
-def _draft_only(note: Note) -> None:
-    if note.is_signed:
-        raise DomainError("A signed note cannot be changed; add an addendum instead.", code="signed", status_code=409)
-
-
-def note_update_section(*, note: Note, actor: User, section_key: str, text: str) -> Note:
-    """The clinician's own wording replaces a section; it needs no evidence, they vouch for it."""
-    _draft_only(note)
-    section = _section(note, section_key)
-    if section["text"] == text:
-        return note
-    section["text"] = text.strip()
-    section["sentences"] = [{"text": text.strip(), "supported": True, "evidence": [], "placeholder": False,
-                             "issue": "", "resolution": "edited"}] if text.strip() else []
-    note.save(update_fields=["sections", "updated_at"])
-    audit_record(action="note.edit", practice=note.practice, actor=actor, obj=note, detail={"section": section_key})
-    return note
-
-
-def _section(note: Note, section_key: str) -> dict[str, Any]:
-    for section in note.sections:
-        if section["key"] == section_key:
-            return section  # type: ignore[no-any-return]
-    raise DomainError("This note has no such section.", code="section")
-
-
-def note_sentence_resolve(*, note: Note, actor: User, section_key: str, index: int, action: str) -> Note:
-    """Accept an unsupported sentence as written, or remove it."""
-    _draft_only(note)
-    if action not in ("accept", "remove"):
-        raise DomainError("Choose accept or remove.", code="resolution")
-    section = _section(note, section_key)
-    if not 0 <= index < len(section["sentences"]):
-        raise DomainError("This section has no such sentence.", code="sentence")
-    sentence = section["sentences"][index]
-    sentence["resolution"] = "accepted" if action == "accept" else "removed"
-    section["text"] = " ".join(s["text"] for s in section["sentences"]
-                               if s.get("resolution") != "removed" and not s.get("placeholder"))
-    note.save(update_fields=["sections", "updated_at"])
-    audit_record(action=f"note.sentence_{action}", practice=note.practice, actor=actor, obj=note,
-                 detail={"section": section_key, "index": index})
-    return note
-
-
-def note_risk_acknowledge(*, note: Note, actor: User, index: int) -> Note:
-    _draft_only(note)
-    if not 0 <= index < len(note.risk_flags):
-        raise DomainError("This note has no such risk item.", code="risk")
-    note.risk_flags[index]["acknowledged"] = True
-    note.risk_flags[index]["acknowledged_by"] = str(actor.pk)
-    note.save(update_fields=["risk_flags", "updated_at"])
-    audit_record(action="note.risk_acknowledge", practice=note.practice, actor=actor, obj=note,
-                 detail={"index": index, "category": note.risk_flags[index]["category"]})
-    return note
-
-
-def note_blockers(note: Note) -> list[str]:
-    """Why a draft cannot be signed yet, in words for the clinician."""
-    blockers = []
-    unresolved = sum(1 for s in note.sections for sentence in s["sentences"]
-                     if not sentence.get("supported") and not sentence.get("placeholder")
-                     and not sentence.get("resolution"))
-    if unresolved:
-        blockers.append(f"{unresolved} sentence(s) have no support in the session; accept or remove each.")
-    pending = sum(1 for flag in note.risk_flags if not flag.get("acknowledged"))
-    if pending:
-        blockers.append(f"{pending} risk item(s) need your acknowledgement.")
-    return blockers
-
-
-def content_hash(note: Note) -> str:
-    payload = {"note": str(note.pk), "client": str(note.client_id), "date": note.date_of_service.isoformat(),
-               "sections": note.plain_sections(), "signed_by": str(note.signed_by_id),
-               "signed_at": note.signed_at.isoformat() if note.signed_at else ""}
-    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
-
-
-@transaction.atomic
-def note_sign(*, note: Note, actor: User) -> Note:
-    note = Note.objects.select_for_update().get(pk=note.pk)
-    _draft_only(note)
-    blockers = note_blockers(note)
-    if blockers:
-        raise DomainError(" ".join(blockers), code="not_ready_to_sign")
-    note.status = NoteStatus.SIGNED
-    note.signed_by = actor
-    note.signed_at = timezone.now()
-    note.content_hash = content_hash(note)
-    note.save(update_fields=["status", "signed_by", "signed_at", "content_hash", "updated_at"])
-    audit_record(action="note.sign", practice=note.practice, actor=actor, obj=note)
-    return note
-
-
-def note_addendum_create(*, note: Note, actor: User, text: str) -> Addendum:
-    if not note.is_signed:
-        raise DomainError("Edit the draft directly; addenda are for signed notes.", code="not_signed")
-    if not text.strip():
-        raise DomainError("Write the addendum text.", code="addendum_empty")
-    addendum = Addendum.objects.create(practice=note.practice, note=note, author=actor, text=text.strip())
-    audit_record(action="note.addendum", practice=note.practice, actor=actor, obj=note,
-                 detail={"addendum": str(addendum.pk)})
-    return addendum
-
-
 def note_regenerate(*, note: Note, membership: Membership, style_key: str, instruction: str = "") -> NoteRequest:
     """Rewrite a draft with another style or instruction, from the same inputs and transcript."""
-    _draft_only(note)
+    require_draft(note)
     style_resolve(practice=note.practice, style_key=style_key)
     source = note.request
     if source is None:
@@ -455,114 +308,3 @@ def note_regenerate(*, note: Note, membership: Membership, style_key: str, instr
                      detail={"request": str(request.pk), "style": style_key})
         _start_generating(request)
     return request
-
-
-@transaction.atomic
-def note_import(*, practice: Practice, client: Client, author: User, text: str,
-                date_of_service: datetime.date) -> Note:
-    """A note from another system, kept as a signed historical note."""
-    if client.practice_id != practice.pk:
-        raise DomainError("That client is not one of this practice's clients.", code="wrong_client")
-    if not text.strip():
-        raise DomainError("The note file is empty.", code="empty_note")
-    note = Note.objects.create(
-        practice=practice, client=client, author=author, style_key="imported", style_name="Imported note",
-        date_of_service=date_of_service, engine="imported", imported=True,
-        sections=[{"key": "note", "title": "Imported note", "text": text.strip(),
-                   "sentences": [{"text": text.strip(), "supported": True, "evidence": [], "resolution": ""}]}],
-        status=NoteStatus.SIGNED, signed_by=author, signed_at=timezone.now(),
-    )
-    note.content_hash = content_hash(note)
-    note.save(update_fields=["content_hash"])
-    audit_record(action="note.import", practice=practice, actor=author, obj=note)
-    return note
-
-
-# --- Templates, instructions, preferences -------------------------------------------------
-
-
-def template_create(*, practice: Practice, actor: User, name: str, based_on: str,
-                    sections: list[dict[str, str]] | None = None) -> NoteTemplate:
-    base = style_resolve(practice=practice, style_key=based_on)
-    if not name.strip():
-        raise DomainError("Name the template.", code="template_name")
-    rows = sections if sections is not None else [
-        {"key": s.key, "title": s.title, "instructions": s.instructions, "role": s.role} for s in base.sections]
-    template = NoteTemplate.objects.create(practice=practice, name=name.strip(), based_on=base.key,
-                                           sections=_clean_sections(rows), created_by=actor)
-    audit_record(action="template.create", practice=practice, actor=actor, obj=template)
-    return template
-
-
-def template_update(*, template: NoteTemplate, actor: User, name: str | None = None,
-                    sections: list[dict[str, str]] | None = None) -> NoteTemplate:
-    if name is not None:
-        if not name.strip():
-            raise DomainError("Name the template.", code="template_name")
-        template.name = name.strip()
-    if sections is not None:
-        template.sections = _clean_sections(sections)
-    template.save()
-    audit_record(action="template.update", practice=template.practice, actor=actor, obj=template)
-    return template
-
-
-def _clean_sections(rows: list[dict[str, str]]) -> list[dict[str, str]]:
-    cleaned: list[dict[str, str]] = []
-    keys: set[str] = set()
-    for row in rows:
-        title = (row.get("title") or "").strip()
-        if not title:
-            raise DomainError("Every section needs a title.", code="section_title")
-        key = (row.get("key") or "").strip() or "_".join(title.lower().split())[:40]
-        if key in keys:
-            raise DomainError(f"Two sections share the key '{key}'.", code="section_key")
-        keys.add(key)
-        cleaned.append({"key": key, "title": title, "instructions": (row.get("instructions") or "").strip(),
-                        "role": row.get("role") or "summary"})
-    if not cleaned:
-        raise DomainError("A template needs at least one section.", code="no_sections")
-    return cleaned
-
-
-def instruction_set(*, membership: Membership, level: str, text: str, style_key: str = "",
-                    client: Client | None = None) -> CustomInstruction | None:
-    """Create, replace or (with empty text) clear the standing instruction at one level."""
-    practice, owner = membership.practice, membership.user
-    if level not in InstructionLevel.values:
-        raise DomainError("Instruction level must be general, template or client.", code="instruction_level")
-    if level == InstructionLevel.TEMPLATE:
-        style_resolve(practice=practice, style_key=style_key)
-    if level == InstructionLevel.CLIENT and (client is None or client.practice_id != practice.pk):
-        raise DomainError("That client is not one of this practice's clients.", code="wrong_client")
-    scope: dict[str, Any] = {"practice": practice, "level": level}
-    if level == InstructionLevel.CLIENT:
-        scope["client"] = client
-    else:
-        scope["owner"] = owner
-        scope["style_key"] = style_key if level == InstructionLevel.TEMPLATE else ""
-    existing = CustomInstruction.objects.filter(**scope).first()
-    if not text.strip():
-        if existing:
-            existing.delete()
-        return None
-    if existing is None:
-        existing = CustomInstruction(**{"owner": owner, **scope})
-    existing.text = text.strip()
-    existing.save()
-    audit_record(action="instruction.set", practice=practice, actor=owner, obj=existing, detail={"level": level})
-    return existing
-
-
-def practice_default_style_set(*, practice: Practice, actor: User, style_key: str,
-                               request: HttpRequest | None = None) -> Practice:
-    """The style preselected for members without a preference of their own; admins only (the view checks)."""
-    style_resolve(practice=practice, style_key=style_key)
-    return practice_settings_update(practice=practice, actor=actor, request=request, default_style=style_key)
-
-
-def preference_set(*, membership: Membership, preferred_style: str) -> NotePreference:
-    style_resolve(practice=membership.practice, style_key=preferred_style)
-    preference, _ = NotePreference.objects.update_or_create(
-        practice=membership.practice, user=membership.user, defaults={"preferred_style": preferred_style})
-    return preference

@@ -1,21 +1,19 @@
-"""What the clinician's pages show of notes: sentences with their evidence, risk items,
-the goal progress chart, and template upkeep the services do not cover."""
+"""What the clinician's pages show of notes: sentences with their evidence, risk items, the goal
+progress chart and transcripts, shaped for the templates. Reads go through the selectors."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.http import HttpRequest
-from django.utils import timezone
-
-from intellisession.audit import audit_record
-from intellisession.models import Practice, User
-from notes.models import GoalProgressEntry, Note, NoteTemplate
-from notes.selectors import request_transcriptions, transcription_segments
+from intellisession.models import Practice
+from notes.models import Note
+from notes.selectors import request_transcriptions
 from transcription.models import Transcription, TranscriptionStatus
-from transcription.services import transcription_speakers
+from transcription.selectors import transcription_segments, transcription_speakers
+
 
 SOURCE_LABELS = {"transcript": "Session recording", "input": "Typed input", "prior_note": "Earlier note"}
 RISK_LABELS = {"suicide": "Suicide risk", "self_harm": "Self-harm", "harm_to_others": "Harm to others",
@@ -138,11 +136,13 @@ def _y(level: int) -> float:
     return PAD_T + (3 - level) * (CHART_H - PAD_T - PAD_B) / 3
 
 
-def goal_chart(*, notes: Iterable[Note], goals: Iterable[Any]) -> GoalChart | None:
-    """Progress per goal across the sessions whose notes recorded it, oldest first."""
+def goal_chart(*, notes: Iterable[Note], goals: Iterable[Any],
+               cells: dict[tuple[uuid.UUID, uuid.UUID], str]) -> GoalChart | None:
+    """Progress per goal across the sessions whose notes recorded it, oldest first.
+
+    ``cells`` maps (note id, goal id) to the status that note recorded for that goal."""
+    by_cell = cells
     session_notes = sorted(notes, key=lambda n: (n.date_of_service, n.created_at))
-    entries = GoalProgressEntry.objects.filter(note__in=[n.pk for n in session_notes])
-    by_cell = {(e.note_id, e.goal_id): e.status for e in entries}
     session_notes = [n for n in session_notes if any(k[0] == n.pk for k in by_cell)]
     goals = [g for g in goals if any(k[1] == g.pk for k in by_cell)]
     if not session_notes or not goals:
@@ -162,42 +162,6 @@ def goal_chart(*, notes: Iterable[Note], goals: Iterable[Any]) -> GoalChart | No
     return GoalChart(width=CHART_W, height=CHART_H, sessions=sessions, levels=levels, series=series)
 
 
-# --- Templates ----------------------------------------------------------------------------
-
-
-def template_archive(*, template: NoteTemplate, actor: User) -> NoteTemplate:
-    """Remove a template from the pickers; notes written with it keep their own copy of its sections."""
-    template.is_archived = True
-    template.save(update_fields=["is_archived", "updated_at"])
-    audit_record(action="template.archive", practice=template.practice, actor=actor, obj=template)
-    return template
-
-
-def sections_from_post(data: Any) -> list[dict[str, str]]:
-    """Rows ``section-<n>-{key,title,instructions,role,order,remove}`` in the order the clinician chose.
-
-    A row with no title and no instructions is the blank row for adding; it is skipped."""
-    rows = []
-    count = int(data.get("section-count") or 0)
-    for n in range(min(count, 60)):
-        prefix = f"section-{n}-"
-        title = (data.get(prefix + "title") or "").strip()
-        instructions = (data.get(prefix + "instructions") or "").strip()
-        if data.get(prefix + "remove") or (not title and not instructions and not data.get(prefix + "key")):
-            continue
-        try:
-            order = float(data.get(prefix + "order") or n + 1)
-        except ValueError:
-            order = n + 1
-        rows.append((order, n, {"key": data.get(prefix + "key") or "", "title": title,
-                                "instructions": instructions, "role": data.get(prefix + "role") or "summary"}))
-    return [row for _, _, row in sorted(rows, key=lambda r: (r[0], r[1]))]
-
-
-def today_iso() -> str:
-    return timezone.localdate().isoformat()
-
-
 @dataclass
 class TranscriptLine:
     time: str
@@ -215,12 +179,13 @@ class TranscriptView:
     absent: str
 
 
-def transcript_views(note: Note) -> list[TranscriptView]:
+def transcript_views(*, practice: Practice, note: Note) -> list[TranscriptView]:
     views = []
-    for transcription in request_transcriptions(note.request) if note.request else []:
+    for transcription in request_transcriptions(practice=practice, request=note.request) if note.request else []:
         lines = [TranscriptLine(time=mmss(s.start), speaker=s.speaker, text=s.text)
-                 for s in transcription_segments(transcription)]
-        speakers = [(label, transcription.speaker_name(label)) for label in transcription_speakers(transcription)]
+                 for s in transcription_segments(practice=practice, transcription=transcription)]
+        labels = transcription_speakers(practice=practice, transcription=transcription)
+        speakers = [(label, transcription.speaker_name(label)) for label in labels]
         views.append(TranscriptView(transcription, lines, speakers, "" if lines else _absent(transcription)))
     return views
 
@@ -231,10 +196,3 @@ def _absent(transcription: Transcription) -> str:
     if transcription.status == TranscriptionStatus.DONE:
         return "This transcript has been deleted under the practice's transcript retention policy."
     return "This recording has no transcript."
-
-
-def transcripts_viewed(transcriptions: Iterable[Transcription], *, practice: Practice, actor: User,
-                       request: HttpRequest | None = None) -> None:
-    """Each transcript shown to someone is an audit event."""
-    for transcription in transcriptions:
-        audit_record(action="transcript.view", practice=practice, actor=actor, obj=transcription, request=request)

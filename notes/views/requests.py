@@ -1,0 +1,143 @@
+"""Generate Note and the job's progress: the form (it works without scripts), the progress page and
+its polled status, retrying a failed request."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views import View
+
+from clients.access import get_client_for_user
+from intellisession.access import PracticeRequest, attach_practice
+from intellisession.errors import DomainError
+from notes.access import get_request_for_user, get_upload_for_user
+from notes.forms import GENERATE_AUTO_ID, GenerateNoteForm, recording_ids, text_inputs
+from notes.models import NoteRequest, RequestStatus
+from notes.panels import generate_context
+from notes.selectors import request_job_view
+from notes.services.requests import note_request_create, note_request_retry
+from transcription.models import AudioUpload
+from transcription.services import uploads
+
+
+
+@login_required
+def note_generate(request: HttpRequest, practice_slug: str, client_id: uuid.UUID) -> HttpResponse:
+    """The Generate Note form as a page: the dialog posts here, and it works without scripts."""
+    request = attach_practice(request, practice_slug)
+    client = get_client_for_user(request, client_id)
+    if request.method != "POST":
+        return render(request, "notes/generate.html", generate_context(request, client))
+    form = GenerateNoteForm(request.POST, request.FILES, practice=request.practice, auto_id=GENERATE_AUTO_ID)
+    if form.is_valid():
+        try:
+            note_request = _create_request(request, client.pk, form)
+        except DomainError as error:
+            form.add_error(None, error.message)
+        else:
+            return redirect("note-request-detail", practice_slug=practice_slug, request_id=note_request.pk)
+    return render(request, "notes/generate.html", generate_context(request, client, form), status=400)
+
+
+def _create_request(request: PracticeRequest, client_id: uuid.UUID, form: GenerateNoteForm) -> NoteRequest:
+    data = form.cleaned_data
+    recordings = [_upload_of(request, upload_id, client_id) for upload_id in _recording_ids(request)]
+    paths: list[Path] = []
+    try:
+        for upload in recordings:
+            paths.append(uploads.upload_finish(upload))
+        note_request = note_request_create(
+            membership=request.membership, client_id=client_id, style_key=data["style"],
+            audio=[*request.FILES.getlist("audio"), *paths], texts=text_inputs(request.POST),
+            summary_only=data["summary_only"], date_of_service=data["date_of_service"],
+            instruction=data.get("instruction") or "")
+    except DomainError:
+        for upload in recordings:
+            uploads.upload_reopen(upload)  # keep the recording so the clinician can fix the form
+        raise
+    finally:
+        for path in paths:
+            path.unlink(missing_ok=True)
+    for upload in recordings:
+        uploads.upload_release(upload, reason="intake")
+    return note_request
+
+
+def _recording_ids(request: PracticeRequest) -> list[uuid.UUID]:
+    try:
+        return recording_ids(request.POST)
+    except ValidationError as error:
+        raise DomainError(error.messages[0], code="upload_id") from None
+
+
+def _upload_of(request: PracticeRequest, upload_id: uuid.UUID, client_id: uuid.UUID) -> AudioUpload:
+    upload = get_upload_for_user(request, upload_id, write=True)
+    if upload.client_id != client_id:
+        raise DomainError("That recording belongs to another client.", code="wrong_client")
+    return upload
+
+
+# --- Progress of a note request -----------------------------------------------------------
+
+
+def _job_context(request: PracticeRequest, note_request: NoteRequest) -> dict[str, Any]:
+    job = request_job_view(practice=request.practice, request=note_request)
+    return {"note_request": note_request, "job": job, "steps": _steps(job.status, has_audio=job.has_audio),
+            "finished": note_request.is_finished, "has_audio": job.has_audio, "audio_failed": job.audio_failed}
+
+
+def _steps(status: str, *, has_audio: bool) -> list[dict[str, str]]:
+    """The stages a clinician sees, each done, current or still to come."""
+    stages = [(RequestStatus.QUEUED.value, "Queued")]
+    if has_audio:
+        stages.append((RequestStatus.TRANSCRIBING.value, "Transcribing"))
+    stages += [(RequestStatus.GENERATING.value, "Writing the note"), (RequestStatus.READY.value, "Note ready")]
+    keys = [key for key, _ in stages]
+    position = keys.index(status) if status in keys else -1
+    return [{"label": label, "state": "done" if position > i or status == RequestStatus.READY
+             else "current" if position == i else "todo"} for i, (_, label) in enumerate(stages)]
+
+
+class RequestDetail(LoginRequiredMixin, View):
+    def get(self, request: HttpRequest, practice_slug: str, request_id: uuid.UUID) -> HttpResponse:
+        request = attach_practice(request, practice_slug)
+        note_request = get_request_for_user(request, request_id)
+        return render(request, "notes/request_detail.html", _job_context(request, note_request))
+
+
+class RequestStatusPart(LoginRequiredMixin, View):
+    """Polled by the progress page; once the note is ready, htmx is told to open it."""
+
+    def get(self, request: HttpRequest, practice_slug: str, request_id: uuid.UUID) -> HttpResponse:
+        request = attach_practice(request, practice_slug)
+        note_request = get_request_for_user(request, request_id)
+        context = _job_context(request, note_request)
+        response = render(request, "notes/_job_status.html", context)
+        note_id = context["job"].note_id
+        if request.headers.get("HX-Request") and note_id and context["job"].status == RequestStatus.READY:
+            response["HX-Redirect"] = reverse("note-detail", kwargs={"practice_slug": practice_slug,
+                                                                     "note_id": note_id})
+        return response
+
+
+class RequestRetry(LoginRequiredMixin, View):
+    def post(self, request: HttpRequest, practice_slug: str, request_id: uuid.UUID) -> HttpResponse:
+        request = attach_practice(request, practice_slug)
+        note_request = get_request_for_user(request, request_id)
+        url = reverse("note-request-detail", kwargs={"practice_slug": practice_slug, "request_id": request_id})
+        try:
+            note_request_retry(request=note_request, actor=request.user)
+        except DomainError as error:
+            messages.error(request, error.message)
+            if error.code == "audio_gone":
+                return redirect(url + "?audio_gone=1")
+        return redirect(url)

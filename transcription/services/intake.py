@@ -1,0 +1,129 @@
+"""Intake and storage: a checked recording stored privately, its job queued, its audio read back
+and deleted.
+
+Audio lives in private storage only between intake and the end of its transcription;
+``audio_delete`` runs when the transcription ends and in the sweeper, and every deletion
+writes an audit event (the deletion receipt).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from django.conf import settings
+from django.core.files import File
+from django.core.files.uploadedfile import UploadedFile
+from django.utils import timezone
+
+from intellisession.audit import audit_record
+from intellisession.errors import DomainError
+from intellisession.models import Practice
+from intellisession.queueing import send_on_commit
+from transcription import audio as audio_lib
+from transcription.models import Transcription
+
+logger = logging.getLogger(__name__)
+
+
+@contextmanager
+def local_upload_path(upload: UploadedFile | Path) -> Iterator[Path]:
+    """A path on disk for an upload: Django's temporary file when it made one, else our own
+    temporary copy, removed on exit."""
+    if isinstance(upload, Path):
+        yield upload
+        return
+    if hasattr(upload, "temporary_file_path"):
+        yield Path(upload.temporary_file_path())
+        return
+    handle = tempfile.NamedTemporaryFile(prefix="intake-", delete=False)  # noqa: SIM115
+    try:
+        with handle:
+            for piece in upload.chunks():
+                handle.write(piece)
+        yield Path(handle.name)
+    finally:
+        os.unlink(handle.name)
+
+
+def audio_check(path: Path) -> audio_lib.AudioInfo:
+    """Probe by content; a refusal becomes a DomainError with the message a clinician reads."""
+    try:
+        return audio_lib.probe(path, max_duration=settings.AUDIO_MAX_SECONDS, max_bytes=settings.AUDIO_MAX_BYTES)
+    except audio_lib.AudioRejected as rejected:
+        raise DomainError(rejected.message, code=f"audio_{rejected.code}") from None
+
+
+def transcription_create(*, practice: Practice, path: Path, info: audio_lib.AudioInfo,
+                         priming_terms: Iterable[str] = ()) -> Transcription:
+    """Store checked audio in private storage (streamed, never whole in memory) and queue its job.
+
+    The caller runs this inside its transaction and enqueues with ``transcription_enqueue``."""
+    transcription = Transcription(
+        practice=practice,
+        audio_format=info.format,
+        audio_bytes=path.stat().st_size,
+        duration=info.duration,
+        priming_terms="\n".join(dict.fromkeys(t.strip() for t in priming_terms if t.strip())),
+    )
+    with open(path, "rb") as handle:
+        transcription.audio.save("audio", File(handle), save=False)
+    try:
+        transcription.save()
+    except BaseException:
+        transcription.audio.storage.delete(transcription.audio.name or "")
+        raise
+    # If the caller's transaction rolls back, the stored file is an orphan: the sweeper deletes
+    # files no row points to once they are older than AUDIO_MAX_AGE.
+    return transcription
+
+
+def transcription_enqueue(transcription: Transcription) -> None:
+    """Queue the job once its rows are committed.
+
+    With the broker unreachable the upload is still accepted: the job stays QUEUED in the
+    database, and the sweeper queues it again once it is older than
+    TRANSCRIPTION_STALE_SECONDS (see ``requeue_stuck``). Failing here, after the commit,
+    would tell the user the upload failed while its job exists."""
+    send_on_commit("transcription.tasks.start", str(transcription.pk))
+
+
+@contextmanager
+def audio_local_path(transcription: Transcription) -> Iterator[Path]:
+    """A local path to the stored audio; remote storage is copied to a temporary file that is
+    always removed."""
+    if not transcription.audio:
+        raise DomainError("The recording is no longer stored.", code="audio_gone")
+    storage = transcription.audio.storage
+    try:
+        yield Path(storage.path(transcription.audio.name or ""))
+        return
+    except NotImplementedError:
+        pass
+    handle = tempfile.NamedTemporaryFile(prefix="decode-", delete=False)  # noqa: SIM115
+    try:
+        with handle, storage.open(transcription.audio.name or "", "rb") as remote:
+            for piece in iter(lambda: remote.read(1024 * 1024), b""):
+                handle.write(piece)
+        yield Path(handle.name)
+    finally:
+        os.unlink(handle.name)
+
+
+def audio_delete(transcription: Transcription, *, reason: str) -> bool:
+    """Delete the stored audio and record the deletion receipt. Safe to call twice."""
+    name = transcription.audio.name
+    if not name:
+        return False
+    transcription.audio.storage.delete(name)
+    Transcription.objects.filter(pk=transcription.pk).update(audio="", audio_deleted_at=timezone.now())
+    transcription.audio.name = ""
+    audit_record(action="audio.delete", practice=transcription.practice, obj=transcription,
+                 detail={"reason": reason, "bytes": transcription.audio_bytes})
+    logger.info("audio of transcription %s deleted (%s)", transcription.pk, reason)
+    return True
+
