@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import uuid
-
 from django.conf import settings
 from django.db import models
 
 from intellisession.fields import EncryptedCharField, EncryptedDateField, EncryptedTextField
-from intellisession.models import Practice
+from intellisession.models import Practice, PracticeOwned
 
 
-class Client(models.Model):
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+class Client(PracticeOwned):
+    # Named reverse accessor (``practice.clients``): the API scopes caseloads through it.
     practice = models.ForeignKey(Practice, on_delete=models.PROTECT, related_name="clients")
     name = EncryptedCharField(max_length=200)
     date_of_birth = EncryptedDateField(null=True, blank=True)
@@ -35,11 +33,9 @@ class ConsentScope(models.TextChoices):
     AUDIO_RECORDING = "audio_recording", "Audio recording of sessions for note-taking"
 
 
-class RecordingConsent(models.Model):
+class RecordingConsent(PracticeOwned):
     """A client's consent to have sessions recorded, as signed on paper or in the EHR."""
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    practice = models.ForeignKey(Practice, on_delete=models.PROTECT, related_name="+")
     client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="consents")
     scope = models.CharField(max_length=40, choices=ConsentScope.choices, default=ConsentScope.AUDIO_RECORDING)
     given_on = models.DateField()
@@ -64,9 +60,7 @@ class GoalStatus(models.TextChoices):
     DISCONTINUED = "discontinued", "Discontinued"
 
 
-class TreatmentGoal(models.Model):
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    practice = models.ForeignKey(Practice, on_delete=models.PROTECT, related_name="+")
+class TreatmentGoal(PracticeOwned):
     client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="goals")
     description = EncryptedTextField()
     target = EncryptedTextField(help_text="How progress is measured, e.g. 'journal 5 evenings a week'.")

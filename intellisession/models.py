@@ -84,14 +84,27 @@ class Practice(models.Model):
         return self.name
 
 
+class PracticeOwned(models.Model):
+    """A tenant-owned row: a UUID primary key and the practice it belongs to.
+
+    The practice is non-null and indexed (a foreign key's default) even where it could be derived,
+    so every query can filter on it. A subclass overrides ``practice`` where it deletes differently or
+    needs a reverse accessor."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    practice = models.ForeignKey(Practice, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        abstract = True
+
+
 class Role(models.TextChoices):
     ADMIN = "admin", "Practice admin"
     CLINICIAN = "clinician", "Clinician"
     READ_ONLY = "read_only", "Read-only"
 
 
-class Membership(models.Model):
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+class Membership(PracticeOwned):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
     practice = models.ForeignKey(Practice, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(max_length=20, choices=Role.choices, default=Role.CLINICIAN)
@@ -113,10 +126,9 @@ class Membership(models.Model):
         return self.role == Role.ADMIN
 
 
-class Invitation(models.Model):
+class Invitation(PracticeOwned):
     """A single-use, expiring invitation to join a practice. Only a hash of the token is stored."""
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     practice = models.ForeignKey(Practice, on_delete=models.CASCADE, related_name="invitations")
     email = models.EmailField()
     role = models.CharField(max_length=20, choices=Role.choices, default=Role.CLINICIAN)

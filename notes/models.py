@@ -6,7 +6,6 @@ note is immutable: its content hash is stored and later changes go in addenda.
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from django.conf import settings
@@ -14,15 +13,13 @@ from django.db import models
 
 from clients.models import Client, TreatmentGoal
 from intellisession.fields import EncryptedJSONField, EncryptedTextField
-from intellisession.models import Practice
+from intellisession.models import Practice, PracticeOwned
 from transcription.models import Transcription
 
 
-class NoteTemplate(models.Model):
+class NoteTemplate(PracticeOwned):
     """A practice's own style: a built-in style copied, renamed, with sections changed."""
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    practice = models.ForeignKey(Practice, on_delete=models.PROTECT, related_name="+")
     name = models.CharField(max_length=120)
     based_on = models.CharField(max_length=40, blank=True, help_text="Key of the built-in style it was copied from.")
     sections = models.JSONField(default=list, help_text="[{key, title, instructions, role}] in order.")
@@ -44,11 +41,9 @@ class InstructionLevel(models.TextChoices):
     CLIENT = "client", "For one client"
 
 
-class CustomInstruction(models.Model):
+class CustomInstruction(PracticeOwned):
     """Standing instructions for note writing, combined general -> template -> client."""
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    practice = models.ForeignKey(Practice, on_delete=models.PROTECT, related_name="+")
     level = models.CharField(max_length=20, choices=InstructionLevel.choices)
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+",
                               help_text="The clinician whose notes it applies to.")
@@ -86,11 +81,9 @@ class RequestStatus(models.TextChoices):
 REQUEST_FINISHED = (RequestStatus.READY, RequestStatus.NO_SPEECH, RequestStatus.FAILED)
 
 
-class NoteRequest(models.Model):
+class NoteRequest(PracticeOwned):
     """The job behind one note: its inputs, its state as the clinician sees it, its timings."""
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    practice = models.ForeignKey(Practice, on_delete=models.PROTECT, related_name="+")
     client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="note_requests")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     style_key = models.CharField(max_length=60, help_text="Built-in style key or template:<id>.")
@@ -128,9 +121,7 @@ class InputKind(models.TextChoices):
     DICTATION = "dictation", "Dictation transcript"
 
 
-class NoteInput(models.Model):
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    practice = models.ForeignKey(Practice, on_delete=models.PROTECT, related_name="+")
+class NoteInput(PracticeOwned):
     request = models.ForeignKey(NoteRequest, on_delete=models.CASCADE, related_name="inputs")
     position = models.PositiveSmallIntegerField(default=0)
     kind = models.CharField(max_length=20, choices=InputKind.choices)
@@ -148,9 +139,7 @@ class NoteStatus(models.TextChoices):
     SIGNED = "signed", "Signed"
 
 
-class Note(models.Model):
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    practice = models.ForeignKey(Practice, on_delete=models.PROTECT, related_name="+")
+class Note(PracticeOwned):
     client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="notes")
     request = models.OneToOneField(NoteRequest, null=True, blank=True, on_delete=models.SET_NULL, related_name="note")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
@@ -201,9 +190,7 @@ class GoalProgressEntry(models.Model):
         constraints = [models.UniqueConstraint(fields=["note", "goal"], name="one_progress_per_goal_per_note")]
 
 
-class Addendum(models.Model):
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    practice = models.ForeignKey(Practice, on_delete=models.PROTECT, related_name="+")
+class Addendum(PracticeOwned):
     note = models.ForeignKey(Note, on_delete=models.PROTECT, related_name="addenda")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     text = EncryptedTextField()

@@ -14,7 +14,7 @@ from django.core.files.storage import Storage, storages
 from django.db import models
 
 from intellisession.fields import EncryptedJSONField, EncryptedTextField
-from intellisession.models import Practice
+from intellisession.models import Practice, PracticeOwned
 
 
 class TranscriptionStatus(models.TextChoices):
@@ -37,9 +37,7 @@ def audio_upload_path(instance: Transcription, filename: str) -> str:
     return f"audio/{instance.practice_id}/{uuid.uuid4().hex}"
 
 
-class Transcription(models.Model):
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    practice = models.ForeignKey(Practice, on_delete=models.PROTECT, related_name="+")
+class Transcription(PracticeOwned):
     status = models.CharField(max_length=20, choices=TranscriptionStatus.choices, default=TranscriptionStatus.QUEUED)
     error = models.CharField(max_length=300, blank=True)
     error_code = models.CharField(max_length=40, blank=True)
@@ -127,14 +125,12 @@ class UploadStatus(models.TextChoices):
     ABANDONED = "abandoned", "Abandoned"
 
 
-class AudioUpload(models.Model):
+class AudioUpload(PracticeOwned):
     """A browser recording arriving in numbered parts while the session is still being recorded.
 
     Parts live in private storage under ``uploads/<practice>/<upload>/<seq>`` until the
     recording is turned into a note request, discarded, or swept for going quiet."""
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    practice = models.ForeignKey(Practice, on_delete=models.PROTECT, related_name="+")
     client = models.ForeignKey("clients.Client", on_delete=models.CASCADE, related_name="+")
     created_by = models.ForeignKey("intellisession.User", on_delete=models.PROTECT, related_name="+")
     status = models.CharField(max_length=20, choices=UploadStatus.choices, default=UploadStatus.OPEN)
