@@ -2,7 +2,7 @@
 
     .venv/bin/python benchmarks/transcribe.py AUDIO [--workers 1,2] [--threads 1] [--skip-bare] [--json]
 
-Pipeline: the recording is checked and stored by ``transcription.services`` and queued;
+Pipeline: the recording is checked and stored by ``transcription.services.intake`` and queued;
 N real ``celery worker`` processes (``-c 1``, ``WHISPER_CPU_THREADS=T``) on the real broker
 plan its chunks and transcribe them. The time runs from the upload call to the
 Transcription row being DONE; workers are warmed up first (model loaded), as a running

@@ -27,10 +27,7 @@ PUBLISH_RETRY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.5, "i
 
 
 def task_named(name: str) -> Task:  # type: ignore[type-arg]
-    """A registered task. A process that has not imported every app's tasks module yet (a web
-    worker) runs Celery's autodiscovery, which imports them, the same way a worker does at start."""
-    if name not in app.tasks:
-        app.loader.import_default_modules()
+    """A registered task; each app registers its own from ``AppConfig.ready``."""
     return app.tasks[name]
 
 

@@ -6,4 +6,6 @@ class NotesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from notes import receivers  # noqa: F401  (connects the transcription signals)
+        # Once the models are loaded: the receivers connect the transcription signals, and the tasks
+        # register with Celery so services can queue them by name (intellisession.queueing).
+        from notes import receivers, tasks  # noqa: F401

@@ -6,8 +6,8 @@ from django.conf import settings
 
 from notes.context import NoteContext
 from notes.document import NoteDraft
-from notes.offline import offline_draft
 from notes.llm import LLMEngine
+from notes.offline import offline_draft
 from notes.prompt import build_messages
 
 

@@ -129,7 +129,7 @@ class PreferenceForm(StyleChoiceMixin, forms.Form):
         self._set_styles(practice)
 
 
-class DefaultStyleForm(StyleChoiceMixin, forms.Form):
+class DefaultStyleForm(forms.Form):
     default_style = forms.ChoiceField(
         label="Practice default style",
         help_text="Preselected in Generate Note for members who have not chosen their own preferred template.")
@@ -138,12 +138,13 @@ class DefaultStyleForm(StyleChoiceMixin, forms.Form):
         kwargs.setdefault("initial", {"default_style": practice.default_style})
         kwargs.setdefault("auto_id", "default-%s")  # the templates page has another form
         super().__init__(*args, **kwargs)
-        self._set_styles(practice, "default_style")
+        choices = style_choices(practice=practice)
+        if practice.default_style not in dict(choices):
+            # A style that has since been archived stays selectable until it is replaced.
+            choices.append((practice.default_style, f"{practice.default_style} (no longer available)"))
         field = self.fields["default_style"]
         assert isinstance(field, forms.ChoiceField)
-        if practice.default_style not in dict(field.choices):
-            # A style that has since been archived stays selectable until it is replaced.
-            field.choices = [*field.choices, (practice.default_style, f"{practice.default_style} (no longer available)")]
+        field.choices = choices
 
 
 def sections_from_post(data: Any) -> list[dict[str, str]]:

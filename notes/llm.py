@@ -5,10 +5,11 @@ reply is forced into a JSON schema (`json_schema` mode, or llama-cpp-python's
 `json_object` + `schema` mode) and validated here either way, because not every
 server enforces the schema it was given.
 
-Errors and retries:
+Errors and retries (the one retry policy for note writing; the task does not retry these):
 - LLMTransientError: timeout, connection failure, 408/409/429 and 5xx. Retried here
-  (the openai client's own retries are off) up to `max_retries` more times with
-  exponential backoff, then raised for the task layer to reschedule.
+  (the openai client's own retries are off) up to `max_retries` (LLM_MAX_RETRIES) more
+  times with exponential backoff (1 s, 2 s, 4 s..., at most MAX_BACKOFF_S), then raised;
+  the task fails the request with the error's plain message.
 - LLMPermanentError: other 4xx (400, 401, 403, 404, 422...), a refusal or content
   filter, and a reply that is not JSON or does not match the schema. An unreadable
   reply is retried exactly once: servers without enforced grammars produce one
@@ -27,19 +28,21 @@ from collections.abc import Callable
 from typing import Any, Literal
 
 import openai
+from celery.exceptions import SoftTimeLimitExceeded
 
 from notes.context import NoteContext
 from notes.document import NO_CONTENT, GoalProgress, NoteDraft, RiskFlag, SectionDraft, Sentence
-from notes.sources import input_units, transcript_units
-from notes.text import normalize_text, split_sentences
 from notes.grounding import ground
 from notes.prompt import build_messages, note_schema
 from notes.risk import find_risks, merge_risks
+from notes.sources import input_units, transcript_units
+from notes.text import normalize_text, split_sentences
 
 logger = logging.getLogger(__name__)
 
 ResponseFormat = Literal["json_schema", "json_object"]
 SCHEMA_NAME = "clinical_note"
+MAX_BACKOFF_S = 30.0
 MAX_THEMES = 10
 
 _MESSAGES = {
@@ -150,7 +153,7 @@ class LLMEngine:
                 if transient_failures > self.max_retries:
                     exc.attempts = attempt
                     raise
-                self._sleep(self.backoff_s * 2 ** (transient_failures - 1))
+                self._sleep(min(self.backoff_s * 2 ** (transient_failures - 1), MAX_BACKOFF_S))
             except _InvalidReply as exc:
                 invalid_replies += 1
                 logger.warning("llm reply unusable model=%s attempt=%d code=%s", self.model, attempt, exc.code)
@@ -170,6 +173,11 @@ class LLMEngine:
                 max_tokens=self.max_tokens if self.max_tokens else openai.omit,
             )
         except openai.APIError as exc:
+            cause = exc.__cause__
+            if isinstance(cause, SoftTimeLimitExceeded):
+                # The client reports anything raised mid-request as a connection error; the task's
+                # time limit is not one, and retrying would run past it.
+                raise cause from None
             error = classify(exc)
             logger.warning(
                 "llm call failed model=%s attempt=%d code=%s status=%s elapsed=%.2fs",

@@ -14,7 +14,6 @@ from notes.selectors import request_transcriptions
 from transcription.models import Transcription, TranscriptionStatus
 from transcription.selectors import transcription_segments, transcription_speakers
 
-
 SOURCE_LABELS = {"transcript": "Session recording", "input": "Typed input", "prior_note": "Earlier note"}
 RISK_LABELS = {"suicide": "Suicide risk", "self_harm": "Self-harm", "harm_to_others": "Harm to others",
                "abuse": "Abuse"}

@@ -24,8 +24,8 @@ from typing import Any
 from notes.context import INSTRUCTION_LEVELS, Instruction, NoteContext, PriorNote
 from notes.document import GOAL_STATUSES, NO_CONTENT, RISK_CATEGORIES, ContextReport
 from notes.speakers import resolve_speakers
-from notes.text import split_sentences
 from notes.styles import Style
+from notes.text import split_sentences
 from transcription.types import Segment
 
 __all__ = ["approx_tokens", "build_messages", "note_schema", "ordered_instructions"]

@@ -9,9 +9,9 @@ from django.db import DatabaseError, InterfaceError, OperationalError, transacti
 from redis.exceptions import ConnectionError as RedisConnectionError
 
 from intellisession.errors import DomainError
-from transcription.services import pipeline, sweeper
 from transcription.audio import AudioRejected
 from transcription.models import Transcription, TranscriptionChunk
+from transcription.services import pipeline, sweeper
 
 logger = logging.getLogger(__name__)
 

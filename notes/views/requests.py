@@ -29,7 +29,6 @@ from transcription.models import AudioUpload
 from transcription.services import uploads
 
 
-
 @login_required
 def note_generate(request: HttpRequest, practice_slug: str, client_id: uuid.UUID) -> HttpResponse:
     """The Generate Note form as a page: the dialog posts here, and it works without scripts."""

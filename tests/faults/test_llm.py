@@ -1,10 +1,9 @@
 """The note-writing endpoint failing: 500s, timeouts and malformed JSON.
 
-Transient errors (5xx, timeouts) are retried a bounded number of times and then fail the
-job with a plain reason; a reply that is not JSON fails it after one re-ask. The
-worker's retries inside one task are off here (LLM_MAX_RETRIES=0), so each request the
-fake server sees is one task attempt. Runs in the private stack, so no other worker
-takes these jobs.
+Transient errors (5xx, timeouts) are retried by the engine LLM_MAX_RETRIES times with
+backoff, and only there (the task does not retry them again), then fail the job with a
+plain reason; a reply that is not JSON fails it after one re-ask. Runs in the private
+stack, so no other worker takes these jobs.
 """
 
 from __future__ import annotations
@@ -14,10 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from notes.tasks import MAX_LLM_RETRIES
 from tests.conftest import SAMPLES, WorkerProcess, wait_for
 from tests.fake_llm import FakeLLMServer
 from tests.faults.conftest import PrivateStack
+
+LLM_MAX_RETRIES = 2
 
 
 @pytest.fixture(scope="module")
@@ -30,7 +30,8 @@ def fake_llm() -> Iterator[FakeLLMServer]:
 def llm_worker(private_stack: PrivateStack, fake_llm: FakeLLMServer,
                tmp_path_factory: pytest.TempPathFactory) -> Iterator[WorkerProcess]:
     worker = private_stack.worker(tmp_path_factory.mktemp("llm-worker") / "worker.log", LLM_BASE_URL=fake_llm.base_url,
-                                  LLM_API_KEY="test", LLM_TIMEOUT="1", LLM_MAX_RETRIES="0").start()
+                                  LLM_API_KEY="test", LLM_TIMEOUT="1",
+                                  LLM_MAX_RETRIES=str(LLM_MAX_RETRIES)).start()
     try:
         yield worker
     finally:
@@ -63,9 +64,9 @@ def test_server_error_every_time_fails_after_bounded_retries_with_a_reason(
         llm: FakeLLMServer, private_stack: PrivateStack, stack_world: dict[str, str]) -> None:
     llm.behaviour = "500"
     request_id = private_stack.accepted(stack_world, None)
-    job = wait_for(lambda: private_stack.finished(request_id), timeout=120)
+    job = wait_for(lambda: private_stack.finished(request_id), timeout=60)
     assert job["status"] == "failed" and job["error"] and "Traceback" not in job["error"], job
-    assert len(llm.requests) == 1 + MAX_LLM_RETRIES
+    assert len(llm.requests) == 1 + LLM_MAX_RETRIES  # one retry policy: the engine's, not again the task's
     assert note_engine(private_stack, request_id) is None
 
 

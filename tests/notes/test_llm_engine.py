@@ -187,3 +187,32 @@ def test_schema_bounds_are_sent_and_enforced() -> None:
         draft = _engine(server, response_format="json_object", max_section_chars=200).generate(full_ctx())
     assert server.requests[0]["response_format"]["schema"]["properties"]["themes"]["maxItems"] == 10
     assert draft.engine == "llm"
+
+
+def test_the_soft_time_limit_inside_a_call_is_raised_not_retried() -> None:
+    """The openai client reports anything raised mid-request as a connection error; the task's soft
+    time limit must still reach the task instead of being retried as one."""
+    import signal
+
+    from celery.exceptions import SoftTimeLimitExceeded
+
+    def time_is_up(signum: int, frame: object) -> None:
+        raise SoftTimeLimitExceeded()
+
+    previous = signal.signal(signal.SIGALRM, time_is_up)
+    try:
+        with FakeLLMServer("timeout", delay=10) as server:
+            signal.setitimer(signal.ITIMER_REAL, 0.5)
+            with pytest.raises(SoftTimeLimitExceeded):
+                _engine(server, timeout=5.0, max_retries=2).generate(full_ctx())
+            assert len(server.requests) == 1
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def test_backoff_doubles_up_to_its_cap() -> None:
+    sleeps: list[float] = []
+    with FakeLLMServer("429") as server, pytest.raises(LLMTransientError):
+        _engine(server, sleeps, max_retries=4, backoff_s=10.0).generate(full_ctx())
+    assert sleeps == [10.0, 20.0, 30.0, 30.0] and len(server.requests) == 5

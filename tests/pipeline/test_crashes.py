@@ -21,8 +21,8 @@ from tests.audio_tools import concat, load, silence, write
 from tests.conftest import SAMPLES, WorkerProcess, World, purge_queues, wait_for
 from tests.pipeline.conftest import stored_audio
 from tests.pipeline.test_worker import create, finished
-from transcription.services import sweeper
 from transcription.models import Transcription, TranscriptionChunk
+from transcription.services import sweeper
 
 
 @pytest.fixture

@@ -165,11 +165,16 @@ def _label_speakers(transcription: Transcription) -> None:
     labelled = label_prints(prints)
     if labelled is None:
         return
-    TranscriptSegment.objects.filter(transcription=transcription).delete()
-    TranscriptSegment.objects.bulk_create([
-        TranscriptSegment(practice_id=transcription.practice_id, transcription=transcription, start=s.start,
-                          end=s.end, speaker=s.speaker, text=s.text) for s in labelled
-    ])
+    with transaction.atomic():
+        # Two finishers (the worker and the sweeper's recovery) take turns: each replaces all segments.
+        if not Transcription.objects.select_for_update().filter(pk=transcription.pk,
+                                                                 status=TranscriptionStatus.RUNNING).exists():
+            return
+        TranscriptSegment.objects.filter(transcription=transcription).delete()
+        TranscriptSegment.objects.bulk_create([
+            TranscriptSegment(practice_id=transcription.practice_id, transcription=transcription, start=s.start,
+                              end=s.end, speaker=s.speaker, text=s.text) for s in labelled
+        ])
 
 
 def _transcribe(pcm: AudioArray, chunk: TranscriptionChunk, transcription: Transcription) -> TranscribeResult:
@@ -206,12 +211,21 @@ def _refresh_progress(transcription_id: uuid.UUID) -> None:
 
 def _chunk_save(chunk: TranscriptionChunk, segments: list[Segment], *, speech_found: bool, language: str,
                 prints: list[dict[str, Any]]) -> None:
+    """Save a chunk under its row lock; the worker whose chunk completes the recording then finishes it,
+    after that commit, so the lock is held for the rows of one chunk only."""
+    if _chunk_commit(chunk, segments, speech_found=speech_found, language=language, prints=prints):
+        transcription_finish(transcription_id=chunk.transcription_id)
+
+
+def _chunk_commit(chunk: TranscriptionChunk, segments: list[Segment], *, speech_found: bool, language: str,
+                  prints: list[dict[str, Any]]) -> bool:
+    """The chunk's segments and state in one transaction. True when it was the recording's last chunk."""
     with transaction.atomic():
         # Only the current holder may finish the chunk; a worker that lost its claim stops here.
         locked = (TranscriptionChunk.objects.select_for_update()
                   .filter(pk=chunk.pk, claimed_by=_worker_id(), status=ChunkStatus.RUNNING).first())
         if locked is None:
-            return
+            return False
         TranscriptSegment.objects.filter(transcription_id=chunk.transcription_id, chunk_index=chunk.index).delete()
         TranscriptSegment.objects.bulk_create([
             TranscriptSegment(practice_id=chunk.practice_id, transcription_id=chunk.transcription_id,
@@ -223,31 +237,44 @@ def _chunk_save(chunk: TranscriptionChunk, segments: list[Segment], *, speech_fo
         locked.done_seconds = chunk.end - chunk.start
         locked.voice_prints = prints
         locked.save(update_fields=["status", "speech_found", "done_seconds", "voice_prints"])
+        # The UPDATE locks the job's row, so of two chunks saved at once only the second sees the full count.
         Transcription.objects.filter(pk=chunk.transcription_id).update(
             chunks_done=F("chunks_done") + 1, language=language or F("language")
         )
         _refresh_progress(chunk.transcription_id)
-        transcription = Transcription.objects.select_for_update().get(pk=chunk.transcription_id)
-        if transcription.chunks_done >= transcription.chunks_total and not transcription.is_finished:
-            _finish(transcription)
+        transcription = Transcription.objects.get(pk=chunk.transcription_id)
+        return transcription.chunks_done >= transcription.chunks_total and not transcription.is_finished
 
 
-def _finish(transcription: Transcription) -> None:
+def transcription_finish(*, transcription_id: uuid.UUID | str) -> bool:
+    """End a transcription whose chunks are all saved: speakers labelled across the recording, the job
+    done (or no speech) and its owner told in one transaction, then the audio deleted.
+
+    Safe to call twice (the sweeper finishes a job whose worker died after its last chunk): the
+    conditional UPDATE lets one call through. Returns whether this call finished it."""
+    transcription = Transcription.objects.filter(pk=transcription_id, status=TranscriptionStatus.RUNNING).first()
+    if transcription is None or transcription.chunks_done < transcription.chunks_total:
+        return False
     speech = TranscriptionChunk.objects.filter(transcription=transcription, speech_found=True).exists()
-    transcription.status = TranscriptionStatus.DONE if speech else TranscriptionStatus.NO_SPEECH
-    transcription.progress = 100
-    transcription.finished_at = timezone.now()
-    if transcription.started_at:
-        transcription.transcription_seconds = (transcription.finished_at - transcription.started_at).total_seconds()
-    transcription.save(update_fields=["status", "progress", "finished_at", "transcription_seconds"])
     if speech:
-        _label_speakers(transcription)
+        _label_speakers(transcription)  # before the owner is told, so the note reads the labelled transcript
+    now = timezone.now()
+    seconds = (now - transcription.started_at).total_seconds() if transcription.started_at else None
+    with transaction.atomic():
+        finished = Transcription.objects.filter(pk=transcription.pk, status=TranscriptionStatus.RUNNING).update(
+            status=TranscriptionStatus.DONE if speech else TranscriptionStatus.NO_SPEECH, progress=100,
+            finished_at=now, transcription_seconds=seconds)
+        if not finished:
+            return False
+        transcription.refresh_from_db()
+        transcription_finished.send(sender=Transcription, transcription=transcription)
     audio_delete(transcription, reason="transcribed")
-    transcription_finished.send(sender=Transcription, transcription=transcription)
+    return True
 
 
 def transcription_fail(transcription: Transcription, *, code: str, message: str) -> None:
-    """End a transcription for good: reason recorded, audio deleted, owner told."""
+    """End a transcription for good: reason recorded and owner told in one transaction; the audio is
+    deleted once that commits (a caller's transaction included)."""
     with transaction.atomic():
         updated = Transcription.objects.filter(pk=transcription.pk).exclude(
             status__in=[TranscriptionStatus.DONE, TranscriptionStatus.NO_SPEECH, TranscriptionStatus.FAILED]
@@ -255,8 +282,8 @@ def transcription_fail(transcription: Transcription, *, code: str, message: str)
         TranscriptionChunk.objects.filter(transcription=transcription).exclude(status=ChunkStatus.DONE).update(
             status=ChunkStatus.FAILED)
         transcription.refresh_from_db()
-        audio_delete(transcription, reason=f"failed:{code}")
         if updated:
             logger.warning("transcription %s failed: %s", transcription.pk, code)
             transcription_finished.send(sender=Transcription, transcription=transcription)
-
+        # If the deletion fails the job still ends FAILED; the sweeper deletes audio past its age bound.
+        transaction.on_commit(lambda: audio_delete(transcription, reason=f"failed:{code}"), robust=True)

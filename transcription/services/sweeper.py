@@ -8,14 +8,14 @@ from collections.abc import Iterator
 from datetime import timedelta
 
 from django.conf import settings
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from intellisession.audit import audit_record
 from intellisession.queueing import send, waiting_messages
 from transcription.models import ChunkStatus, Transcription, TranscriptionChunk, TranscriptionStatus, private_storage
 from transcription.services.intake import audio_delete
-from transcription.services.pipeline import transcription_fail
+from transcription.services.pipeline import transcription_fail, transcription_finish
 from transcription.services.uploads import sweep_stale_uploads
 
 logger = logging.getLogger(__name__)
@@ -25,6 +25,7 @@ def sweep() -> dict[str, int]:
     """Delete audio past its age bound, whatever its job's state, and re-enqueue stuck work."""
     counts = {"audio_deleted": sweep_old_audio(), "orphans_deleted": sweep_orphan_files()}
     counts["requeued"] = requeue_stuck()
+    counts["finished"] = finish_stranded()
     counts["uploads_deleted"] = sweep_stale_uploads()  # browser recordings whose tab closed
     return counts
 
@@ -97,3 +98,16 @@ def requeue_stuck() -> int:
     if requeued:
         logger.info("sweeper re-enqueued %d jobs", requeued)
     return requeued
+
+
+def finish_stranded() -> int:
+    """Jobs whose chunks are all saved but which were never finished: the worker died between saving
+    the last chunk and finishing the job (labelling speakers, telling the owner, deleting the audio)."""
+    stale = timezone.now() - timedelta(seconds=settings.TRANSCRIPTION_STALE_SECONDS)
+    stranded = Transcription.objects.filter(status=TranscriptionStatus.RUNNING, chunks_total__gt=0,
+                                            chunks_done__gte=F("chunks_total"))
+    stranded = stranded.exclude(chunks__heartbeat_at__gte=stale)
+    finished = sum(transcription_finish(transcription_id=pk) for pk in stranded.values_list("pk", flat=True))
+    if finished:
+        logger.info("sweeper finished %d transcription(s) whose worker stopped after the last chunk", finished)
+    return finished
