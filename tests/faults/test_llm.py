@@ -15,9 +15,10 @@ from pathlib import Path
 import pytest
 
 from notes.tasks import MAX_LLM_RETRIES
-from tests.conftest import SAMPLES, WorkerProcess, wait_for
+from tests.conftest import WorkerProcess, wait_for
 from tests.fake_llm import FakeLLMServer
 from tests.faults.conftest import PrivateStack
+from tests.samples import SAMPLES
 
 
 @pytest.fixture(scope="module")

@@ -2,32 +2,44 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from transcription import engine
+from tests.audio_tools import FIXTURES as FIXTURES
+from tests.samples import SAMPLES
+from transcription import audio, engine
 from transcription.audio import decode
 from transcription.engine import TranscribeResult
-
-REPO = Path(__file__).resolve().parents[2]
-FIXTURES = REPO / "tests" / "fixtures" / "audio"
-
-
-def _samples_dir() -> Path:
-    candidates: list[str | Path] = [os.environ.get("INTELLISESSION_SAMPLES", ""), REPO.parent / "shared" / "samples",
-                  REPO / "tests" / "fixtures" / "samples"]
-    for candidate in candidates:
-        if candidate and (Path(candidate) / "sample_session.wav").is_file():
-            return Path(candidate)
-    pytest.skip("sample recordings not found (set INTELLISESSION_SAMPLES)")
 
 
 @pytest.fixture(scope="session")
 def samples() -> Path:
-    return _samples_dir()
+    return SAMPLES
+
+
+@dataclass
+class BytesRead:
+    total: int = 0
+
+
+@pytest.fixture
+def bytes_read(monkeypatch: pytest.MonkeyPatch) -> BytesRead:
+    """Counts the bytes FFmpeg reads from recordings: what "looks at the head and the tail only"
+    or "decodes only that stretch" means, measured without a clock."""
+    counter = BytesRead()
+    # Every open in transcription.audio reads through this wrapper (it hides the file name from FFmpeg).
+    original = audio._ContentOnly.read
+
+    def read(self: audio._ContentOnly, size: int = -1) -> bytes:
+        data = original(self, size)
+        counter.total += len(data)
+        return data
+
+    monkeypatch.setattr(audio._ContentOnly, "read", read)
+    return counter
 
 
 @pytest.fixture(scope="session")
