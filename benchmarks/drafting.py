@@ -39,8 +39,12 @@ def transcript(minutes: float) -> list[Segment]:
     lines = [line for line in (SAMPLES / "sample_session.txt").read_text(encoding="utf-8").splitlines() if line]
     script = [("Speaker 1" if line.startswith("T:") else "Speaker 2", line[3:]) for line in lines]
     count = round(minutes * 60 / SEGMENT_SECONDS)
-    return [Segment(i * SEGMENT_SECONDS, i * SEGMENT_SECONDS + 4.0, f"{script[i % len(script)][1]} Item {i} was noted.",
-                    script[i % len(script)][0]) for i in range(count)]
+    segments = []
+    for i in range(count):
+        speaker, text = script[i % len(script)]
+        start = round(i * SEGMENT_SECONDS, 2)
+        segments.append(Segment(start, round(start + 4.0, 2), f"{text} Item {i} was noted.", speaker))
+    return segments
 
 
 def context(segments: list[Segment]) -> NoteContext:

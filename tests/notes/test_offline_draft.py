@@ -130,11 +130,10 @@ def test_offline_themes_are_only_known_themes_the_session_touches() -> None:
 
 def test_an_offline_draft_of_a_fifty_minute_session_quotes_it_verbatim_with_times() -> None:
     ctx = make_ctx("soap", segments=fifty_minutes())
-    by_text = {seg.text: seg for seg in ctx.segments}
     draft = offline_draft(ctx)
     assert all(section.sentences for section in draft.sections)
     for sentence in (s for section in draft.sections for s in section.sentences if not s.placeholder):
         (evidence,) = sentence.evidence
-        source = next(seg for text, seg in by_text.items() if sentence.text in text)
-        assert sentence.supported and evidence.quote == sentence.text
+        source = ctx.segments[int(evidence.ref.removeprefix("segment:"))]
+        assert sentence.supported and evidence.quote == sentence.text and sentence.text in source.text
         assert evidence.start is not None and source.start <= evidence.start < source.end

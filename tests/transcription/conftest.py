@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -21,24 +22,30 @@ def samples() -> Path:
 
 
 @dataclass
-class BytesRead:
-    total: int = 0
+class Decoded:
+    seconds: float = 0.0
 
 
 @pytest.fixture
-def bytes_read(monkeypatch: pytest.MonkeyPatch) -> BytesRead:
-    """Counts the bytes FFmpeg reads from recordings: what "looks at the head and the tail only"
-    or "decodes only that stretch" means, measured without a clock."""
-    counter = BytesRead()
-    # Every open in transcription.audio reads through this wrapper (it hides the file name from FFmpeg).
-    original = audio._ContentOnly.read
+def decoded(monkeypatch: pytest.MonkeyPatch) -> Decoded:
+    """Counts the seconds of audio transcription.audio decodes: what "looks at the head and the
+    tail only" and "decodes only that stretch" mean, measured without a clock."""
+    counter = Decoded()
+    frames, checked = audio._frames, audio._decodable_seconds
 
-    def read(self: audio._ContentOnly, size: int = -1) -> bytes:
-        data = original(self, size)
-        counter.total += len(data)
-        return data
+    def counted_frames(container: Any, stream: Any) -> Iterator[Any]:
+        for frame in frames(container, stream):
+            counter.seconds += frame.samples / (frame.sample_rate or audio.SAMPLE_RATE)
+            yield frame
 
-    monkeypatch.setattr(audio._ContentOnly, "read", read)
+    def counted_check(container: Any, stream: Any, after: float) -> float:
+        seconds = checked(container, stream, after=after)
+        counter.seconds += seconds
+        return seconds
+
+    # The two places that decode: ranged decoding, and probe's head and tail checks.
+    monkeypatch.setattr(audio, "_frames", counted_frames)
+    monkeypatch.setattr(audio, "_decodable_seconds", counted_check)
     return counter
 
 
