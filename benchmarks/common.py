@@ -8,11 +8,8 @@ from __future__ import annotations
 
 import datetime
 import os
-import signal
-import subprocess
 import sys
 import threading
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,9 +17,12 @@ from types import TracebackType
 from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
-SAMPLES = REPO.parent / "shared" / "samples"
-if not SAMPLES.exists():
-    SAMPLES = REPO / "tests" / "fixtures" / "samples"
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
+from tests.processes import CELERY_READY, Process, Readiness, celery_worker_args  # noqa: E402
+from tests.samples import SAMPLES  # noqa: E402
+
 SAMPLE_MP3 = SAMPLES / "sample_session.mp3"
 BENCH_PASSWORD = "bench horse battery staple 7"  # noqa: S105 (benchmark users in their own data folder)
 
@@ -72,46 +72,29 @@ def purge_queues() -> None:
             conn.default_channel.queue_purge(queue)  # type: ignore[attr-defined]
 
 
-class Worker:
-    """One `celery worker` process (prefork, concurrency `concurrency`) of the stack."""
+class Worker(Process):
+    """One `celery worker` process (prefork, concurrency `concurrency`) of the stack.
+
+    `start()` returns at once, so several workers boot side by side; `wait_ready()` then waits for each.
+    """
 
     def __init__(self, name: str, log_dir: Path, *, concurrency: int = 1, queues: str = "transcription,llm,default",
                  env: dict[str, str] | None = None) -> None:
-        self.log_path = log_dir / f"{name}.log"
-        self.env = env or child_env()
-        self.args = [sys.executable, "-m", "celery", "-A", "intellisession", "worker", "-Q", queues,
-                     "-c", str(concurrency), "--pool", "prefork", "-l", "INFO", "--without-gossip",
-                     "--without-mingle", "--without-heartbeat", "-n", f"{name}-{os.getpid()}@%h"]
-        self.proc: subprocess.Popen[bytes] | None = None
+        args = celery_worker_args(sys.executable, f"{name}-{os.getpid()}@%h", queues=queues, concurrency=concurrency,
+                                  extra=["--without-heartbeat"])
+        super().__init__(name, args, log_path=log_dir / f"{name}.log", env=env or child_env(), stop_timeout=30)
 
     def start(self) -> Worker:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         self.log_path.write_bytes(b"")
-        self._log = open(self.log_path, "ab")  # noqa: SIM115
-        self.proc = subprocess.Popen(self.args, cwd=REPO, env=self.env, stdout=self._log, stderr=subprocess.STDOUT,
-                                     start_new_session=True)
+        super().start()
         return self
 
-    def wait_ready(self, timeout: float = 90.0) -> None:
-        deadline = time.monotonic() + timeout
-        while b"ready." not in self.log_path.read_bytes():
-            if self.proc is None or self.proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"celery worker did not start; see {self.log_path}")
-            time.sleep(0.2)
+    def wait_ready(self, ready: Readiness = CELERY_READY, timeout: float = 90.0) -> None:
+        super().wait_ready(ready, timeout)
 
     def log_count(self, text: str) -> int:
-        return self.log_path.read_bytes().count(text.encode())
-
-    def stop(self) -> None:
-        if self.proc is None or self.proc.poll() is not None:
-            return
-        os.killpg(self.proc.pid, signal.SIGTERM)
-        try:
-            self.proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-            self.proc.wait()
-        self._log.close()
+        return self.log_text().count(text)
 
 
 @dataclass

@@ -25,14 +25,12 @@ import collections
 import json
 import random
 import re
-import socket
-import subprocess
 import sys
 import tempfile
 import threading
 import time
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -55,6 +53,7 @@ from benchmarks.common import (  # noqa: E402
     setup_django,
 )
 from benchmarks.make_audio import make  # noqa: E402
+from tests.processes import Process, free_port, http_ok  # noqa: E402
 
 FINISHED = {"ready", "failed", "no_speech"}
 
@@ -77,62 +76,41 @@ class Upload:
 @dataclass
 class Stack:
     base_url: str
-    web: subprocess.Popen[bytes]
+    web: Process
     workers: list[Worker]
-    beat: subprocess.Popen[bytes]
+    beat: Process
     log_dir: Path
-    logs: list[Any] = field(default_factory=list)
 
     def stop(self) -> None:
-        for worker in self.workers:
-            worker.stop()
-        for proc in (self.web, self.beat):
-            if proc.poll() is None:
-                proc.terminate()
-                try:
-                    proc.wait(timeout=30)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
-        for handle in self.logs:
-            handle.close()
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+        for process in (*self.workers, self.web, self.beat):
+            process.stop()
 
 
 def start_stack(args: argparse.Namespace, log_dir: Path) -> Stack:
     env = child_env(SECURE_COOKIES="false", DEBUG="false", ALLOWED_HOSTS="127.0.0.1,localhost", TRUSTED_PROXY_COUNT="1",
                     WHISPER_CPU_THREADS=str(args.threads), **({"AUDIO_MAX_AGE": str(args.audio_max_age)}
                                                               if args.audio_max_age else {}))
-    port = _free_port()
-    logs = [open(log_dir / name, "wb") for name in ("web.log", "beat.log")]  # noqa: SIM115
-    web = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "intellisession.wsgi", "--bind", f"127.0.0.1:{port}", "--workers",
-         str(args.web_workers), "--threads", str(args.web_threads), "--timeout", "300"],
-        cwd=REPO, env=env, stdout=logs[0], stderr=subprocess.STDOUT, start_new_session=True)
-    beat = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "intellisession", "beat", "-l", "INFO", "-s",
-         str(log_dir / "beat-schedule")],
-        cwd=REPO, env=env, stdout=logs[1], stderr=subprocess.STDOUT, start_new_session=True)
-    workers = [Worker(f"load-w{i}", log_dir, concurrency=args.worker_concurrency, env=env).start()
+    port = free_port()
+    web = Process("gunicorn", [sys.executable, "-m", "gunicorn", "intellisession.wsgi", "--bind", f"127.0.0.1:{port}",
+                               "--workers", str(args.web_workers), "--threads", str(args.web_threads),
+                               "--timeout", "300"],
+                  log_path=log_dir / "web.log", env=env, stop_timeout=30)
+    beat = Process("celery beat", [sys.executable, "-m", "celery", "-A", "intellisession", "beat", "-l", "INFO", "-s",
+                                   str(log_dir / "beat-schedule")],
+                   log_path=log_dir / "beat.log", env=env, stop_timeout=30)
+    workers = [Worker(f"load-w{i}", log_dir, concurrency=args.worker_concurrency, env=env)
                for i in range(args.workers)]
-    stack = Stack(f"http://127.0.0.1:{port}", web, workers, beat, log_dir, logs)
-    for worker in workers:
-        worker.wait_ready()
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            if httpx.get(f"{stack.base_url}/healthz", timeout=5).status_code == 200:
-                return stack
-        except httpx.HTTPError:
-            pass
-        if time.monotonic() > deadline:
-            stack.stop()
-            raise RuntimeError(f"web server did not start; see {log_dir / 'web.log'}")
-        time.sleep(0.5)
+    stack = Stack(f"http://127.0.0.1:{port}", web, workers, beat, log_dir)
+    try:
+        for process in (web, beat, *workers):
+            process.start()
+        for worker in workers:
+            worker.wait_ready()
+        web.wait_ready(http_ok(f"{stack.base_url}/healthz"), timeout=60)
+    except BaseException:
+        stack.stop()
+        raise
+    return stack
 
 
 # --- Uploads ----------------------------------------------------------------------------------------

@@ -44,6 +44,7 @@ from benchmarks.common import (  # noqa: E402
     purge_queues,
     setup_django,
 )
+from tests.processes import poll  # noqa: E402
 
 
 @dataclass
@@ -129,13 +130,14 @@ def upload(path: Path, practice: Any) -> Any:
 def wait_finished(transcription_id: Any, timeout: float) -> Any:
     from transcription.models import Transcription
 
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+    def finished() -> Any:
         row = Transcription.objects.get(pk=transcription_id)
-        if row.is_finished:
-            return row
-        time.sleep(0.1)
-    raise TimeoutError(f"transcription {transcription_id} not finished within {timeout:.0f} s")
+        return row if row.is_finished else None
+
+    row = poll(finished, timeout=timeout, every=0.1)
+    if row is None:
+        raise TimeoutError(f"transcription {transcription_id} not finished within {timeout:.0f} s")
+    return row
 
 
 def warm_up(workers: list[Worker], practice: Any) -> None:
@@ -155,6 +157,20 @@ CHUNK_LINE = re.compile(r"chunk \d+ of transcription \S+ done in ([0-9.]+) s")
 
 def _summed(pattern: re.Pattern[str], text: str) -> float:
     return round(sum(float(found) for found in pattern.findall(text)), 2)
+
+
+def _logged_chunks(pool: list[Worker], marks: list[int], chunks: int) -> str:
+    """The workers' log since `marks`, once every chunk's "done" line is in (it follows the chunk's commit)."""
+
+    def logged() -> str:
+        return "".join(w.log_path.read_bytes()[mark:].decode(errors="replace") for w, mark in zip(pool, marks,
+                                                                                               strict=True))
+
+    def complete() -> str:
+        text = logged()
+        return text if len(CHUNK_LINE.findall(text)) >= chunks else ""
+
+    return poll(complete, timeout=30) or logged()
 
 
 def run_pipeline(audio: Path, practice: Any, *, workers: int, threads: int, chunk_seconds: int | None,
@@ -179,9 +195,7 @@ def run_pipeline(audio: Path, practice: Any, *, workers: int, threads: int, chun
             wall = time.monotonic() - began
         if row.status != "done":
             raise RuntimeError(f"transcription ended {row.status}: {row.error_code}")
-        time.sleep(0.5)  # the last chunk's log line follows its commit
-        logged = "".join(w.log_path.read_bytes()[mark:].decode(errors="replace") for w, mark in zip(pool, log_marks,
-                                                                                                 strict=True))
+        logged = _logged_chunks(pool, log_marks, row.chunks_total)
         return PipelineRun(
             workers=workers, threads=threads, duration_s=round(row.duration, 1), wall_s=round(wall, 2),
             claim_to_done_s=round(row.transcription_seconds or 0.0, 2), rtf=round(wall / row.duration, 4),

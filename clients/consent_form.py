@@ -8,6 +8,7 @@ from __future__ import annotations
 from fpdf import FPDF
 
 from intellisession.models import Practice
+from intellisession.pdf import FAMILY, add_fonts, printable
 
 PARAGRAPHS = (
     "Your clinician would like to record the audio of your therapy sessions. The recording is used only "
@@ -22,18 +23,15 @@ LINES = ("Client name", "Date of birth", "Signature of client (or legal guardian
          "Clinician name", "Clinician signature")
 
 
-def _latin1(text: str) -> str:
-    return text.encode("latin-1", "replace").decode("latin-1")
-
-
 def consent_form_pdf(practice: Practice) -> bytes:
     pdf = FPDF(format="Letter")
+    add_fonts(pdf)
     pdf.set_title("Consent to audio recording of therapy sessions")
     pdf.add_page()
-    pdf.set_font("Helvetica", "B", 15)
+    pdf.set_font(FAMILY, "B", 15)
     pdf.multi_cell(0, 8, "Consent to audio recording of therapy sessions", new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font("Helvetica", "", 11)
-    pdf.multi_cell(0, 6, _latin1(practice.name), new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font(FAMILY, "", 11)
+    pdf.multi_cell(0, 6, printable(practice.name), new_x="LMARGIN", new_y="NEXT")
     pdf.ln(4)
     for paragraph in PARAGRAPHS:
         pdf.multi_cell(0, 6, paragraph, new_x="LMARGIN", new_y="NEXT")
@@ -44,7 +42,7 @@ def consent_form_pdf(practice: Practice) -> bytes:
     for label in LINES:
         pdf.ln(8)
         pdf.cell(0, 6, "_" * 70, new_x="LMARGIN", new_y="NEXT")
-        pdf.set_font("Helvetica", "", 9)
+        pdf.set_font(FAMILY, "", 9)
         pdf.cell(0, 5, label, new_x="LMARGIN", new_y="NEXT")
-        pdf.set_font("Helvetica", "", 11)
+        pdf.set_font(FAMILY, "", 11)
     return bytes(pdf.output())

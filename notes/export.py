@@ -3,14 +3,10 @@ plain text shaped for pasting into an EHR, section by section."""
 
 from __future__ import annotations
 
-import unicodedata
-
 from fpdf import FPDF
 
+from intellisession.pdf import FAMILY, add_fonts, printable
 from notes.models import Note
-
-_REPLACEMENTS = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-",
-                               "\u2014": "-", "\u2026": "...", "\u00a0": " ", "\u2022": "-"})
 
 
 def note_text(note: Note) -> str:
@@ -31,53 +27,48 @@ def _signature_lines(note: Note) -> list[str]:
             f"Content hash (SHA-256): {note.content_hash}"]
 
 
-def _latin1(text: str) -> str:
-    # The PDF core fonts cover Latin-1 only; map typographic characters and drop the rest.
-    text = unicodedata.normalize("NFKC", text).translate(_REPLACEMENTS)
-    return text.encode("latin-1", "replace").decode("latin-1")
-
-
 class _NotePDF(FPDF):
     def __init__(self, header_text: str) -> None:
         super().__init__(format="Letter")
+        add_fonts(self)
         self.header_text = header_text
         self.set_auto_page_break(auto=True, margin=18)
         self.set_title("Clinical note")
 
     def header(self) -> None:
-        self.set_font("Helvetica", "B", 9)
+        self.set_font(FAMILY, "B", 9)
         self.cell(0, 6, self.header_text, new_x="LMARGIN", new_y="NEXT")
         self.line(self.l_margin, self.get_y(), self.w - self.r_margin, self.get_y())
         self.ln(3)
 
     def footer(self) -> None:
         self.set_y(-12)
-        self.set_font("Helvetica", "", 8)
+        self.set_font(FAMILY, "", 8)
         self.cell(0, 6, f"Confidential - page {self.page_no()}/{{nb}}", align="C")
 
 
 def note_pdf(note: Note) -> bytes:
     client = note.client
     dob = client.date_of_birth.isoformat() if client.date_of_birth else "not recorded"
-    pdf = _NotePDF(_latin1(f"{client.name}  |  DOB {dob}  |  Date of service {note.date_of_service.isoformat()}"))
+    pdf = _NotePDF(printable(f"{client.name}  |  DOB {dob}  |  Date of service {note.date_of_service.isoformat()}"))
     pdf.add_page()
-    pdf.set_font("Helvetica", "B", 14)
-    pdf.cell(0, 9, _latin1(note.style_name), new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font(FAMILY, "B", 14)
+    pdf.cell(0, 9, printable(note.style_name), new_x="LMARGIN", new_y="NEXT")
     for section in note.plain_sections():
-        pdf.set_font("Helvetica", "B", 11)
-        pdf.cell(0, 7, _latin1(section["title"]), new_x="LMARGIN", new_y="NEXT")
-        pdf.set_font("Helvetica", "", 10)
-        pdf.multi_cell(0, 5, _latin1(section["text"].strip() or "(none)"), new_x="LMARGIN", new_y="NEXT")
+        pdf.set_font(FAMILY, "B", 11)
+        pdf.cell(0, 7, printable(section["title"]), new_x="LMARGIN", new_y="NEXT")
+        pdf.set_font(FAMILY, "", 10)
+        pdf.multi_cell(0, 5, printable(section["text"].strip() or "(none)"), new_x="LMARGIN", new_y="NEXT")
         pdf.ln(2)
     pdf.ln(4)
-    pdf.set_font("Helvetica", "B", 10)
+    pdf.set_font(FAMILY, "B", 10)
     for line in _signature_lines(note):
-        pdf.multi_cell(0, 5, _latin1(line), new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(0, 5, printable(line), new_x="LMARGIN", new_y="NEXT")
     for addendum in note.addenda.all():
         pdf.ln(3)
-        pdf.set_font("Helvetica", "B", 10)
-        pdf.cell(0, 6, _latin1(f"Addendum {addendum.created_at:%Y-%m-%d %H:%M} by {addendum.author}"),
+        pdf.set_font(FAMILY, "B", 10)
+        pdf.cell(0, 6, printable(f"Addendum {addendum.created_at:%Y-%m-%d %H:%M} by {addendum.author}"),
                  new_x="LMARGIN", new_y="NEXT")
-        pdf.set_font("Helvetica", "", 10)
-        pdf.multi_cell(0, 5, _latin1(addendum.text or ""), new_x="LMARGIN", new_y="NEXT")
+        pdf.set_font(FAMILY, "", 10)
+        pdf.multi_cell(0, 5, printable(addendum.text or ""), new_x="LMARGIN", new_y="NEXT")
     return bytes(pdf.output())

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import os
-import signal
-import subprocess
 import sys
-import time
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,11 +18,9 @@ from rest_framework.test import APIClient
 
 from clients.models import Client
 from intellisession.models import Membership, Practice, Role, User
+from tests.processes import CELERY_READY, Process, celery_worker_args, poll
 
 REPO = Path(__file__).resolve().parent.parent
-SAMPLES = REPO.parent / "shared" / "samples"
-if not SAMPLES.exists():
-    SAMPLES = REPO / "tests" / "fixtures" / "samples"
 PASSWORD = "correct horse battery staple 9"
 
 
@@ -94,59 +90,36 @@ def worker_database_url() -> str:
 _RUNNING: set[WorkerProcess] = set()
 
 
-class WorkerProcess:
+class WorkerProcess(Process):
     """A real `celery worker` subprocess against the test database and the test Redis."""
 
     def __init__(self, log_path: Path, *, queues: str = "transcription,llm,default", concurrency: int = 1,
                  extra_env: dict[str, str] | None = None) -> None:
-        self.log_path = log_path
         env = dict(os.environ)
         env.update(DATABASE_URL=worker_database_url(), REDIS_URL=settings.REDIS_URL, DATA_DIR=str(settings.DATA_DIR))
         env.update(extra_env or {})
-        self.env = env
-        self.args = [sys.executable, "-m", "celery", "-A", "intellisession", "worker", "-Q", queues,
-                     "-c", str(concurrency), "--pool", "prefork", "-l", "INFO", "--without-gossip",
-                     "--without-mingle", "-n", f"test-{os.getpid()}-{time.monotonic_ns()}@%h"]
-        self.proc: subprocess.Popen[bytes] | None = None
+        node = f"test-{os.getpid()}-{uuid.uuid4().hex[:8]}@%h"
+        super().__init__("celery worker", celery_worker_args(sys.executable, node, queues=queues,
+                                                             concurrency=concurrency),
+                         log_path=log_path, env=env, ready=CELERY_READY, ready_timeout=60, stop_timeout=20)
 
     def start(self) -> WorkerProcess:
         # One worker at a time: a second one would take the other's tasks (with other settings).
         for other in list(_RUNNING):
             if other is not self:
                 other.stop()
-        self.log = open(self.log_path, "ab")  # noqa: SIM115
-        offset = self.log_path.stat().st_size
-        self.proc = subprocess.Popen(self.args, cwd=REPO, env=self.env, stdout=self.log, stderr=subprocess.STDOUT,
-                                     start_new_session=True)
-        deadline = time.monotonic() + 60
-        while b"ready." not in self.log_path.read_bytes()[offset:]:
-            if self.proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"celery worker did not start; see {self.log_path}")
-            time.sleep(0.2)
+        super().start()
         _RUNNING.add(self)
         return self
-
-    @property
-    def running(self) -> bool:
-        return self.proc is not None and self.proc.poll() is None
 
     def child_pids(self) -> list[int]:
         import psutil
 
-        assert self.proc is not None
-        return [child.pid for child in psutil.Process(self.proc.pid).children(recursive=True)]
+        return [child.pid for child in psutil.Process(self.pid).children(recursive=True)]
 
     def stop(self) -> None:
         _RUNNING.discard(self)
-        if self.proc is None or self.proc.poll() is not None:
-            return
-        os.killpg(self.proc.pid, signal.SIGTERM)
-        try:
-            self.proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-            self.proc.wait()
-        self.log.close()
+        super().stop()
 
 
 def purge_queues() -> None:
@@ -202,11 +175,8 @@ def idle_broker(transactional_db: None) -> None:
 
 
 def wait_for(predicate: Callable[[], Any], *, timeout: float = 120.0, every: float = 0.3) -> Any:
-    """Poll until predicate() is truthy; fail the test with a clear message at the timeout."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(every)
-    raise AssertionError(f"condition not met within {timeout:.0f} s")
+    """Poll until predicate() is truthy and return its value; fail the test with a clear message at the timeout."""
+    value = poll(predicate, timeout=timeout, every=every)
+    if not value:
+        raise AssertionError(f"condition not met within {timeout:.0f} s")
+    return value

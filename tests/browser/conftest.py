@@ -14,7 +14,8 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import PASSWORD, REPO, SAMPLES, WorkerProcess
+from tests.conftest import PASSWORD, REPO, WorkerProcess
+from tests.samples import SAMPLES
 
 # Playwright's sync API runs an event loop in this thread; the ORM calls the tests make
 # around it are ordinary synchronous calls, so Django's async guard must stand aside.

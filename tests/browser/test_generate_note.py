@@ -9,7 +9,8 @@ import pytest
 
 from notes.styles import BUILTIN_STYLES
 from tests.browser.conftest import screenshot, sign_in, worker_fixture
-from tests.conftest import SAMPLES, World
+from tests.conftest import World
+from tests.samples import SAMPLES
 from tests.ui.conftest import give_consent, make_draft
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.timeout(300)]

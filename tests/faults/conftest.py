@@ -24,7 +24,8 @@ import pytest
 
 from intellisession import devservices
 from tests.audio_tools import concat, load, silence, write
-from tests.conftest import REPO, SAMPLES, WorkerProcess
+from tests.conftest import REPO, WorkerProcess
+from tests.samples import SAMPLES
 
 FINISHED = ("ready", "failed", "no_speech")
 CHUNK_SECONDS = 35
@@ -96,6 +97,12 @@ class PrivateStack:
             "JOIN notes_noteinput i ON i.transcription_id = c.transcription_id WHERE i.request_id = %s "
             "ORDER BY c.index", request_id)
         return [{"id": r[0], "status": r[1], "attempts": r[2], "claimed_by": r[3]} for r in rows]
+
+    def heartbeat_older_than(self, chunk_id: int, seconds: float) -> bool:
+        """True once the chunk's last heartbeat is more than `seconds` old by the database's clock."""
+        rows = self.query("SELECT heartbeat_at < now() - make_interval(secs => %s) "
+                          "FROM transcription_transcriptionchunk WHERE id = %s", seconds, chunk_id)
+        return bool(rows and rows[0][0])
 
     def running_chunk(self, request_id: str) -> dict[str, Any] | None:
         return next((c for c in self.chunks(request_id) if c["status"] == "running"), None)

@@ -16,7 +16,6 @@ import datetime
 import json
 import os
 import sys
-import time
 import uuid
 from pathlib import Path
 from typing import Any
@@ -65,7 +64,6 @@ def upload(slug: str, token: str, client_id: str, audio: Path | None, stop_redis
     api = APIClient()
     api.raise_request_exception = False  # the caller sees what an HTTP client would
     api.credentials(HTTP_AUTHORIZATION=f"Token {token}")
-    began = time.monotonic()
     url = f"/api/v1/practices/{slug}/note-requests/"
     if audio is None:
         response = api.post(url, {"client_id": client_id, "style": "soap", "summary_only": "true",
@@ -78,7 +76,7 @@ def upload(slug: str, token: str, client_id: str, audio: Path | None, stop_redis
         body = response.json()
     except ValueError:
         body = {"text": response.content.decode(errors="replace")[:300]}
-    return {"status_code": response.status_code, "body": body, "seconds": round(time.monotonic() - began, 2)}
+    return {"status_code": response.status_code, "body": body}
 
 
 def sweep() -> dict[str, int]:

@@ -13,9 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import SAMPLES, WorkerProcess, wait_for
+from tests.conftest import WorkerProcess, wait_for
 from tests.fake_llm import FakeLLMServer
 from tests.faults.conftest import PrivateStack
+from tests.samples import SAMPLES
 
 LLM_MAX_RETRIES = 2
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 from intellisession.devservices import postgres_restart
@@ -17,7 +16,8 @@ def test_postgres_restart_mid_transcription_job_still_ends_ready(private_stack: 
     try:
         request_id = private_stack.accepted(stack_world, chunked_audio)
         wait_for(lambda: private_stack.running_chunk(request_id), timeout=90, every=0.1)
-        time.sleep(1.0)  # into the chunk: its heartbeat and its save need the database
+        # Into the chunk, with Whisper at work: its heartbeat and its save need the database.
+        wait_for(lambda: "whisper model loaded" in worker.log_text(), timeout=60, every=0.1)
         postgres_restart(private_stack.data_dir)
         job = wait_for(lambda: private_stack.finished(request_id), timeout=180)
         log = (tmp_path / "worker.log").read_text(errors="replace")

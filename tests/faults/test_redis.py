@@ -9,8 +9,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from intellisession.devservices import redis_stop, redis_url
-from tests.conftest import SAMPLES, wait_for
+from tests.conftest import wait_for
 from tests.faults.conftest import PrivateStack
+from tests.samples import SAMPLES
 
 SAMPLE = SAMPLES / "sample_session.mp3"
 STALE_SECONDS = 2  # for the sweeper: queued work older than this goes back on the queue

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from notes.context import Goal, Instruction, NoteContext, PriorNote, TextInput
 from notes.styles import BUILTIN_STYLES
+from tests.samples import SAMPLES
 from transcription.types import Segment
 
-SAMPLE = Path(__file__).resolve().parents[3] / "shared" / "samples" / "sample_session.txt"
+SAMPLE = SAMPLES / "sample_session.txt"
 ROLES = {"Speaker 1": "therapist", "Speaker 2": "client"}
 CHARS_PER_SECOND = 15.0  # a plausible speaking rate for fake times
 JOURNAL = "For this week, would you write in your journal for ten minutes each evening about one memory of your father?"
@@ -32,6 +31,13 @@ def segments_from_script(lines: list[str]) -> list[Segment]:
         segments.append(Segment(clock, clock + duration, text.strip(), speaker))
         clock = round(clock + duration + 0.5, 2)
     return segments
+
+
+def fifty_minutes() -> list[Segment]:
+    """About fifty minutes of transcript: the sample's lines over and over, each made unique."""
+    base = segments_from_script(sample_lines())
+    return [Segment(round(i * 4.2, 2), round(i * 4.2 + 4.0, 2), f"{base[i % len(base)].text} Item {i} was noted.",
+                    base[i % len(base)].speaker) for i in range(700)]
 
 
 @pytest.fixture

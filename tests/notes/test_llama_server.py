@@ -8,11 +8,7 @@ passes our schema validation, and every section of the style comes back.
 from __future__ import annotations
 
 import importlib.util
-import socket
-import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,6 +16,7 @@ import pytest
 
 from notes.llm import LLMEngine
 from tests.notes.conftest import make_ctx
+from tests.processes import Process, free_port, http_ok
 
 pytestmark = [
     pytest.mark.slow,
@@ -38,43 +35,16 @@ def _model_path() -> Path:
     return model
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def _wait_until_up(process: subprocess.Popen[bytes], url: str) -> None:
-    deadline = time.monotonic() + STARTUP_TIMEOUT_S
-    while time.monotonic() < deadline:
-        assert process.poll() is None, "llama_cpp.server exited during startup"
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.5)
-    raise AssertionError(f"llama_cpp.server did not answer within {STARTUP_TIMEOUT_S:.0f}s")
-
-
 @pytest.fixture(scope="module")
 def llama_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    port = _free_port()
-    log = (tmp_path_factory.mktemp("llama") / "server.log").open("wb")
+    port = free_port()
     command = [sys.executable, "-m", "llama_cpp.server", "--model", str(_model_path()), "--host", "127.0.0.1",
                "--port", str(port), "--n_ctx", "8192"]  # fmt: skip
-    process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
-    try:
-        _wait_until_up(process, f"http://127.0.0.1:{port}/v1/models")
+    server = Process("llama_cpp.server", command, log_path=tmp_path_factory.mktemp("llama") / "server.log",
+                     ready=http_ok(f"http://127.0.0.1:{port}/v1/models"), ready_timeout=STARTUP_TIMEOUT_S,
+                     stop_timeout=15)
+    with server:
         yield f"http://127.0.0.1:{port}/v1"
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        log.close()
 
 
 def test_a_real_llama_cpp_server_returns_a_schema_valid_note(llama_url: str) -> None:

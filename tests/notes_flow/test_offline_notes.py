@@ -9,8 +9,9 @@ import pytest
 from notes.models import Note, NoteRequest
 from notes.services.requests import note_regenerate
 from notes.styles import BUILTIN_STYLES
-from tests.conftest import SAMPLES, World
+from tests.conftest import World
 from tests.notes_flow.conftest import PRIOR_NOTE, generate, membership
+from tests.samples import SAMPLES
 
 
 def normalise(text: str) -> str:

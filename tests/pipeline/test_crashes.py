@@ -18,9 +18,10 @@ from intellisession.models import AuditEvent
 from intellisession.queueing import waiting_messages
 from notes.models import NoteRequest
 from tests.audio_tools import concat, load, silence, write
-from tests.conftest import SAMPLES, WorkerProcess, World, purge_queues, wait_for
+from tests.conftest import WorkerProcess, World, purge_queues, wait_for
 from tests.pipeline.conftest import stored_audio
 from tests.pipeline.test_worker import create, finished
+from tests.samples import SAMPLES
 from transcription.models import Transcription, TranscriptionChunk
 from transcription.services import sweeper
 

@@ -10,8 +10,9 @@ from django.test import override_settings
 from intellisession.models import AuditEvent
 from notes.models import NoteRequest
 from tests.audio_tools import load, pad, write
-from tests.conftest import SAMPLES, World, api_client_for
+from tests.conftest import World, api_client_for
 from tests.pipeline.conftest import stored_audio
+from tests.samples import SAMPLES
 from transcription.models import Transcription
 
 pytestmark = pytest.mark.django_db

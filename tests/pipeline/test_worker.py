@@ -10,8 +10,9 @@ import pytest
 from intellisession.models import AuditEvent
 from notes.models import Note, NoteRequest
 from tests.audio_tools import concat, load, reencode, silence, write
-from tests.conftest import SAMPLES, World, api_client_for, wait_for
+from tests.conftest import World, api_client_for, wait_for
 from tests.pipeline.conftest import stored_audio
+from tests.samples import SAMPLES
 from transcription.models import Transcription, TranscriptSegment
 
 KEY_WORDS = ("brother", "manager", "journal")

@@ -27,8 +27,9 @@ from django.test import Client as BrowserClient
 
 from clients.models import Client, RecordingConsent
 from notes.models import Note, NoteRequest
-from tests.conftest import SAMPLES, WorkerProcess, World, api_client_for, wait_for
+from tests.conftest import WorkerProcess, World, api_client_for, wait_for
 from tests.fake_llm import FakeLLMServer
+from tests.samples import SAMPLES
 from transcription.models import TranscriptSegment
 
 CANARY = f"Quillworth{uuid.uuid4().hex[:8]}"

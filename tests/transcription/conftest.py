@@ -2,32 +2,51 @@
 
 from __future__ import annotations
 
-import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from transcription import engine
+from tests.audio_tools import FIXTURES as FIXTURES
+from tests.samples import SAMPLES
+from transcription import audio, engine
 from transcription.audio import decode
 from transcription.engine import TranscribeResult
-
-REPO = Path(__file__).resolve().parents[2]
-FIXTURES = REPO / "tests" / "fixtures" / "audio"
-
-
-def _samples_dir() -> Path:
-    candidates: list[str | Path] = [os.environ.get("INTELLISESSION_SAMPLES", ""), REPO.parent / "shared" / "samples",
-                  REPO / "tests" / "fixtures" / "samples"]
-    for candidate in candidates:
-        if candidate and (Path(candidate) / "sample_session.wav").is_file():
-            return Path(candidate)
-    pytest.skip("sample recordings not found (set INTELLISESSION_SAMPLES)")
 
 
 @pytest.fixture(scope="session")
 def samples() -> Path:
-    return _samples_dir()
+    return SAMPLES
+
+
+@dataclass
+class Decoded:
+    seconds: float = 0.0
+
+
+@pytest.fixture
+def decoded(monkeypatch: pytest.MonkeyPatch) -> Decoded:
+    """Counts the seconds of audio transcription.audio decodes: what "looks at the head and the
+    tail only" and "decodes only that stretch" mean, measured without a clock."""
+    counter = Decoded()
+    frames, checked = audio._frames, audio._decodable_seconds
+
+    def counted_frames(container: Any, stream: Any) -> Iterator[Any]:
+        for frame in frames(container, stream):
+            counter.seconds += frame.samples / (frame.sample_rate or audio.SAMPLE_RATE)
+            yield frame
+
+    def counted_check(container: Any, stream: Any, after: float) -> float:
+        seconds = checked(container, stream, after=after)
+        counter.seconds += seconds
+        return seconds
+
+    # The two places that decode: ranged decoding, and probe's head and tail checks.
+    monkeypatch.setattr(audio, "_frames", counted_frames)
+    monkeypatch.setattr(audio, "_decodable_seconds", counted_check)
+    return counter
 
 
 @pytest.fixture(scope="session")

@@ -12,7 +12,8 @@ from django.utils import timezone
 
 from intellisession.models import AuditEvent
 from notes.models import InputKind, NoteRequest, NoteTemplate
-from tests.conftest import SAMPLES, World
+from tests.conftest import World
+from tests.samples import SAMPLES
 from tests.ui.conftest import give_consent, signed_in
 from transcription.models import AudioUpload, UploadStatus, private_storage
 from transcription.services.uploads import sweep_stale_uploads
