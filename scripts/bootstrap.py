@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import hashlib
+import importlib.util
 import os
 import shutil
 import subprocess
@@ -65,8 +66,8 @@ def _in_venv() -> bool:
 
 
 def _in_other_venv() -> bool:
-    """A virtualenv the developer chose (not ours): use it as it is."""
-    return sys.prefix != sys.base_prefix and not _in_venv()
+    """A virtualenv the developer chose (not ours) that has the dependencies: use it as it is."""
+    return sys.prefix != sys.base_prefix and not _in_venv() and importlib.util.find_spec("django") is not None
 
 
 def _stamp(extras: str) -> str:

@@ -1,4 +1,4 @@
-"""Install what the tests need and run the whole suite: ruff, mypy, pytest.
+"""Install what the tests need and run every check: ruff (lint and format), mypy, import-linter, pytest.
 
     python3 scripts/test.py [pytest arguments]
 
@@ -48,19 +48,32 @@ def stop_test_services() -> None:
 
 
 def run(step: str, command: list[str]) -> bool:
-    print(f"\n== {step}: {' '.join(command[2:] if command[1] == '-m' else command)}", flush=True)
+    shown = command[2:] if command[1:2] == ["-m"] else [Path(command[0]).name, *command[1:]]
+    print(f"\n== {step}: {' '.join(shown)}", flush=True)
     return subprocess.run(command, cwd=REPO).returncode == 0
+
+
+def steps(pytest_args: list[str]) -> list[tuple[str, list[str]]]:
+    python = sys.executable
+    lint_imports = str(Path(python).with_name("lint-imports"))
+    return [
+        ("ruff check", [python, "-m", "ruff", "check", "."]),
+        ("ruff format", [python, "-m", "ruff", "format", "--check", "."]),
+        ("mypy", [python, "-m", "mypy", "."]),
+        ("import-linter", [lint_imports]),
+        ("pytest", [python, "-m", "pytest", *pytest_args]),
+    ]
 
 
 def main() -> int:
     ensure_venv("test")
     ensure_chromium()
-    python = sys.executable
-    lint_ok = run("ruff", [python, "-m", "ruff", "check", "."])
-    types_ok = run("mypy", [python, "-m", "mypy", "."])
-    tests_ok = run("pytest", [python, "-m", "pytest", *sys.argv[1:]])
-    stop_test_services()
-    failed = [name for name, ok in (("ruff", lint_ok), ("mypy", types_ok), ("pytest", tests_ok)) if not ok]
+    failed: list[str] = []
+    try:
+        # Every step runs even when an earlier one fails, so one run reports them all.
+        failed = [name for name, command in steps(sys.argv[1:]) if not run(name, command)]
+    finally:
+        stop_test_services()
     print("\nAll checks passed." if not failed else f"\nFailed: {', '.join(failed)}", flush=True)
     return 1 if failed else 0
 
