@@ -19,9 +19,9 @@ def main() -> None:
     from intellisession import startup
 
     try:
-        startup.prepare_if_development()
+        development = startup.prepare_if_development()
         django.setup()  # reads the settings here, so a missing production setting is reported as one line
-        startup.ensure_migrated(sys.argv)
+        startup.ensure_migrated(sys.argv, development=development)
     except ImproperlyConfigured as exc:  # a missing production setting: one line, not a traceback
         sys.exit(f"Configuration error: {exc}")
     execute_from_command_line(sys.argv)

@@ -26,7 +26,7 @@ from pathlib import Path
 # The server's own log goes to the data folder; these are for callers only.
 POSTGRES_DIRNAME = "postgres"
 REDIS_DIRNAME = "redis"
-SECRET_KEY_FILENAME = "secret_key"
+SECRET_KEY_FILENAME = "secret_key"  # noqa: S105 - a file name, not a secret
 FIELD_KEY_FILENAME = "field_key"
 
 

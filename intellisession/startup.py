@@ -23,9 +23,12 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 _TRUE = {"1", "true", "yes", "on"}
 # Commands that work without the schema, or manage it themselves.
 SCHEMA_FREE_COMMANDS = frozenset(
-    "check collectstatic compilemessages createcachetable dbshell diffsettings findstatic help makemessages "
-    "makemigrations migrate optimizemigration sendtestemail showmigrations sqlflush sqlmigrate sqlsequencereset "
-    "squashmigrations startapp startproject test version".split()
+    [
+        *("check", "collectstatic", "compilemessages", "createcachetable", "dbshell", "diffsettings", "findstatic"),
+        *("help", "makemessages", "makemigrations", "migrate", "optimizemigration", "sendtestemail"),
+        *("showmigrations", "sqlflush", "sqlmigrate", "sqlsequencereset", "squashmigrations", "startapp"),
+        *("startproject", "test", "version"),
+    ]
 )
 
 
@@ -55,13 +58,14 @@ def prepare_development() -> Path:
 
 
 def prepare_if_development() -> bool:
+    """Prepare when this is development; whether it was (after it, DATABASE_URL is always set)."""
     if not is_development():
         return False
     prepare_development()
     return True
 
 
-def ensure_migrated(argv: Sequence[str]) -> None:
+def ensure_migrated(argv: Sequence[str], *, development: bool) -> None:
     """Before a command that needs the schema: migrate in development, else say in one line what to run."""
     command = argv[1] if len(argv) > 1 else ""
     if not command or command.startswith("-") or command in SCHEMA_FREE_COMMANDS:
@@ -77,7 +81,7 @@ def ensure_migrated(argv: Sequence[str]) -> None:
         sys.exit(f"The database is not reachable ({type(exc).__name__}); check DATABASE_URL.")
     if not pending:
         return
-    if not is_development():
+    if not development:
         sys.exit("The database schema is not up to date: run `python manage.py migrate` first.")
     print(f"Applying {len(pending)} database migrations first (development) ...", file=sys.stderr, flush=True)
     call_command("migrate", interactive=False, verbosity=0)

@@ -147,17 +147,38 @@ def _lock(path: Path) -> Iterator[None]:
 
 
 def _build_llama_wheel(folder: Path) -> Path:
-    print(f"Building llama-cpp-python {LLAMA_VERSION} from source with portable flags, once for this user "
-          f"(about 10 minutes on 2 cores; cached in {folder}) ...", flush=True)
+    print(
+        f"Building llama-cpp-python {LLAMA_VERSION} from source with portable flags, once for this user "
+        f"(about 10 minutes on 2 cores; cached in {folder}) ...",
+        flush=True,
+    )
     started = time.monotonic()
-    env = {**os.environ, "CMAKE_ARGS": " ".join(LLAMA_CMAKE_ARGS),
-           "CMAKE_BUILD_PARALLEL_LEVEL": str(os.cpu_count() or 2)}
+    env = {
+        **os.environ,
+        "CMAKE_ARGS": " ".join(LLAMA_CMAKE_ARGS),
+        "CMAKE_BUILD_PARALLEL_LEVEL": str(os.cpu_count() or 2),
+    }
     with tempfile.TemporaryDirectory(prefix="llama-wheel-") as scratch:
         # --no-cache-dir: pip's own wheel cache may hold a native build from an earlier install.
-        subprocess.run([sys.executable if not PYTHON.exists() else str(PYTHON), "-m", "pip", "wheel", "-q",
-                        "--disable-pip-version-check", "--no-deps", "--no-cache-dir",
-                        "--no-binary", "llama-cpp-python", "-w", scratch, f"llama-cpp-python=={LLAMA_VERSION}"],
-                       check=True, env=env)
+        subprocess.run(
+            [
+                sys.executable if not PYTHON.exists() else str(PYTHON),
+                "-m",
+                "pip",
+                "wheel",
+                "-q",
+                "--disable-pip-version-check",
+                "--no-deps",
+                "--no-cache-dir",
+                "--no-binary",
+                "llama-cpp-python",
+                "-w",
+                scratch,
+                f"llama-cpp-python=={LLAMA_VERSION}",
+            ],
+            check=True,
+            env=env,
+        )
         (built,) = Path(scratch).glob("llama_cpp_python-*.whl")
         folder.mkdir(parents=True, exist_ok=True)
         target = folder / built.name

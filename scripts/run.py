@@ -35,8 +35,9 @@ class Service:
         self.name = name
         self.ready = threading.Event()
         # Own session: Ctrl-C reaches us only, and we stop each group in order.
-        self.proc = subprocess.Popen(command, env=env, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                     start_new_session=True)
+        self.proc = subprocess.Popen(
+            command, env=env, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True
+        )
         threading.Thread(target=self._relay, args=(self.proc.stdout,), daemon=True).start()
 
     def _relay(self, stream: IO[bytes] | None) -> None:
@@ -102,7 +103,7 @@ def _prepare() -> dict[str, dict[str, str]]:
 
 
 def _start(host: str, port: str) -> list[Service]:
-    env = dict(os.environ)
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}  # banners and logs in the order they happen
     celery = [sys.executable, "-m", "celery", "-A", "intellisession"]
     concurrency = os.environ.get("WORKER_CONCURRENCY", "2")
     web = [sys.executable, "-m", "gunicorn", "intellisession.wsgi", "--bind", f"{host}:{port}",
@@ -139,10 +140,13 @@ def _answers(url: str) -> bool:
 def _announce(url: str, demo: dict[str, dict[str, str]]) -> None:
     clinician, admin = demo["clinician"], demo["admin"]
     rule = "=" * 64
-    print(f"\n{rule}\n  IntelliSession is running at {url}\n"
-          f"  Demo clinician: {clinician['email']} / {clinician['password']}\n"
-          f"  Demo admin:     {admin['email']} / {admin['password']}\n"
-          f"  Ctrl-C stops everything, embedded PostgreSQL and Redis included.\n{rule}\n", flush=True)
+    print(
+        f"\n{rule}\n  IntelliSession is running at {url}\n"
+        f"  Demo clinician: {clinician['email']} / {clinician['password']}\n"
+        f"  Demo admin:     {admin['email']} / {admin['password']}\n"
+        f"  Ctrl-C stops everything, embedded PostgreSQL and Redis included.\n{rule}\n",
+        flush=True,
+    )
 
 
 def _watch(services: list[Service]) -> int:

@@ -26,9 +26,9 @@ def settings_reads() -> dict[str, ast.expr | None]:
     """Each variable settings.py reads, with the default expression of its first read."""
     reads: dict[str, ast.expr | None] = {}
     for node in ast.walk(ast.parse(SETTINGS.read_text())):
-        if isinstance(node, ast.Subscript) and ast.unparse(node.value) == "os.environ":
-            if isinstance(node.slice, ast.Constant):
-                reads.setdefault(str(node.slice.value), None)
+        environ = isinstance(node, ast.Subscript) and ast.unparse(node.value) == "os.environ"
+        if environ and isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant):
+            reads.setdefault(str(node.slice.value), None)
         if not isinstance(node, ast.Call) or ast.unparse(node.func) not in READERS:
             continue
         name = ast.unparse(node.func)
