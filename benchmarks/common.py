@@ -37,6 +37,9 @@ def setup_django() -> None:
     import django
     from django.core.management import call_command
 
+    from intellisession.startup import prepare_development
+
+    prepare_development()  # the benchmark's own embedded servers and secrets, exported to its processes
     django.setup()
     call_command("migrate", verbosity=0, interactive=False)
 

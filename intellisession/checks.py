@@ -9,6 +9,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.core.checks import CheckMessage, Error, Tags, Warning, register
 
+from intellisession import devservices
 from intellisession.admin import PhiSafeModelAdmin, phi_field_names
 
 
@@ -29,11 +30,11 @@ def check_encryption_keys(app_configs: Any = None, **kwargs: Any) -> list[CheckM
 def check_secrets_from_environment(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     # Development keeps generated secrets in DATA_DIR; on several machines each would have its own.
     warnings: list[CheckMessage] = []
-    if not settings.FIELD_ENCRYPTION_KEYS_FROM_ENV:
+    if devservices.uses_development_field_key(settings.DATA_DIR, settings.FIELD_ENCRYPTION_KEYS):
         warnings.append(Warning("FIELD_ENCRYPTION_KEYS is not set; PHI is encrypted with a key kept in DATA_DIR.",
                                 hint="Set FIELD_ENCRYPTION_KEYS in the environment and keep a copy off the server.",
                                 id="intellisession.W001"))
-    if not settings.SECRET_KEY_FROM_ENV:
+    if devservices.is_development_secret(settings.DATA_DIR, settings.SECRET_KEY):
         warnings.append(Warning("SECRET_KEY is not set; a generated key in DATA_DIR is used.",
                                 hint="Set SECRET_KEY in the environment.", id="intellisession.W002"))
     if settings.SESSION_IDLE_TIMEOUT > 15 * 60:

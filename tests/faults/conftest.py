@@ -39,7 +39,7 @@ class PrivateStack:
 
     def env(self, **extra: str) -> dict[str, str]:
         env = dict(os.environ)
-        for name in ("TEST_DATABASE_NAME", "LLM_BASE_URL", "FIELD_ENCRYPTION_KEYS", "SECRET_KEY"):
+        for name in ("TEST_DATABASE_NAME", "LLM_BASE_URL"):
             env.pop(name, None)
         env.update(DATA_DIR=str(self.data_dir), DATABASE_URL=self.database_url, REDIS_URL=self.redis_url,
                    TRANSCRIPTION_CHUNK_SECONDS=str(CHUNK_SECONDS), **extra)
