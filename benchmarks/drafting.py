@@ -25,8 +25,10 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
 from benchmarks.common import loadavg, print_table  # noqa: E402
-from notes.drafting import NoteContext, SectionDraft, Sentence, offline_draft  # noqa: E402
+from notes.context import NoteContext  # noqa: E402
+from notes.document import SectionDraft, Sentence  # noqa: E402
 from notes.grounding import ground  # noqa: E402
+from notes.offline import offline_draft  # noqa: E402
 from notes.styles import BUILTIN_STYLES  # noqa: E402
 from tests.samples import SAMPLES  # noqa: E402
 from transcription.types import Segment  # noqa: E402
