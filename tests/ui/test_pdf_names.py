@@ -7,7 +7,7 @@ import io
 import pytest
 from pypdf import PdfReader
 
-from notes import services
+from notes.services import review
 from tests.conftest import World
 from tests.ui.conftest import make_draft, signed_in
 
@@ -35,7 +35,7 @@ def test_a_signed_note_prints_the_clients_and_clinicians_names_intact(world: Wor
          "sentences": [{"text": "Michał said he slept well: “ngủ ngon”.", **SUPPORTED}]},
         {"key": "plan", "title": "Plan", "text": long_plan, "sentences": [{"text": long_plan, **SUPPORTED}]},
     ])
-    services.note_sign(note=note, actor=world.a.clinician)
+    review.note_sign(note=note, actor=world.a.clinician)
     response = signed_in(world.a.clinician).get(f"/p/{note.practice.slug}/notes/{note.pk}/export.pdf")
     assert response.status_code == 200
     pages = pdf_text(response.content)
