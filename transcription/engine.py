@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
@@ -177,11 +177,11 @@ def _words_of(text: str) -> list[str]:
 
 
 def _echoes(text: str, prompt: str) -> bool:
-    """True for a segment made only of primed words ("Sertraline. Sertraline."), which
-    Whisper invents from the prompt in trailing quiet; a note must not gain a medication."""
-    terms = set(_words_of(prompt)) - set(_words_of(PROMPT_PREFIX))
+    """True for a segment made only of words of the prompt ("Sertraline. Sertraline.",
+    "Mentioned."), which Whisper invents from it in quiet or noise; a note must not gain a
+    medication."""
     words = _words_of(text)
-    return bool(words) and all(word in terms for word in words)
+    return bool(words) and set(words) <= set(_words_of(prompt))
 
 
 Span = tuple[int, int]  # a stretch of samples
@@ -251,7 +251,8 @@ class _Decoded:
 
     def ordered(self) -> _Decoded:
         # Later rounds fill gaps left by earlier ones, so their text arrives out of order.
-        return _Decoded(sorted(self.segments, key=lambda s: (s.start, s.end)), sorted(self.words, key=lambda w: w.start))
+        segments = sorted(self.segments, key=lambda s: (s.start, s.end))
+        return _Decoded(segments, sorted(self.words, key=lambda w: w.start))
 
 
 # Titles Whisper abbreviates: a full stop after them does not end the sentence.
