@@ -53,6 +53,7 @@ LOG_PROB_MIN = -1.0
 # within this many seconds of a speech span counts as covering it (VAD pads spans by 0.2 s).
 MAX_ROUNDS = 3
 SPAN_SLACK = 0.2
+MIN_WORDS_PER_SECOND = 0.5
 PROMPT_PREFIX = "A therapy session. Mentioned:"
 
 _models: dict[tuple[str, int], WhisperModel] = {}
@@ -342,14 +343,17 @@ def _words(pieces: list[Piece], offset: float) -> list[Word]:
 
 
 def _uncovered(spans: list[Span], words: list[Word], offset: float) -> list[list[Span]]:
-    """Runs of consecutive speech spans that no decoded word falls in: the batched decoder
-    often ends a window at a pause or a change of voice, where the sequential one reads on.
-    A run never reaches over a covered span, so no text is decoded twice."""
+    """Runs of consecutive speech spans that the decoded words do not cover: the batched
+    decoder often ends a window, or skips a sentence, at a pause or a change of voice, where
+    the sequential one reads on. A span counts as covered with at least one word per two
+    seconds (one skipped sentence leaves a lone word aligned into it). A run never reaches
+    over a covered span, so no text is decoded twice."""
     middles = sorted((w.start + w.end) / 2 - offset for w in words)
     runs: list[list[Span]] = [[]]
     for begin, end in spans:
         low = bisect.bisect_left(middles, begin / SAMPLE_RATE - SPAN_SLACK)
-        if low == len(middles) or middles[low] > end / SAMPLE_RATE + SPAN_SLACK:
+        high = bisect.bisect_right(middles, end / SAMPLE_RATE + SPAN_SLACK)
+        if high - low < max(1.0, MIN_WORDS_PER_SECOND * (end - begin) / SAMPLE_RATE):
             runs[-1].append((begin, end))
         elif runs[-1]:
             runs.append([])
