@@ -114,9 +114,11 @@ def test_a_window_that_looks_like_a_hallucination_is_decoded_again_alone(samples
     speech = audio_tools.concat(sertraline, audio_tools.silence(1.5), sertraline[::-1].copy())
     _, prompt = priming(CHART)
     result = engine.transcribe(speech, initial_prompt=prompt, word_timestamps=True)
+    # The first window's text covers only the real sentence; the reversed part goes to a
+    # second round as window 1, where it is judged suspect and decoded again alone.
     assert result.redecoded == [1]
     assert "sertraline" in text_of(result)
-    assert result.segments[0].end < 4.5
+    assert result.segments[0].start < 0.5
 
 
 def test_prompt_echo_in_a_window_without_speech_is_dropped(model: object) -> None:
