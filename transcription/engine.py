@@ -39,10 +39,11 @@ HOTWORDS_MAX_CHARS = 240
 PROMPT_MAX_CHARS = 360
 
 # Primed runs are cut (in pauses) into windows no longer than this, and all the windows of a
-# chunk are decoded in batches with the prompt in front of each: tiny.en follows a prompt for
-# speech near a window's start and less and less further in (see docs/PERFORMANCE.md for the
-# recall measured at each length), while every window costs a full 30-s encoder pass.
-WINDOW_SECONDS = 12.0
+# chunk are decoded in batches with the prompt in front of each. Every window costs a full 30-s
+# encoder pass, so longer windows are cheaper; tiny.en follows a prompt less far into a window,
+# but batched at 24 s it found as many chart terms as at 12 s and more than the former
+# one-by-one 12-s path, with fewer word errors (docs/PERFORMANCE.md has the figures).
+WINDOW_SECONDS = 24.0
 BATCH_SIZE = 8
 # A batched window is decoded at temperature 0 only. Past these limits (faster-whisper's own
 # fallback thresholds) its text is likely a loop or an invention: it is decoded again alone,
