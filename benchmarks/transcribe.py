@@ -258,7 +258,7 @@ def main() -> int:
     parser.add_argument("audio", type=Path)
     parser.add_argument("--workers", default="1", help="worker processes, or a list such as 1,2 (one run each)")
     parser.add_argument("--threads", type=int, default=1, help="WHISPER_CPU_THREADS per worker and for bare")
-    parser.add_argument("--skip-bare", action="store_true")
+    parser.add_argument("--skip-bare", action="store_true", help="no bare engine run (plain runs still happen)")
     parser.add_argument("--primed", action="store_true", help="prime the pipeline with chart terms")
     parser.add_argument("--plain", action="store_true", help="also run plain faster-whisper (beam 1, VAD)")
     parser.add_argument("--plain-threads", default=None, help="threads of each plain run (default: --threads)")
@@ -283,9 +283,9 @@ def main() -> int:
     bare: list[BareRun] = []
     if not args.skip_bare:
         bare.append(run_bare(audio, args.threads, word_timestamps=True))
-        if args.plain:
-            for threads in (args.plain_threads or str(args.threads)).split(","):
-                bare.append(run_bare(audio, int(threads), word_timestamps=False, kind="plain"))
+    if args.plain:
+        for threads in (args.plain_threads or str(args.threads)).split(","):
+            bare.append(run_bare(audio, int(threads), word_timestamps=False, kind="plain"))
     figures = report(pipeline, bare)
     print(json.dumps(figures, indent=2) if args.json else "", end="\n" if args.json else "")
     if not args.json:
