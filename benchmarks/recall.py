@@ -133,13 +133,15 @@ def main() -> int:
     parser.add_argument("--decodings", default="sequential,batched")
     parser.add_argument("--repeats", type=int, default=4, help="times the sample is said (sentences spread over them)")
     parser.add_argument("--threads", type=int, default=0, help="CTranslate2 threads (0: its default)")
+    parser.add_argument("--skip-unprimed", action="store_true")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     from transcription import engine
 
     recording = build_recording(args.repeats)
     engine.get_model(None, cpu_threads=args.threads)
-    runs = [measure(recording, decoding="unprimed", window=engine.WINDOW_SECONDS, threads=args.threads)]
+    runs = [] if args.skip_unprimed else [measure(recording, decoding="unprimed", window=engine.WINDOW_SECONDS,
+                                                  threads=args.threads)]
     for window in (float(w) for w in args.windows.split(",")):
         for decoding in args.decodings.split(","):
             runs.append(measure(recording, decoding=decoding, window=window, threads=args.threads))
