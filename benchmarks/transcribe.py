@@ -1,8 +1,11 @@
 """Transcription: the pipeline against bare faster-whisper on the same file, in one run.
 
-    .venv/bin/python benchmarks/transcribe.py AUDIO [--workers 1,2] [--threads 1] [--skip-bare] [--json]
+    .venv/bin/python benchmarks/transcribe.py AUDIO [--workers 1,2] [--threads 1] [--primed] [--plain]
+        [--plain-threads 1,2] [--skip-bare] [--json]
 
-Pipeline: the recording is checked and stored by ``transcription.services.intake`` and queued;
+Pipeline: the recording is checked and stored by ``transcription.services.intake`` and queued
+(``--primed``: with the chart terms of ``benchmarks/recall.py`` as priming terms, as every real
+recording has its client's);
 N real ``celery worker`` processes (``-c 1``, ``WHISPER_CPU_THREADS=T``) on the real broker
 plan its chunks and transcribe them. The time runs from the upload call to the
 Transcription row being DONE; workers are warmed up first (model loaded), as a running
@@ -10,7 +13,9 @@ service's are. Their peak RSS is sampled with psutil (each process and its child
 
 Bare: a subprocess decodes the whole file with the same decoder and runs the same
 ``engine.transcribe`` call (same model, int8, VAD, beam, threads, word timestamps) after
-loading the model; its RSS is its own. ``--plain`` adds a bare run without word timestamps.
+loading the model, unprimed; its RSS is its own. ``--plain`` adds plain faster-whisper runs
+(``WhisperModel.transcribe`` with beam 1 and its VAD, no word timestamps, no priming: the
+yardstick of a "plain faster-whisper run"), one for each of ``--plain-threads``.
 
 Data lives under ``DATA_DIR`` (default ``.data/bench``): its own PostgreSQL, Redis and files.
 """
@@ -44,6 +49,7 @@ from benchmarks.common import (  # noqa: E402
     purge_queues,
     setup_django,
 )
+from benchmarks.recall import CHART  # noqa: E402
 from tests.processes import poll  # noqa: E402
 
 
@@ -51,6 +57,7 @@ from tests.processes import poll  # noqa: E402
 class PipelineRun:
     workers: int
     threads: int
+    primed: bool
     duration_s: float
     wall_s: float  # upload call to DONE observed
     claim_to_done_s: float  # the row's own timing, from the first claim
@@ -69,6 +76,7 @@ class PipelineRun:
 class BareRun:
     word_timestamps: bool
     threads: int
+    kind: str  # "engine": engine.transcribe unprimed; "plain": faster-whisper beam 1, VAD
     duration_s: float
     wall_s: float  # decode + transcribe, model already loaded
     decode_s: float
@@ -82,7 +90,15 @@ class BareRun:
 # --- Bare faster-whisper (child process, no Django) ---------------------------------------------
 
 
-def bare_child(audio: Path, threads: int, word_timestamps: bool) -> dict[str, Any]:
+def _plain_segments(pcm: Any, threads: int) -> int:
+    from transcription import engine
+
+    model = engine.get_model(None, cpu_threads=threads)
+    pieces, _ = model.transcribe(pcm, language="en", beam_size=1, vad_filter=True)
+    return sum(1 for _ in pieces)
+
+
+def bare_child(audio: Path, threads: int, word_timestamps: bool, kind: str) -> dict[str, Any]:
     from transcription import audio as audio_lib
     from transcription import engine
 
@@ -90,22 +106,25 @@ def bare_child(audio: Path, threads: int, word_timestamps: bool) -> dict[str, An
     began = time.monotonic()
     pcm = audio_lib.decode(audio)
     decoded = time.monotonic()
-    result = engine.transcribe(pcm, word_timestamps=word_timestamps, cpu_threads=threads)
+    if kind == "plain":
+        segments = _plain_segments(pcm, threads)
+    else:
+        segments = len(engine.transcribe(pcm, word_timestamps=word_timestamps, cpu_threads=threads).segments)
     ended = time.monotonic()
     return {"duration_s": len(pcm) / audio_lib.SAMPLE_RATE, "wall_s": ended - began, "decode_s": decoded - began,
-            "segments": len(result.segments),
-            "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+            "segments": segments, "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
 
 
-def run_bare(audio: Path, threads: int, word_timestamps: bool) -> BareRun:
+def run_bare(audio: Path, threads: int, word_timestamps: bool, kind: str = "engine") -> BareRun:
     before = loadavg()
     out = subprocess.run(
         [sys.executable, __file__, str(audio), "--bare-child", "--threads", str(threads),
-         "--word-timestamps", "1" if word_timestamps else "0"],
+         "--word-timestamps", "1" if word_timestamps else "0", "--bare-kind", kind],
         check=True, capture_output=True, text=True, cwd=REPO,
     )
     found = json.loads(out.stdout.strip().splitlines()[-1])
-    return BareRun(word_timestamps=word_timestamps, threads=threads, duration_s=round(found["duration_s"], 1),
+    return BareRun(word_timestamps=word_timestamps, threads=threads, kind=kind,
+                   duration_s=round(found["duration_s"], 1),
                    wall_s=round(found["wall_s"], 2), decode_s=round(found["decode_s"], 2),
                    rtf=round(found["wall_s"] / found["duration_s"], 4), segments=found["segments"],
                    peak_rss_mib=round(found["peak_rss_mib"], 1), load_before=before, load_after=loadavg())
@@ -114,7 +133,7 @@ def run_bare(audio: Path, threads: int, word_timestamps: bool) -> BareRun:
 # --- The pipeline ---------------------------------------------------------------------------------
 
 
-def upload(path: Path, practice: Any) -> Any:
+def upload(path: Path, practice: Any, terms: list[str] | None = None) -> Any:
     """What intake does for a checked recording: store it privately, create the row, queue the job."""
     from django.db import transaction
 
@@ -122,7 +141,8 @@ def upload(path: Path, practice: Any) -> Any:
 
     info = intake.audio_check(path)
     with transaction.atomic():
-        transcription = intake.transcription_create(practice=practice, path=path, info=info)
+        transcription = intake.transcription_create(practice=practice, path=path, info=info,
+                                                    priming_terms=terms or [])
         intake.transcription_enqueue(transcription)
     return transcription
 
@@ -145,7 +165,7 @@ def warm_up(workers: list[Worker], practice: Any) -> None:
     for _ in range(6):
         if all(w.log_count("whisper model loaded") for w in workers):
             return
-        jobs = [upload(SAMPLE_MP3, practice) for _ in workers]
+        jobs = [upload(SAMPLE_MP3, practice, CHART) for _ in workers]
         for job in jobs:
             wait_finished(job.pk, timeout=300)
     raise RuntimeError("workers did not load the model during warm-up")
@@ -174,7 +194,7 @@ def _logged_chunks(pool: list[Worker], marks: list[int], chunks: int) -> str:
 
 
 def run_pipeline(audio: Path, practice: Any, *, workers: int, threads: int, chunk_seconds: int | None,
-                 log_dir: Path, timeout: float) -> PipelineRun:
+                 log_dir: Path, timeout: float, primed: bool) -> PipelineRun:
     from transcription.models import TranscriptSegment
 
     purge_queues()
@@ -190,14 +210,14 @@ def run_pipeline(audio: Path, practice: Any, *, workers: int, threads: int, chun
         log_marks = [w.log_path.stat().st_size for w in pool]
         with RssSampler([w.proc.pid for w in pool if w.proc]) as sampler:
             began = time.monotonic()
-            job = upload(audio, practice)
+            job = upload(audio, practice, CHART if primed else None)
             row = wait_finished(job.pk, timeout)
             wall = time.monotonic() - began
         if row.status != "done":
             raise RuntimeError(f"transcription ended {row.status}: {row.error_code}")
         logged = _logged_chunks(pool, log_marks, row.chunks_total)
         return PipelineRun(
-            workers=workers, threads=threads, duration_s=round(row.duration, 1), wall_s=round(wall, 2),
+            workers=workers, threads=threads, primed=primed, duration_s=round(row.duration, 1), wall_s=round(wall, 2),
             claim_to_done_s=round(row.transcription_seconds or 0.0, 2), rtf=round(wall / row.duration, 4),
             chunks=row.chunks_total, segments=TranscriptSegment.objects.filter(transcription=row).count(),
             peak_rss_mib=round(sampler.peaks.per_process_mib, 1), peak_rss_total_mib=round(sampler.peaks.total_mib, 1),
@@ -214,9 +234,13 @@ def run_pipeline(audio: Path, practice: Any, *, workers: int, threads: int, chun
 def report(pipeline: list[PipelineRun], bare: list[BareRun]) -> dict[str, Any]:
     figures: dict[str, Any] = {"pipeline": [asdict(p) for p in pipeline], "bare": [asdict(b) for b in bare]}
     one = next((p for p in pipeline if p.workers == 1), None)
-    same = next((b for b in bare if b.word_timestamps), None)
+    same = next((b for b in bare if b.kind == "engine" and b.word_timestamps), None)
     if one and same:
         figures["pipeline_over_bare"] = round(one.wall_s / same.wall_s, 3)
+    for plain in (b for b in bare if b.kind == "plain"):
+        for run in pipeline:
+            key = f"pipeline_{run.workers}w_over_plain_{plain.threads}t"
+            figures[key] = round(run.wall_s / plain.wall_s, 3)
     for run in pipeline:
         if one and run.workers > 1:
             figures[f"speedup_{run.workers}_over_1"] = round(one.wall_s / run.wall_s, 3)
@@ -226,12 +250,14 @@ def report(pipeline: list[PipelineRun], bare: list[BareRun]) -> dict[str, Any]:
 def print_report(figures: dict[str, Any]) -> None:
     rows = [("run", "audio s", "wall s", "RTF", "chunks", "segments", "peak RSS MiB (max proc / total)", "load")]
     for p in figures["pipeline"]:
-        rows.append((f"pipeline {p['workers']} worker(s) x {p['threads']} thread(s)", f"{p['duration_s']:.0f}",
+        primed = "primed " if p["primed"] else ""
+        rows.append((f"pipeline {primed}{p['workers']} worker(s) x {p['threads']} thread(s)", f"{p['duration_s']:.0f}",
                      f"{p['wall_s']:.1f}", f"{p['rtf']:.4f}", str(p["chunks"]), str(p["segments"]),
                      f"{p['peak_rss_mib']:.0f} / {p['peak_rss_total_mib']:.0f}",
                      f"{p['load_before']:.1f}->{p['load_after']:.1f}"))
     for b in figures["bare"]:
-        label = "bare faster-whisper" + ("" if b["word_timestamps"] else " (no word timestamps)")
+        label = ("plain faster-whisper (beam 1, VAD)" if b["kind"] == "plain"
+                 else "bare engine" + ("" if b["word_timestamps"] else " (no word timestamps)"))
         rows.append((f"{label} x {b['threads']} thread(s)", f"{b['duration_s']:.0f}", f"{b['wall_s']:.1f}",
                      f"{b['rtf']:.4f}", "-", str(b["segments"]), f"{b['peak_rss_mib']:.0f}",
                      f"{b['load_before']:.1f}->{b['load_after']:.1f}"))
@@ -246,29 +272,34 @@ def main() -> int:
     parser.add_argument("audio", type=Path)
     parser.add_argument("--workers", default="1", help="worker processes, or a list such as 1,2 (one run each)")
     parser.add_argument("--threads", type=int, default=1, help="WHISPER_CPU_THREADS per worker and for bare")
-    parser.add_argument("--skip-bare", action="store_true")
-    parser.add_argument("--plain", action="store_true", help="also run bare without word timestamps")
+    parser.add_argument("--skip-bare", action="store_true", help="no bare engine run (plain runs still happen)")
+    parser.add_argument("--primed", action="store_true", help="prime the pipeline with chart terms")
+    parser.add_argument("--plain", action="store_true", help="also run plain faster-whisper (beam 1, VAD)")
+    parser.add_argument("--plain-threads", default=None, help="threads of each plain run (default: --threads)")
     parser.add_argument("--chunk-seconds", type=int, default=None, help="TRANSCRIPTION_CHUNK_SECONDS for workers")
     parser.add_argument("--timeout", type=float, default=4 * 3600)
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     parser.add_argument("--bare-child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--word-timestamps", default="1", help=argparse.SUPPRESS)
+    parser.add_argument("--bare-kind", default="engine", help=argparse.SUPPRESS)
     args = parser.parse_args()
     audio = args.audio.resolve()
     if args.bare_child:
-        print(json.dumps(bare_child(audio, args.threads, args.word_timestamps == "1")))
+        print(json.dumps(bare_child(audio, args.threads, args.word_timestamps == "1", args.bare_kind)))
         return 0
     setup_django()
     side = bench_practice()
     with tempfile.TemporaryDirectory(prefix="bench-logs-") as logs:
         pipeline = [run_pipeline(audio, side.practice, workers=int(n), threads=args.threads,
-                                 chunk_seconds=args.chunk_seconds, log_dir=Path(logs), timeout=args.timeout)
+                                 chunk_seconds=args.chunk_seconds, log_dir=Path(logs), timeout=args.timeout,
+                                 primed=args.primed)
                     for n in args.workers.split(",")]
     bare: list[BareRun] = []
     if not args.skip_bare:
         bare.append(run_bare(audio, args.threads, word_timestamps=True))
-        if args.plain:
-            bare.append(run_bare(audio, args.threads, word_timestamps=False))
+    if args.plain:
+        for threads in (args.plain_threads or str(args.threads)).split(","):
+            bare.append(run_bare(audio, int(threads), word_timestamps=False, kind="plain"))
     figures = report(pipeline, bare)
     print(json.dumps(figures, indent=2) if args.json else "", end="\n" if args.json else "")
     if not args.json:

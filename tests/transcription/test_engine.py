@@ -79,6 +79,91 @@ def test_primed_model_hears_sertraline(model: object) -> None:
     assert "sertraline" in text_of(result)
 
 
+@pytest.mark.parametrize("batched", [True, False])
+def test_batched_and_one_by_one_primed_decoding_both_hear_sertraline(model: object, batched: bool) -> None:
+    _, prompt = priming(CHART)
+    speech = audio_tools.concat(audio_tools.noise(2.0), decode(FIXTURES / "sertraline.wav"))
+    result = engine.transcribe(speech, initial_prompt=prompt, batched=batched, word_timestamps=True)
+    assert "sertraline" in text_of(result)
+    assert result.segments[0].start > 1.5
+    assert [w.start for w in result.words] == sorted(w.start for w in result.words)
+
+
+def test_batched_primed_run_keeps_all_speech_and_orders_word_times(samples: Path, model: object) -> None:
+    # The batched decoder often stops a window at a change of voice; the speech it left
+    # out is decoded in a further round, so every line of the script is still there.
+    _, prompt = priming(CHART)
+    result = engine.transcribe(decode(samples / "sample_session.wav"), initial_prompt=prompt, word_timestamps=True,
+                               window_seconds=28.0)
+    text = text_of(result)
+    for word in (*KEY_WORDS, "meaningful", "big step", "i can do that"):
+        assert word in text
+    starts = [w.start for w in result.words]
+    assert starts == sorted(starts)
+    assert all(w.start <= w.end for w in result.words)
+    assert len(result.words) >= 0.9 * sum(len(s.text.split()) for s in result.segments)
+    for segment in result.segments:
+        assert segment.start < segment.end
+        assert any(segment.start <= w.start and w.end <= segment.end for w in result.words)
+
+
+def test_a_window_that_looks_like_a_hallucination_is_decoded_again_alone(samples: Path, model: object) -> None:
+    # Reversed speech is speech to the VAD and gibberish to Whisper: the batched decoder, which
+    # has no temperature fallback, is unsure of it (log-probability below -1).
+    sertraline = decode(FIXTURES / "sertraline.wav")
+    speech = audio_tools.concat(sertraline, audio_tools.silence(1.5), sertraline[::-1].copy())
+    _, prompt = priming(CHART)
+    result = engine.transcribe(speech, initial_prompt=prompt, word_timestamps=True)
+    # The first window's text covers only the real sentence; the reversed part goes to a
+    # second round as window 1, where it is judged suspect and decoded again alone.
+    assert result.redecoded == [1]
+    assert "sertraline" in text_of(result)
+    assert result.segments[0].start < 0.5
+
+
+def test_prompt_echo_in_a_window_without_speech_is_dropped(model: object) -> None:
+    # A window over a steady tone (which the VAD would not give) makes tiny.en write the
+    # primed term: the echo must not reach the transcript.
+    _, prompt = priming(["Sam", "sertraline", "journal"])
+    assert prompt is not None
+    tone = audio_tools.tone(6.0)
+    pieces, _ = engine._batched_pieces(engine.get_model(), tone, [(0, len(tone))], prompt, lambda _: None)
+    assert "sertraline" in " ".join(p.text for p in pieces[0]).lower()
+    run = engine._primed(engine.get_model(), tone, [(0, len(tone))], offset=0.0, prompt=prompt, seconds=12.0,
+                         progress=lambda _: None)
+    assert run.decoded.segments == []
+
+
+def test_a_looping_window_text_is_suspect() -> None:
+    from faster_whisper.transcribe import Segment as Piece
+
+    def piece(text: str, avg_logprob: float = -0.2) -> Piece:
+        return Piece(id=1, seek=0, start=0.0, end=5.0, text=text, tokens=[], avg_logprob=avg_logprob,
+                     compression_ratio=1.0, no_speech_prob=0.1, words=None, temperature=0.0)
+
+    assert not engine._suspect([piece(" I started taking sertraline fifty milligrams last week.")])
+    assert engine._suspect([piece(" I'm fine." * 12)])
+    assert engine._suspect([piece(" He also tells his memory that he is fifth.", avg_logprob=-1.1)])
+    assert not engine._suspect([piece("")])
+
+
+def test_uncovered_speech_is_returned_in_runs_that_skip_covered_spans() -> None:
+    rate = engine.SAMPLE_RATE
+    spans = [(0, 2 * rate), (3 * rate, 5 * rate), (6 * rate, 8 * rate), (9 * rate, 10 * rate)]
+    words = [engine.Word(10.5, 11.0, " Hello"), engine.Word(16.2, 16.8, " there.")]  # offset 10 s
+    assert engine._uncovered(spans, words, offset=10.0) == [[spans[1]], [spans[3]]]
+    assert engine._uncovered(spans, [], offset=0.0) == [spans]
+    # One word in six seconds of speech: the rest of the sentence was skipped.
+    assert engine._uncovered([(0, 6 * rate)], [engine.Word(1.0, 1.3, " Yes,")], offset=0.0) == [[(0, 6 * rate)]]
+
+
+def test_sentences_end_at_full_stops_but_not_after_titles() -> None:
+    words = [engine.Word(float(n), n + 0.5, text) for n, text in
+             enumerate([" Ask", " Dr.", " Okonkwo.", " Yes,", " I", " can?", " Fine"])]
+    assert [[w.text for w in s] for s in engine._sentences(words)] == [
+        [" Ask", " Dr.", " Okonkwo."], [" Yes,", " I", " can?"], [" Fine"]]
+
+
 def test_priming_reaches_past_the_first_window(samples: Path, model: object) -> None:
     # Whisper itself would prime only its first 30 s window; the term is said at 50 s.
     speech = audio_tools.concat(decode(samples / "sample_session.wav"), decode(FIXTURES / "sertraline.wav"))
