@@ -39,6 +39,9 @@ TURN_GAP_SECONDS = 0.5
 # two pitches 7.7 semitones apart gave 0.90, two voices within 0.5 semitone 0.80 (see
 # docs/PERFORMANCE.md, "Speaker labelling").
 SAME_VOICE_SIMILARITY = 0.86
+# A group with less of the fitted speech than this is a cough, a laugh or a noise that
+# the clustering split off, not a second person in the room.
+MIN_GROUP_SHARE = 0.05
 # Embeddings are stored rounded: 4 decimals move a cosine by < 1e-4 and halve the JSON.
 DECIMALS = 4
 # Whisper's segment times run a few hundred ms into the pauses around speech (about 5% of
@@ -220,6 +223,18 @@ def _embedded(prints: Sequence[VoicePrint]) -> list[int]:
     return [i for i, vp in enumerate(prints) if vp.features is not None and len(vp.features) == EMBEDDING_SIZE]
 
 
+def _voice_centres(points: Floats, durations: Floats) -> Floats | None:
+    """The centres of the two voices' groups, or None when the speech is one voice."""
+    groups = _two_groups(points, durations)
+    shares = [durations[groups == g].sum() / durations.sum() for g in (0, 1)]
+    if min(shares) < MIN_GROUP_SHARE:
+        return None
+    centres = _centres(points, durations, groups)
+    similarity = float(centres[0] @ centres[1])
+    logger.info("speakers: fitted=%d centre_similarity=%.3f smaller_share=%.2f", len(points), similarity, min(shares))
+    return None if similarity >= SAME_VOICE_SIMILARITY else centres
+
+
 def label_prints(prints: Sequence[VoicePrint]) -> list[Segment] | None:
     """Segments labelled "Speaker 1"/"Speaker 2" from pooled prints, or None for one voice or too little speech."""
     usable = _embedded(prints)
@@ -228,13 +243,8 @@ def label_prints(prints: Sequence[VoicePrint]) -> list[Segment] | None:
     if fit.sum() < 2:
         return None
     points = _normalised(np.array([prints[i].features for i in usable], dtype=np.float64))
-    groups = _two_groups(points[fit], durations[fit])
-    if len(set(groups.tolist())) < 2:
-        return None
-    centres = _centres(points[fit], durations[fit], groups)
-    similarity = float(centres[0] @ centres[1])
-    logger.info("speakers: parts=%d fitted=%d centre_similarity=%.3f", len(usable), int(fit.sum()), similarity)
-    if similarity >= SAME_VOICE_SIMILARITY:
+    centres = _voice_centres(points[fit], durations[fit])
+    if centres is None:
         return None
     labelled = _assign([vp.segment for vp in prints], np.argmax(points @ centres.T, axis=1), usable)
     return _merge_same_speaker(prints, labelled)

@@ -120,3 +120,18 @@ def test_a_long_one_voice_session_in_two_chunks_stays_one_speaker() -> None:
 def test_prints_stored_before_the_encoder_changed_are_not_clustered() -> None:
     old = [VoicePrint(Segment(i, i + 2.0, "x"), i, [float(i % 2)] * 13) for i in range(6)]
     assert label_prints(old) is None
+
+
+def test_a_brief_odd_sound_in_one_voice_is_not_a_second_speaker() -> None:
+    # Ten 3-s parts of one voice and one 1.3-s part unlike anything else (a cough, a door):
+    # the two groups are far apart, but the odd one holds 4% of the speech.
+    rng = np.random.default_rng(5)
+    voice, odd = np.abs(rng.standard_normal(256)), np.abs(rng.standard_normal(256))
+    def part(i: int, centre: np.ndarray, length: float) -> VoicePrint:
+        values = centre + 0.05 * rng.standard_normal(256)
+        return VoicePrint(Segment(4.0 * i, 4.0 * i + length, ""), i, (values / np.linalg.norm(values)).tolist())
+    prints = [part(i, voice, 3.0) for i in range(10)] + [part(10, odd, 1.3)]
+    assert label_prints(prints) is None
+    # Two such parts of 3 s (17% of the speech): now they are a second speaker.
+    prints[-1] = part(10, odd, 3.0)
+    assert label_prints([*prints, part(11, odd, 3.0)]) is not None
