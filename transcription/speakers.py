@@ -36,7 +36,7 @@ FIT_SECONDS = 1.2
 # A gap between words at least this long may be a turn change.
 TURN_GAP_SECONDS = 0.5
 # Two group centres more alike than this (cosine) are one voice. Measured: one voice at
-# two pitches 7.7 semitones apart gave 0.90, two voices within 0.5 semitone 0.80 (see
+# two pitches 7.7 semitones apart gave 0.90, two voices 0.5 semitone apart 0.76 (see
 # docs/PERFORMANCE.md, "Speaker labelling").
 SAME_VOICE_SIMILARITY = 0.86
 # A group with less of the fitted speech than this is a cough, a laugh or a noise that
