@@ -1,12 +1,14 @@
-"""Offline two-speaker labelling (therapist and client) with numpy only.
+"""Offline two-speaker labelling (therapist and client) by pretrained speaker embeddings.
 
-Each stretch of speech is described by its voice pitch and the average shape of
-its spectrum (mel-cepstral coefficients); the stretches are split into two groups
-with k-means and the groups are named in order of first appearance, "Speaker 1"
-and "Speaker 2". When the two groups are not clearly apart (one speaker, or two
-similar voices) the segments are returned unlabelled: no label beats a wrong one.
-Segments that contain a pause long enough for a turn change are cut there (when
-word times are given) and each part is labelled on its own.
+Each stretch of speech is embedded by a voice encoder trained to tell speakers apart
+(`transcription.voice_encoder`, Resemblyzer's GE2E network run in numpy): one voice's
+stretches land close together whatever their pitch or words, two voices apart even at
+the same pitch. The stretches are clustered into two groups (spherical k-means, started
+from the main axis of variation), and the groups are named in order of first appearance,
+"Speaker 1" and "Speaker 2". When the two groups' centres are as alike as one voice's
+stretches are to each other (one speaker), the segments are returned unlabelled.
+Segments that contain a pause long enough for a turn change are cut there (when word
+times are given) and each part is labelled on its own.
 """
 
 from __future__ import annotations
@@ -19,26 +21,37 @@ from typing import Protocol
 import numpy as np
 import numpy.typing as npt
 
+from transcription import voice_encoder
 from transcription.types import Segment
 
 logger = logging.getLogger(__name__)
 
 SAMPLE_RATE = 16_000
-FRAME = 512  # 32 ms
-HOP = 160  # 10 ms
-N_MELS = 26
-N_CEPS = 13
-PITCH_MIN_HZ, PITCH_MAX_HZ = 60.0, 400.0
-# Parts shorter than this carry too little voice to describe reliably.
+EMBEDDING_SIZE = 256
+# Shorter parts carry too little voice to embed reliably; they take their neighbour's label.
 MIN_PART_SECONDS = 0.8
+# Only parts at least this long shape the two groups; shorter embedded parts are then
+# put in the nearer group.
+FIT_SECONDS = 1.2
 # A gap between words at least this long may be a turn change.
 TURN_GAP_SECONDS = 0.5
-# Two groups count as two voices only if they are well apart in the standardised
-# features (between-group distance over within-group spread) AND their median pitches
-# differ by this many semitones: one speaker's segments varied by up to 2 on our samples,
-# and standardised features alone split even a single voice "cleanly".
-MIN_SEPARATION = 2.0
-MIN_PITCH_GAP = 3.0
+# Two group centres more alike than this (cosine) are one voice. Measured: one voice at
+# two pitches 7.7 semitones apart gave 0.90, two voices 0.5 semitone apart 0.76 (see
+# docs/PERFORMANCE.md, "Speaker labelling").
+SAME_VOICE_SIMILARITY = 0.86
+# A group with less of the fitted speech than this is a cough, a laugh or a noise that
+# the clustering split off, not a second person in the room.
+MIN_GROUP_SHARE = 0.05
+# Embeddings are stored rounded: 4 decimals move a cosine by < 1e-4 and halve the JSON.
+DECIMALS = 4
+# Whisper's segment times run a few hundred ms into the pauses around speech (about 5% of
+# speech time on our fixtures) or stop short of it. A part's ends are moved to where the
+# audio is loud enough to be speech, by at most this much and never past the midpoint
+# to a neighbouring part.
+SNAP_SECONDS = 0.3
+LEVEL_FRAME = 160  # 10 ms
+# Speech is this many dB above the recording's quiet floor (its 10th-percentile frame).
+SPEECH_OVER_FLOOR_DB = 12.0
 
 Floats = npt.NDArray[np.float64]
 
@@ -52,126 +65,6 @@ class TimedWord(Protocol):
 
     @property
     def text(self) -> str: ...
-
-
-def _frames(samples: Floats) -> Floats:
-    if len(samples) < FRAME:
-        samples = np.pad(samples, (0, FRAME - len(samples)))
-    count = 1 + (len(samples) - FRAME) // HOP
-    index = np.arange(FRAME)[None, :] + HOP * np.arange(count)[:, None]
-    return np.asarray(samples[index], dtype=np.float64)
-
-
-def _mel_filters() -> Floats:
-    def mel(hz: Floats) -> Floats:
-        return 2595.0 * np.log10(1.0 + hz / 700.0)
-
-    edges_mel = np.linspace(mel(np.array(80.0)), mel(np.array(7600.0)), N_MELS + 2)
-    edges_hz = 700.0 * (10 ** (edges_mel / 2595.0) - 1.0)
-    bins = np.fft.rfftfreq(FRAME, 1.0 / SAMPLE_RATE)
-    filters = np.zeros((N_MELS, len(bins)))
-    for i in range(N_MELS):
-        low, mid, high = edges_hz[i : i + 3]
-        rising = (bins - low) / (mid - low)
-        falling = (high - bins) / (high - mid)
-        filters[i] = np.clip(np.minimum(rising, falling), 0.0, None)
-    return filters
-
-
-_MEL = _mel_filters()
-_DCT = np.cos(np.pi / N_MELS * (np.arange(N_MELS)[None, :] + 0.5) * np.arange(N_CEPS)[:, None])
-
-
-def _voiced(frames: Floats) -> npt.NDArray[np.bool_]:
-    """Frames loud enough to be speech: within 30 dB of the loudest in the stretch."""
-    level = 10 * np.log10(np.mean(frames**2, axis=1) + 1e-12)
-    return np.asarray(level > level.max() - 30.0, dtype=np.bool_)
-
-
-def _cepstra(frames: Floats) -> Floats:
-    """Mean mel-cepstrum (without c0, which is only loudness) of the voiced frames."""
-    spectrum = np.abs(np.fft.rfft(frames * np.hanning(FRAME), axis=1)) ** 2
-    log_mel = np.log(spectrum @ _MEL.T + 1e-10)
-    ceps = log_mel @ _DCT.T
-    return np.asarray(ceps[:, 1:].mean(axis=0), dtype=np.float64)
-
-
-def _pitch(frames: Floats) -> float:
-    """Median pitch in semitones (re 100 Hz) of clearly periodic frames, by autocorrelation."""
-    centred = frames - frames.mean(axis=1, keepdims=True)
-    spectrum = np.fft.rfft(centred, n=2 * FRAME, axis=1)
-    corr = np.fft.irfft(np.abs(spectrum) ** 2, axis=1)[:, :FRAME]
-    # Undo the taper of the plain autocorrelation (fewer overlapping samples at longer
-    # lags), which otherwise favours half the true period: low voices read an octave up.
-    corr = corr * FRAME / (FRAME - np.arange(FRAME))
-    lo, hi = int(SAMPLE_RATE / PITCH_MAX_HZ), int(SAMPLE_RATE / PITCH_MIN_HZ)
-    peak_lag = lo + np.argmax(corr[:, lo:hi], axis=1)
-    strength = corr[np.arange(len(corr)), peak_lag] / (corr[:, 0] + 1e-12)
-    periodic = strength > 0.5
-    if not periodic.any():
-        return float("nan")
-    hz = SAMPLE_RATE / peak_lag[periodic]
-    return float(12 * np.log2(np.median(hz) / 100.0))
-
-
-def features(samples: npt.NDArray[np.float32]) -> Floats:
-    """[pitch, c1..c12] for one stretch of speech."""
-    frames = _frames(samples.astype(np.float64))
-    frames = frames[_voiced(frames)]
-    return np.concatenate([[_pitch(frames)], _cepstra(frames)])
-
-
-def _standardise(matrix: Floats) -> Floats:
-    filled = np.where(np.isnan(matrix), np.nanmean(matrix, axis=0), matrix)
-    filled = np.nan_to_num(filled)
-    spread = filled.std(axis=0)
-    scaled = (filled - filled.mean(axis=0)) / np.where(spread > 0, spread, 1.0)
-    # Pitch is the strongest single cue between two voices; weigh it like several cepstra.
-    scaled[:, 0] *= 3.0
-    return np.asarray(scaled, dtype=np.float64)
-
-
-def _farthest_pair(points: Floats, block: int = 64) -> tuple[int, int]:
-    """The two points farthest apart (the first such pair in row order), a block of rows at a time.
-
-    The whole distance tensor at once would take n * n * features * 8 bytes: 1.6 GB for the
-    2,800 parts of a 3-hour session, in the worker that finishes the recording."""
-    best, pair = -1.0, (0, 0)
-    for start in range(0, len(points), block):
-        distances = np.linalg.norm(points[start : start + block, None, :] - points[None, :, :], axis=2)
-        row, col = np.unravel_index(np.argmax(distances), distances.shape)
-        if distances[row, col] > best:
-            best, pair = float(distances[row, col]), (start + int(row), int(col))
-    return pair
-
-
-def _kmeans2(points: Floats, weights: Floats, iterations: int = 50) -> npt.NDArray[np.int_]:
-    """Two-group k-means, seeded with the two points farthest apart (deterministic)."""
-    first, second = _farthest_pair(points)
-    centres = points[[first, second]].copy()
-    groups = np.zeros(len(points), dtype=np.int_)
-    for _ in range(iterations):
-        groups = np.argmin(np.linalg.norm(points[:, None, :] - centres[None, :, :], axis=2), axis=1)
-        for g in (0, 1):
-            if (groups == g).any():
-                centres[g] = np.average(points[groups == g], axis=0, weights=weights[groups == g])
-    return groups
-
-
-def _separation(points: Floats, groups: npt.NDArray[np.int_]) -> float:
-    """Distance between the group centres over the average spread inside the groups."""
-    if len(set(groups.tolist())) < 2:
-        return 0.0
-    centres = [points[groups == g].mean(axis=0) for g in (0, 1)]
-    within = np.mean([np.linalg.norm(points[groups == g] - centres[g], axis=1).mean() for g in (0, 1)])
-    return float(np.linalg.norm(centres[0] - centres[1]) / (within + 1e-9))
-
-
-def _pitch_gap(pitch: Floats, groups: npt.NDArray[np.int_]) -> float:
-    """Semitones between the two groups' median pitches (0 when either has none)."""
-    medians = [np.nanmedian(pitch[groups == g]) if np.isfinite(pitch[groups == g]).any() else np.nan for g in (0, 1)]
-    gap = abs(float(medians[0]) - float(medians[1]))
-    return gap if np.isfinite(gap) else 0.0
 
 
 def _split_at_pauses(segment: Segment, words: Sequence[TimedWord]) -> list[Segment]:
@@ -189,7 +82,7 @@ def _split_at_pauses(segment: Segment, words: Sequence[TimedWord]) -> list[Segme
 
 @dataclass(frozen=True)
 class VoicePrint:
-    """One labelled-to-be stretch: its segment, the segment it came from, its voice features.
+    """One labelled-to-be stretch: its segment, the segment it came from, its voice embedding.
 
     `features` is None for stretches too short to describe; they take their
     neighbour's label. Plain floats, so prints from several chunks (several workers)
@@ -222,7 +115,7 @@ def _clip(audio: npt.NDArray[np.float32], segment: Segment, offset: float) -> np
 
 
 def _assign(parts: Sequence[Segment], groups: npt.NDArray[np.int_], usable: list[int]) -> list[Segment]:
-    """Name groups by first appearance; short parts take the label of the part before them."""
+    """Name groups by first appearance; parts without a print take the label of the part before them."""
     names: dict[int, str] = {}
     labels: dict[int, str] = {}
     for index, group in zip(usable, groups.tolist(), strict=True):
@@ -235,6 +128,46 @@ def _assign(parts: Sequence[Segment], groups: npt.NDArray[np.int_], usable: list
     return labelled
 
 
+def _speech_frames(audio: npt.NDArray[np.float32]) -> npt.NDArray[np.bool_]:
+    """Per 10 ms frame of the audio: loud enough over its own quiet floor to be speech."""
+    count = len(audio) // LEVEL_FRAME
+    if count == 0:
+        return np.zeros(0, dtype=np.bool_)
+    # A view and a float32 dot per frame: a float64 copy of a 300 s chunk would be 38 MB twice over.
+    frames = np.ascontiguousarray(audio[: count * LEVEL_FRAME], dtype=np.float32).reshape(count, LEVEL_FRAME)
+    level = 10 * np.log10(np.einsum("ij,ij->i", frames, frames) / LEVEL_FRAME + 1e-12)
+    return np.asarray(level > np.percentile(level, 10) + SPEECH_OVER_FLOOR_DB, dtype=np.bool_)
+
+
+def _first_loud(speech: npt.NDArray[np.bool_], low: float, high: float, *, last: bool = False) -> float | None:
+    """Time of the first (or the end of the last) speech frame in [low, high), None if none."""
+    first = max(0, round(low * SAMPLE_RATE / LEVEL_FRAME))
+    loud = np.flatnonzero(speech[first : max(first, round(high * SAMPLE_RATE / LEVEL_FRAME))])
+    if len(loud) == 0:
+        return None
+    frame = first + (loud[-1] + 1 if last else loud[0])
+    return float(frame * LEVEL_FRAME / SAMPLE_RATE)
+
+
+def _snap(parts: list[Segment], speech: npt.NDArray[np.bool_], offset: float) -> list[Segment]:
+    """Each part's ends moved onto its speech, by at most SNAP_SECONDS, never past a neighbour's midpoint.
+
+    A quiet recording edge (no loud frame near it) keeps Whisper's time: in low-SNR audio the
+    level says little, and the worst case stays Whisper's own."""
+    snapped: list[Segment] = []
+    for index, part in enumerate(parts):
+        before = (parts[index - 1].end + part.start) / 2 if index > 0 else -np.inf
+        after = (part.end + parts[index + 1].start) / 2 if index + 1 < len(parts) else np.inf
+        middle = (part.start + part.end) / 2
+        start = _first_loud(speech, max(before, part.start - SNAP_SECONDS) - offset,
+                            min(middle, part.start + SNAP_SECONDS) - offset)
+        end = _first_loud(speech, max(middle, part.end - SNAP_SECONDS) - offset,
+                          min(after, part.end + SNAP_SECONDS) - offset, last=True)
+        snapped.append(replace(part, start=part.start if start is None else round(start + offset, 2),
+                               end=part.end if end is None else round(end + offset, 2)))
+    return snapped
+
+
 def voice_prints(
     audio: npt.NDArray[np.float32],
     segments: Sequence[Segment],
@@ -243,34 +176,77 @@ def voice_prints(
     words: Sequence[TimedWord] | None = None,
     first_origin: int = 0,
 ) -> list[VoicePrint]:
-    """Voice features of each segment (split at long inner pauses when `words` are given).
+    """Voice embeddings of each segment (split at long inner pauses when `words` are given).
 
     `audio` is 16 kHz mono starting at `offset` seconds; segment and word times are
     absolute. Give each chunk's call a distinct `first_origin` (e.g. its first
     segment's index in the whole transcript) when prints are pooled across chunks.
     """
-    prints: list[VoicePrint] = []
-    for number, segment in enumerate(segments, start=first_origin):
-        for part in _split_at_pauses(segment, words) if words else [segment]:
-            usable = part.end - part.start >= MIN_PART_SECONDS
-            values = features(_clip(audio, part, offset)).tolist() if usable else None
-            prints.append(VoicePrint(part, number, values))
-    return prints
+    split = [
+        (number, part)
+        for number, segment in enumerate(segments, start=first_origin)
+        for part in (_split_at_pauses(segment, words) if words else [segment])
+    ]
+    snapped = _snap([part for _, part in split], _speech_frames(audio), offset)
+    parts = [(number, part) for (number, _), part in zip(split, snapped, strict=True)]
+    usable = [i for i, (_, part) in enumerate(parts) if part.end - part.start >= MIN_PART_SECONDS]
+    embeddings = voice_encoder.embed_utterances([_clip(audio, parts[i][1], offset) for i in usable])
+    values = {i: np.round(e.astype(np.float64), DECIMALS).tolist() for i, e in zip(usable, embeddings, strict=True)}
+    return [VoicePrint(part, number, values.get(i)) for i, (number, part) in enumerate(parts)]
+
+
+def _normalised(points: Floats) -> Floats:
+    return np.asarray(points / (np.linalg.norm(points, axis=-1, keepdims=True) + 1e-12), dtype=np.float64)
+
+
+def _centres(points: Floats, weights: Floats, groups: npt.NDArray[np.int_]) -> Floats:
+    return _normalised(np.stack([(points[groups == g] * weights[groups == g, None]).sum(axis=0) for g in (0, 1)]))
+
+
+def _two_groups(points: Floats, weights: Floats, iterations: int = 30) -> npt.NDArray[np.int_]:
+    """Spherical two-means, started by splitting along the main axis (deterministic, no outlier seeds)."""
+    centred = points - np.average(points, axis=0, weights=weights)
+    axis = np.linalg.svd(centred * np.sqrt(weights)[:, None], full_matrices=False)[2][0]
+    groups = np.asarray(centred @ axis > 0, dtype=np.int_)
+    for _ in range(iterations):
+        if len(set(groups.tolist())) < 2:
+            break
+        regrouped = np.argmax(points @ _centres(points, weights, groups).T, axis=1)
+        if np.array_equal(regrouped, groups):
+            break
+        groups = regrouped
+    return groups
+
+
+def _embedded(prints: Sequence[VoicePrint]) -> list[int]:
+    # Prints of another length were stored before the encoder changed; they count as too short.
+    return [i for i, vp in enumerate(prints) if vp.features is not None and len(vp.features) == EMBEDDING_SIZE]
+
+
+def _voice_centres(points: Floats, durations: Floats) -> Floats | None:
+    """The centres of the two voices' groups, or None when the speech is one voice."""
+    groups = _two_groups(points, durations)
+    shares = [durations[groups == g].sum() / durations.sum() for g in (0, 1)]
+    if min(shares) < MIN_GROUP_SHARE:
+        return None
+    centres = _centres(points, durations, groups)
+    similarity = float(centres[0] @ centres[1])
+    logger.info("speakers: fitted=%d centre_similarity=%.3f smaller_share=%.2f", len(points), similarity, min(shares))
+    return None if similarity >= SAME_VOICE_SIMILARITY else centres
 
 
 def label_prints(prints: Sequence[VoicePrint]) -> list[Segment] | None:
-    """Segments labelled "Speaker 1"/"Speaker 2" from pooled prints, or None when unsure."""
-    usable = [i for i, vp in enumerate(prints) if vp.features is not None]
-    if len(usable) < 2:
+    """Segments labelled "Speaker 1"/"Speaker 2" from pooled prints, or None for one voice or too little speech."""
+    usable = _embedded(prints)
+    durations = np.array([prints[i].segment.end - prints[i].segment.start for i in usable])
+    fit = durations >= FIT_SECONDS
+    if fit.sum() < 2:
         return None
-    raw = np.array([prints[i].features for i in usable], dtype=np.float64)
-    points = _standardise(raw)
-    groups = _kmeans2(points, np.array([prints[i].segment.end - prints[i].segment.start for i in usable]))
-    separation, gap = _separation(points, groups), _pitch_gap(raw[:, 0], groups)
-    logger.info("speakers: parts=%d separation=%.2f pitch_gap=%.1f", len(usable), separation, gap)
-    if not (separation >= MIN_SEPARATION and gap >= MIN_PITCH_GAP):
+    points = _normalised(np.array([prints[i].features for i in usable], dtype=np.float64))
+    centres = _voice_centres(points[fit], durations[fit])
+    if centres is None:
         return None
-    labelled = _assign([vp.segment for vp in prints], groups, usable)
+    labelled = _assign([vp.segment for vp in prints], np.argmax(points @ centres.T, axis=1), usable)
     return _merge_same_speaker(prints, labelled)
 
 
@@ -281,7 +257,7 @@ def label_speakers(
     offset: float = 0.0,
     words: Sequence[TimedWord] | None = None,
 ) -> list[Segment]:
-    """Segments labelled "Speaker 1"/"Speaker 2" by voice, or returned unlabelled when unsure.
+    """Segments labelled "Speaker 1"/"Speaker 2" by voice, or returned unlabelled for one voice.
 
     Labels are consistent within one call only: for a recording transcribed in
     chunks, collect `voice_prints` per chunk and call `label_prints` once on them all.
