@@ -43,13 +43,13 @@ def session_facts(turns: list[Turn], chart_names: tuple[str, ...] = ()) -> list[
     return _without_repeats(facts)
 
 
-_ANAPHOR = re.compile(r"\b(?:that|it|this|then|there)\b", re.IGNORECASE)
+_ANAPHOR = re.compile(r"\b(?:that|it|this|then|there|them)\b", re.IGNORECASE)
 
 
 def _continues(turn: Turn, turns: list[Turn], index: int, facts: list[Fact]) -> bool:
     """A short sentence pointing back ("I haven't done that in three weeks.") finishes the one before."""
     before = turns[index - 1] if index else None
-    return (before is not None and before.unit.speaker == turn.unit.speaker and before.act == "report"
+    return (before is not None and before.unit.speaker == turn.unit.speaker and before.act in {"report", "answer"}
             and bool(facts) and facts[-1].kind == "report" and len(turn.unit.text.split()) <= 12
             and _ANAPHOR.search(turn.unit.text) is not None and voice.third_person(turn.unit.text) is not None
             and not facts[-1].text.startswith("Client stated"))

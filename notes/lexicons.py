@@ -102,7 +102,7 @@ HOMEWORK = cue(
     r"try (?:to )?|i'd like you to|your task|each (?:day|evening|morning|night)|every (?:day|evening|morning))"
 )
 REFERRAL = cue(r"\b(?:refer\w*|recommend\w*|intensive outpatient|support group|joint session|psychiatr\w+ "
-               r"(?:evaluation|assessment)|call (?:your|the|her|his)|let .{1,20} know|bring (?:it )?up with|"
+               r"(?:evaluation|assessment)|call (?:your|the|her|his)|let .{1,20} know|bring (?:it )?up\b|"
                r"mention(?:ing)? .{0,30}to|contact)\b")
 NEXT_SESSION = cue(
     r"\b(?:see you|meet(?: again)?|next (?:session|appointment)|our next|we'll meet|come back)\b.*"

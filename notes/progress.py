@@ -50,7 +50,8 @@ def judge_goals(goals: list[Goal], facts: list[Fact], priors: list[PriorNote]) -
     judged = []
     for goal in goals:
         relevant = [f for f in facts if f.kind in {"report", "response", "risk"} and _about(goal, f)]
-        verdict = next((v for f in relevant if (v := _verdict(goal, f, priors)) is not None), None)
+        baseline = _baseline(facts, relevant)
+        verdict = next((v for f in relevant if (v := _verdict(goal, f, priors, baseline)) is not None), None)
         judged.append(verdict or Judged(goal, "not_addressed", None))
     return judged
 
@@ -65,11 +66,26 @@ def _about(goal: Goal, fact: Fact) -> bool:
     return bool(wanted & seen)
 
 
-def _verdict(goal: Goal, fact: Fact, priors: list[PriorNote]) -> Judged | None:
-    client_words = " ".join(e.quote for e in fact.evidence[-1:])
+_BASELINE_QUESTION = lx.cue(r"\b(?:before (?:this|that)|last month|previously|used to|usually|earlier)\b.*\?$")
+
+
+def _baseline(facts: list[Fact], relevant: list[Fact]) -> Fact | None:
+    """The client's answer to "And before this week?" right after a relevant report: the earlier figure."""
+    for index, fact in enumerate(facts[1:], start=1):
+        asked = fact.evidence[0].quote if len(fact.evidence) > 1 else ""
+        if facts[index - 1] in relevant and _BASELINE_QUESTION.search(asked) and _first_measure(fact.evidence[-1].quote):
+            return fact
+    return None
+
+
+def _verdict(goal: Goal, fact: Fact, priors: list[PriorNote], baseline: Fact | None = None) -> Judged | None:
+    client_words = " ".join(e.quote for e in fact.evidence if not e.quote.rstrip().endswith("?"))
     lower_better = _LOWER_IS_BETTER.search(goal.description) is not None
     now = _first_measure(client_words)
     before = _from_number(client_words)
+    if before is None and baseline is not None and now is not None:
+        measured = _first_measure(baseline.evidence[-1].quote)
+        before = measured[0] if measured else None
     prior_text, earlier = _prior_measure(now, priors)
     target = _first_measure(f"{goal.target} {goal.description}")
     status = _compare(now, before if before is not None else earlier, target, lower_better)
@@ -77,8 +93,13 @@ def _verdict(goal: Goal, fact: Fact, priors: list[PriorNote]) -> Judged | None:
         status = _by_words(client_words, lower_better)
     if status is None:
         return None
-    text = f'Progress on goal "{goal.description}": {_STATUS_WORDS[status]}; {voice.client_statement(client_words)}'
+    said = "; ".join(voice.client_statement(e.quote).rstrip(".") for e in fact.evidence
+                     if not e.quote.rstrip().endswith("?"))
+    text = f'Progress on goal "{goal.description}": {_STATUS_WORDS[status]}; {said}'
     evidence = list(fact.evidence)
+    if baseline is not None and before is not None and _from_number(client_words) is None:
+        text = f"{text}; earlier: {voice.client_statement(baseline.evidence[-1].quote).rstrip('.')}"
+        evidence += baseline.evidence
     if before is None and earlier is not None and prior_text:
         text = text.rstrip(".") + f"; earlier note: {prior_text}."
     return Judged(goal, status, Fact("progress", text, evidence, fact.topic, fact.order))

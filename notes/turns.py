@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from notes import lexicons as lx
 from notes import voice
 from notes.sources import TextUnit
+from notes.text import content_tokens
 
 # Acts that never reach a note.
 DROPPED = frozenset({"greeting", "backchannel", "small_talk", "question", "other"})
@@ -131,7 +132,7 @@ def _client_turn(unit: TextUnit, previous: TextUnit | None, turns: list[Turn]) -
         return Turn(unit, "greeting")
     if lx.CLIENT_COMMITMENT.match(text) and _commits_to_something(text):
         return Turn(unit, "commitment")
-    if lx.BACKCHANNEL.match(text) or (lx.AFFIRMATIVE.match(text) and len(text.split()) <= 5):
+    if lx.BACKCHANNEL.match(text) or _only_agrees(text):
         act = "agreement" if last_act in {"homework", "plan"} and not lx.NEGATIVE.match(text) else "backchannel"
         return Turn(unit, act, question=answered if first_of_turn else None)
     if not first_of_turn and turns[-1].act == "answer" and not voice.is_clause(text):
@@ -145,11 +146,19 @@ def _client_turn(unit: TextUnit, previous: TextUnit | None, turns: list[Turn]) -
     return Turn(unit, "report")
 
 
+def _only_agrees(text: str) -> bool:
+    """ "Yes, I can do that." agrees and says nothing more; "Okay, I feel more present." says more."""
+    if not lx.AFFIRMATIVE.match(text):
+        return False
+    rest = lx.AFFIRMATIVE.sub("", text, count=1)
+    return not set(content_tokens(rest)) - {"do", "try", "that", "can", "will", "ll", "ask", "sure", "fine"}
+
+
 def _commits_to_something(text: str) -> bool:
     """ "I'll call her tonight." commits to an action; "I'll try." and "I can do that." only agree."""
     rest = re.sub(lx.CLIENT_COMMITMENT.pattern, "", text, count=1, flags=re.IGNORECASE).strip(" .!,")
-    return len(rest.split()) >= 2 and not re.match(r"^(?:do (?:that|it)|try(?: that)?|think about it)\b", rest,
-                                                    re.IGNORECASE)
+    return len(rest.split()) >= 2 and not re.fullmatch(r"(?:do (?:that|it)|try(?: that)?|think about it)", rest,
+                                                        re.IGNORECASE)
 
 
 def _last_clinician_act(turns: list[Turn]) -> str:

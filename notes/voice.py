@@ -189,7 +189,7 @@ def _starts_with_subject(text: str) -> bool:
 
 def _lower_first(text: str) -> str:
     """Lower-case the first word after a frame unless it looks like a name ("Jordan", "AA", "Dr.")."""
-    first = re.sub(r"\W+$", "", text.split(" ", 1)[0])
+    first = re.split(r"['\u2019]", re.sub(r"\W+$", "", text.split(" ", 1)[0]))[0]
     if first.isalpha() and not first.isupper() and lemminflect.getAllLemmas(first.lower()):
         return text[:1].lower() + text[1:]
     return text

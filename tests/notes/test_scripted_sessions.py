@@ -10,6 +10,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+import lemminflect  # type: ignore[import-untyped]
 import pytest
 
 from notes.context import Goal, NoteContext, PriorNote, TextInput
@@ -68,8 +69,17 @@ def draft(path: Path, style: str) -> NoteDraft:
     return offline_draft(context(session(path), style))
 
 
+def lemma(word: str) -> str:
+    """ "cried" and "crying" -> "cry": the dictionary form, so a fact matches whatever the tense."""
+    lemmas = lemminflect.getAllLemmas(word)
+    for pos in ("VERB", "NOUN", "ADJ"):
+        if pos in lemmas:
+            return str(lemmas[pos][0])
+    return stem(word)
+
+
 def stems(text: str) -> list[str]:
-    return [stem(w) for w in words(text)]
+    return [lemma(w) for w in words(text)]
 
 
 def contains(sentence: str, phrase: str) -> bool:
