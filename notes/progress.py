@@ -22,8 +22,8 @@ from notes.text import content_tokens, normalize_number
 
 _NUM = r"(?:\d+(?:\.\d+)?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|once|twice)"
 _MEASURE = re.compile(
-    rf"\b({_NUM})(?: or {_NUM})?\s+(out of (?:ten|10)|(?:panic )?attacks?|days?|nights?|times|hours?|drinks?|"
-    rf"beers?|meetings?|sessions?|classes)?(?:\s+(?:a|per|each)\s+(week|night|day|month))?",
+    rf"\b({_NUM})(?: or {_NUM})?(?:\s+(out of (?:ten|10)|(?:panic )?attacks?|days?|nights?|times|hours?|drinks?|"
+    rf"beers?|meetings?|sessions?|classes))?(?:\s+(?:a|per|each)\s+(week|night|day|month))?",
     re.IGNORECASE,
 )
 _FROM = re.compile(rf"\b(?:down|up)? ?from ({_NUM})\b", re.IGNORECASE)
