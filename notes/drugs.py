@@ -10,10 +10,11 @@ that exact matching does not need. Nothing is downloaded at run time.
 from __future__ import annotations
 
 import bz2
+import importlib.util
 import pickle  # noqa: S403 - the file is the library's own packaged dictionary, not user data
 import re
 from functools import lru_cache
-from importlib import resources
+from pathlib import Path
 
 _WORD = re.compile(r"[A-Za-z][A-Za-z-]+")
 _COMMON = frozenset({"today", "plan", "sleep", "water", "coffee", "iron", "zinc", "oxygen", "air", "salt"})
@@ -21,8 +22,12 @@ _COMMON = frozenset({"today", "plan", "sleep", "water", "coffee", "iron", "zinc"
 
 @lru_cache(maxsize=1)
 def _variants() -> dict[str, list[str]]:
-    data = resources.files("drug_named_entity_recognition").joinpath("drug_ner_dictionary.pkl.bz2")
-    with bz2.open(str(data), "rb") as handle:
+    # find_spec locates the package without running its __init__ (which would build the fuzzy index).
+    spec = importlib.util.find_spec("drug_named_entity_recognition")
+    if spec is None or not spec.submodule_search_locations:
+        raise ModuleNotFoundError("drug-named-entity-recognition is not installed")
+    data = Path(next(iter(spec.submodule_search_locations))) / "drug_ner_dictionary.pkl.bz2"
+    with bz2.open(data, "rb") as handle:
         loaded = pickle.load(handle)  # noqa: S301
     return dict(loaded["drug_variant_to_canonical"])
 

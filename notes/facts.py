@@ -170,15 +170,15 @@ def _label(topic: str, question: str, answer: str, chart_names: tuple[str, ...])
     asked = [d for d in find_medications(question, chart_names) if d.lower() not in answer.lower()]
     if asked:
         return f"Medication ({', '.join(asked)})"
-    if topic == "Risk":
-        return ""
     scale = re.search(r"\bhow (important|confident|ready|motivated)\b.*?\bto (?:you )?to ([\w\s]+?)\?", question,
                       re.IGNORECASE)
     if scale:
         return f"{scale.group(1).capitalize()} to {scale.group(2).strip()}"
-    return topic
+    # "Relationships: It was sad" would mislabel a feeling: only measured topics label an answer.
+    return topic if topic in _MEASURED_TOPICS else ""
 
 
+_MEASURED_TOPICS = frozenset({"Mood", "Anxiety", "Sleep", "Appetite", "Medication", "Substance use"})
 _QUESTION_OBJECT = re.compile(
     r"^(?:and |so )?(?:are|is|do|does|did|have|has|were|was|can|could|will|would)\s+you\s+(?:still\s+)?"
     r"(?:had|have|been having|noticed|felt|experienced|had any|got)?\s*(?:any\s+)?(.+?)\s*\?$",

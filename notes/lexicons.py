@@ -75,6 +75,10 @@ INTERVENTIONS: dict[str, re.Pattern[str]] = {
                                 r"what i'm hearing|i hear that)\b"),
     "time-out skill": cue(r"\btime-?out\b"),
     "communication skills (I-statements)": cue(r"\bI-statements?\b|\bactive listening\b"),
+    "journaling": cue(r"\bjournal\w*\b"),
+    "validation": cue(r"^(?:that|it) (?:sounds|must (?:be|have been))\b|^(?:that's|that is) (?:a big step|real progress|a big "
+                      r"change)\b"),
+    "exploration of feelings": cue(r"^(?:and )?how did (?:it|that) feel\b|\bhow do you feel about\b"),
     "letter writing": cue(r"\b(?:writ\w+|finish) (?:a |the )?letter\b"),
     "empty chair": cue(r"\bempty chair\b"),
     "task breakdown and timed work blocks": cue(r"\bsmaller steps\b|\bbreak(?:ing)? .{0,30} into\b|"

@@ -137,6 +137,6 @@ def _normalize_role(role: str) -> str:
 def guess_role(sentence: str) -> str:
     """Per-sentence guess when no speaker information exists, from the same cues as for a whole speaker."""
     score = _sentence_score(sentence, answer=False)
-    if score > 0.5:
+    if score >= 0.5:
         return "therapist"
     return "client" if score < 0 or FIRST_PERSON.search(sentence) else ""

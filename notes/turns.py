@@ -106,7 +106,7 @@ def _is_homework(text: str) -> bool:
     if not lx.HOMEWORK.search(text):
         return False
     if text.endswith("?"):
-        return re.match(r"^(?:and |so )?(?:would|could|will|can) you\b", text, re.IGNORECASE) is not None and (
+        return re.search(r"\b(?:would|could|will|can) you\b", text, re.IGNORECASE) is not None and (
             re.search(r"\b(?:feel|think|say|describe|rate)\b", text, re.IGNORECASE) is None
         )
     return re.search(r"\b(?:homework|for (?:this|the) week|for practice)\b|^(?:and |so )?try\b", text,
