@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import bz2
 import importlib.util
-import pickle  # noqa: S403 - the file is the library's own packaged dictionary, not user data
+import pickle  # the file is the library's own packaged dictionary, not user data
 import re
 from functools import lru_cache
 from pathlib import Path

@@ -76,8 +76,8 @@ INTERVENTIONS: dict[str, re.Pattern[str]] = {
     "time-out skill": cue(r"\btime-?out\b"),
     "communication skills (I-statements)": cue(r"\bI-statements?\b|\bactive listening\b"),
     "journaling": cue(r"\bjournal\w*\b"),
-    "validation": cue(r"^(?:that|it) (?:sounds|must (?:be|have been))\b|^(?:that's|that is) (?:a big step|real progress|a big "
-                      r"change)\b"),
+    "validation": cue(r"^(?:that|it) (?:sounds|must (?:be|have been))\b|"
+                      r"^(?:that's|that is) (?:a big step|real progress|a big change)\b"),
     "exploration of feelings": cue(r"^(?:and )?how did (?:it|that) feel\b|\bhow do you feel about\b"),
     "letter writing": cue(r"\b(?:writ\w+|finish) (?:a |the )?letter\b"),
     "empty chair": cue(r"\bempty chair\b"),

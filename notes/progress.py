@@ -73,7 +73,8 @@ def _baseline(facts: list[Fact], relevant: list[Fact]) -> Fact | None:
     """The client's answer to "And before this week?" right after a relevant report: the earlier figure."""
     for index, fact in enumerate(facts[1:], start=1):
         asked = fact.evidence[0].quote if len(fact.evidence) > 1 else ""
-        if facts[index - 1] in relevant and _BASELINE_QUESTION.search(asked) and _first_measure(fact.evidence[-1].quote):
+        follows = facts[index - 1] in relevant and _BASELINE_QUESTION.search(asked) is not None
+        if follows and _first_measure(fact.evidence[-1].quote):
             return fact
     return None
 

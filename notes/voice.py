@@ -25,10 +25,10 @@ SECOND_PERSON = {
 }  # fmt: skip
 # Verbs after "I" that must not become gerunds: auxiliaries, modals, and hedges.
 _NO_GERUND = frozenset(
-    "am was were have has had do did does can could will would should shall may might must used "
-    "don't didn't can't couldn't won't wouldn't haven't hadn't think guess mean know".split()
+    """am was were have has had do did does can could will would should shall may might must used
+    don't didn't can't couldn't won't wouldn't haven't hadn't think guess mean know""".split()  # noqa: SIM905
 )
-_ADVERBS = frozenset("still also just only usually often never always really actually probably sometimes".split())
+_ADVERBS = frozenset("still also just only usually often never always really actually probably sometimes".split())  # noqa: SIM905
 _HEDGES = re.compile(
     r"^(?:(?:honestly|i'd say|i would say|i think|i guess|i mean|i feel like|maybe|probably|so|well|um|uh|"
     r"yeah|okay|oh|like|you know)[,]?\s+)+",
