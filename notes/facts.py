@@ -36,11 +36,27 @@ def session_facts(turns: list[Turn], chart_names: tuple[str, ...] = ()) -> list[
             facts.extend(_question_intervention(turn))
             continue
         new = _turn_facts(turn, turns, index, chart_names)
+        if turn.act == "answer" and len(new) == 1 and facts and _same_label(facts[-1], new[0]):
+            facts[-1] = _joined_answers(facts[-1], new[0])
+            continue
         if turn.act == "report" and _continues(turn, turns, index, facts):
             facts[-1] = _merged(facts[-1], turn)
             continue
         facts.extend(new)
     return _without_repeats(facts)
+
+
+def _same_label(before: Fact, after: Fact) -> bool:
+    """Two answers to one question under one label ("Mood: Pretty low." and "Mood: About four...")."""
+    label = after.text.split(":")[0]
+    return (":" in after.text and before.text.startswith(f"{label}:") and not label.startswith("Client")
+            and before.evidence[0].quote == after.evidence[0].quote)
+
+
+def _joined_answers(before: Fact, after: Fact) -> Fact:
+    rest = after.text.split(":", 1)[1].strip()
+    text = f"{before.text.rstrip('.')}; {rest[:1].lower() + rest[1:]}"
+    return Fact(before.kind, _sentence(text), [*before.evidence, *after.evidence[1:]], before.topic, after.order)
 
 
 _ANAPHOR = re.compile(r"\b(?:that|it|this|then|there|them)\b", re.IGNORECASE)
@@ -173,7 +189,7 @@ def _label(topic: str, question: str, answer: str, chart_names: tuple[str, ...])
     scale = re.search(r"\bhow (important|confident|ready|motivated)\b.*?\bto (?:you )?to ([\w\s]+?)\?", question,
                       re.IGNORECASE)
     if scale:
-        return f"{scale.group(1).capitalize()} to {scale.group(2).strip()}"
+        return f"Rating of how {scale.group(1).lower()} it is to {scale.group(2).strip()}"
     # "Relationships: It was sad" would mislabel a feeling: only measured topics label an answer.
     return topic if topic in _MEASURED_TOPICS else ""
 
@@ -286,13 +302,16 @@ def _question_intervention(turn: Turn) -> list[Fact]:
     return _techniques(turn) if turn.act == "question" and turn.techniques else []
 
 
+_UNQUOTED = frozenset({"validation"})  # "That's a big change." adds nothing to "Clinician used validation."
+
+
 def _techniques(turn: Turn) -> list[Fact]:
     facts = []
     for label in turn.techniques:
         text = f"Clinician used {label}"
         words = {w.lower() for w in re.findall(r"[\w-]+", label)}
         spoken = {w.lower() for w in re.findall(r"[\w-]+", turn.unit.text)}
-        if not words <= spoken and not turn.unit.text.rstrip().endswith("?"):
+        if not words <= spoken and not turn.unit.text.rstrip().endswith("?") and label not in _UNQUOTED:
             text += f': "{turn.unit.text.strip()}"'
         facts.append(_fact("intervention", text, turn.unit))
     return facts

@@ -15,6 +15,8 @@ from functools import lru_cache
 
 import lemminflect  # type: ignore[import-untyped]
 
+from notes.text import STOPWORDS
+
 CLIENT_PRONOUNS = {
     "i": "they", "me": "them", "my": "their", "mine": "theirs", "myself": "themselves",
     "i'm": "they are", "i've": "they have", "i'll": "they will", "i'd": "they would",
@@ -136,6 +138,9 @@ _YOU_WORDS = re.compile(r"(?<![\w-])(?:you['\u2019](?:re|ve|ll|d)|yours(?:elf)?|
 
 def _gerund_clause(body: str, original: str) -> str | None:
     """ "they missed two doses ..." -> "missing two doses ..." when the opening verb allows it."""
+    progressive = _PROGRESSIVE.match(body)
+    if progressive and original.startswith("I"):  # "I've been sleeping five hours" -> "sleeping five hours"
+        return body[progressive.end() :]
     words = original.split()
     if len(words) < 2 or words[0] != "I":
         return None
@@ -155,6 +160,7 @@ def _gerund_clause(body: str, original: str) -> str | None:
     return " ".join(w for w in (adverb, ing, rest) if w)
 
 
+_PROGRESSIVE = re.compile(r"^they (?:have been|are) (?=(?:still |also |just )?[a-z]+ing\b)", re.IGNORECASE)
 _AND_VERB = re.compile(r"(?<=\w )and ([a-z]+)\b(?= )")
 
 
@@ -190,7 +196,8 @@ def _starts_with_subject(text: str) -> bool:
 def _lower_first(text: str) -> str:
     """Lower-case the first word after a frame unless it looks like a name ("Jordan", "AA", "Dr.")."""
     first = re.split(r"['\u2019]", re.sub(r"\W+$", "", text.split(" ", 1)[0]))[0]
-    if first.isalpha() and not first.isupper() and lemminflect.getAllLemmas(first.lower()):
+    common = first.lower() in STOPWORDS or bool(lemminflect.getAllLemmas(first.lower()))
+    if first.isalpha() and not first.isupper() and common:
         return text[:1].lower() + text[1:]
     return text
 
