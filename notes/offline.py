@@ -20,6 +20,7 @@ from notes.sources import TextUnit, input_units, transcript_units
 from notes.speakers import resolve_speakers
 from notes.styles import Section
 from notes.turns import read_turns
+from transcription.types import Segment
 
 __all__ = ["OFFLINE_NOTICE", "ROLE_KINDS", "offline_draft"]
 
@@ -34,8 +35,9 @@ _RISK_LABELS = {
 
 def offline_draft(ctx: NoteContext) -> NoteDraft:
     """Fill every section of the style with clinical statements drawn from the transcript and inputs."""
-    roles = resolve_speakers(ctx.segments, ctx.speaker_roles, [i.text for i in ctx.inputs])
-    units = transcript_units(ctx.segments, roles or None)
+    segments = _whole_sentences(ctx.segments)
+    roles = resolve_speakers(segments, ctx.speaker_roles, [i.text for i in ctx.inputs])
+    units = transcript_units(segments, roles or None)
     chart = _chart_names(ctx)
     facts = session_facts(read_turns(units), chart) + input_facts(ctx.inputs) + duration_fact(units)
     flags = find_risks(ctx.segments, ctx.inputs)
@@ -51,6 +53,26 @@ def offline_draft(ctx: NoteContext) -> NoteDraft:
         engine="offline",
         offline_notice=OFFLINE_NOTICE,
     )
+
+
+_SPLIT_GAP_S = 1.0
+
+
+def _whole_sentences(segments: list[Segment]) -> list[Segment]:
+    """Whisper cuts segments mid-sentence ("I missed two doses of my" | "sertraline because..."): rejoin
+    a speaker's segment that ends without punctuation with the next one, so a sentence is read whole."""
+    joined: list[Segment] = []
+    for segment in segments:
+        last = joined[-1] if joined else None
+        if (last is not None and last.speaker == segment.speaker and not last.text.rstrip().endswith(_ENDINGS)
+                and segment.start - last.end <= _SPLIT_GAP_S):
+            joined[-1] = Segment(last.start, segment.end, f"{last.text.rstrip()} {segment.text.lstrip()}", last.speaker)
+        else:
+            joined.append(segment)
+    return joined
+
+
+_ENDINGS = (".", "!", "?", '"', "\u201d")
 
 
 def _chart_names(ctx: NoteContext) -> tuple[str, ...]:

@@ -67,3 +67,14 @@ def test_session_audio_truth_matches_its_scripted_session() -> None:
         assert [t["text"] for t in truth["turns"]] == [s["text"] for s in script["segments"][: len(truth["turns"])]]
         assert {t["role"] for t in truth["turns"]} == {"therapist", "client"}
         assert all(a["end"] < b["start"] for a, b in zip(truth["turns"], truth["turns"][1:], strict=False))
+
+
+def test_a_sentence_split_across_two_segments_is_read_whole() -> None:
+    segments = [Segment(0.0, 2.0, "Hi.", "Speaker 1"), Segment(2.5, 4.0, "How have you been?", "Speaker 1"),
+                Segment(4.5, 7.0, "I missed two doses of my", "Speaker 2"),
+                Segment(7.0, 9.0, "sertraline because I felt dizzy.", "Speaker 2")]
+    ctx = make_ctx("soap", segments=segments)
+    ctx.speaker_roles = None
+    (sentence,) = offline_draft(ctx).sections[0].sentences
+    assert sentence.text == "Medication: Missing two doses of their sertraline because they felt dizzy."
+    assert sentence.evidence[-1].start == 4.5 and sentence.evidence[-1].end == 9.0
