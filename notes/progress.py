@@ -103,6 +103,7 @@ def _verdict(goal: Goal, fact: Fact, priors: list[PriorNote], baseline: Fact | N
         evidence += baseline.evidence
     if before is None and earlier is not None and prior_text:
         text = text.rstrip(".") + f"; earlier note: {prior_text}."
+    text = text if text.endswith((".", '"')) else f"{text}."
     return Judged(goal, status, Fact("progress", text, evidence, fact.topic, fact.order))
 
 
