@@ -30,7 +30,8 @@ def llama_libraries() -> list[Path]:
     spec = importlib.util.find_spec("llama_cpp")
     if spec is None or not spec.submodule_search_locations:
         pytest.skip("llama-cpp-python is not installed (it comes with the test extra)")
-    libraries = sorted((Path(next(iter(spec.submodule_search_locations))) / "lib").glob("lib*.so*"))
+    folder = Path(next(iter(spec.submodule_search_locations))) / "lib"
+    libraries = sorted(lib for lib in folder.glob("lib*.so*") if not lib.is_symlink())
     assert any(lib.name.startswith("libggml-cpu") for lib in libraries), libraries
     return libraries
 
@@ -80,3 +81,21 @@ def test_installed_llama_is_the_pinned_version_the_bootstrap_builds() -> None:
     assert f"llama-cpp-python[server]=={LLAMA_VERSION}" in test_extra
     llama_libraries()  # skips when it is not installed
     assert importlib.metadata.version("llama_cpp_python") == LLAMA_VERSION
+
+
+def test_the_scan_finds_avx512_and_amx_in_a_library_built_for_them(tmp_path: Path) -> None:
+    """The guard itself: a small library compiled for AVX-512 and AMX is caught."""
+    if shutil.which("gcc") is None:
+        pytest.skip("gcc is not installed")
+    source = tmp_path / "wide.c"
+    source.write_text(
+        "#include <immintrin.h>\n"
+        "void add(float *a, const float *b, int n) { for (int i = 0; i < n; i++) a[i] += b[i]; }\n"
+        "void tiles(void) { _tile_zero(0); _tile_release(); }\n"
+    )
+    library = tmp_path / "libwide.so"
+    subprocess.run(["gcc", "-O3", "-mavx512f", "-mamx-tile", "-mprefer-vector-width=512", "-shared", "-fPIC",
+                    "-o", str(library), str(source)], check=True)  # fmt: skip
+    bad, _ = scan(library)
+    assert any("%zmm" in line for line in bad)
+    assert any("tilezero" in line or "tilerelease" in line for line in bad)
