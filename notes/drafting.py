@@ -11,10 +11,13 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from notes.styles import Section, Style
 from transcription.types import Segment
+
+if TYPE_CHECKING:
+    from notes.risk import RiskItem
 
 EvidenceSource = Literal["transcript", "input", "prior_note"]
 RiskCategory = Literal["suicide", "self_harm", "harm_to_others", "abuse"]
@@ -166,7 +169,7 @@ class NoteDraft:
     sections: list[SectionDraft]
     themes: list[str]
     goal_progress: list[GoalProgress]
-    risk_flags: list[RiskFlag]
+    risk_flags: list[RiskItem]
     engine: EngineName
     offline_notice: str | None
     context: ContextReport | None = None
