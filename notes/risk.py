@@ -155,7 +155,8 @@ def pipeline() -> Language:
     nlp.add_pipe(_TARGETS)
     for context in rules.CONTEXTS:
         nlp.add_pipe("negex", name=f"risk_{context.name}",
-                     config={"neg_termset": _termset(context), "extension_name": f"risk_{context.name}"})
+                     config={"neg_termset": _termset(context), "extension_name": f"risk_{context.name}",
+                             "span_keys": [_SPAN_KEY]})
     return nlp
 
 
@@ -191,19 +192,41 @@ def _split_sentences(doc: Doc) -> Doc:
 
 
 def _find_targets(doc: Doc) -> Doc:
-    """Every target rule's matches as entities; where matches overlap the longest wins (idioms over risk words)."""
+    """Every target rule's matches, in the span group the context passes read.
+
+    Overlapping matches of one kind keep the longest; an idiom silences the risk words inside it;
+    matches of different risk kinds are all kept ("hurt the guy who attacked my sister").
+    """
     from spacy.util import filter_spans
 
-    spans = []
+    found: dict[str, list[Span]] = {}
     for index, pattern in enumerate(_COMPILED):
+        kind = rules.TARGETS[index].kind
         for match in pattern.finditer(doc.text):
-            span = doc.char_span(match.start(), match.end(), label=rules.TARGETS[index].kind.upper(),
-                                 alignment_mode="expand")
+            span = doc.char_span(match.start(), match.end(), label=kind.upper(), alignment_mode="expand")
             if span is not None and len(span):
                 span._.risk_target = index
-                spans.append(span)
-    doc.ents = filter_spans(spans)
+                found.setdefault(_GROUP.get(kind, kind), []).append(span)
+    idioms = filter_spans(found.pop("idiom", []))
+    kept = [span for spans in found.values() for span in filter_spans(spans) if not _inside_idiom(span, idioms)]
+    # Words inside a longer statement of another kind belong to it ("I wish a truck would hit me").
+    kept = [span for span in kept if not any(_contains(other, span) for other in kept)]
+    doc.spans[_SPAN_KEY] = sorted(kept, key=lambda span: (span.start, span.end))
     return doc
+
+
+def _contains(outer: Span, inner: Span) -> bool:
+    return outer is not inner and outer.start <= inner.start and inner.end <= outer.end and len(outer) > len(inner)
+
+
+# Qualifiers compete with the risk words they overlap ("SI with plan" is one statement, not two).
+_GROUP = {"plan": "qualifier", "intent": "qualifier", "act": "qualifier"}
+_SPAN_KEY = "risk"
+
+
+def _inside_idiom(span: Span, idioms: list[Span]) -> bool:
+    # An idiom silences the risk words it overlaps unless they reach further than it does.
+    return any(i.start < span.end and span.start < i.end and len(i) >= len(span) for i in idioms)
 
 
 def _cue_tokens(nlp: Language, doc: Doc) -> dict[str, set[int]]:
@@ -303,7 +326,8 @@ def _sentences(source: _Source, doc: Doc, cues: dict[str, set[int]]) -> list[_Se
         if not any(ch.isalnum() for ch in text):
             continue
         begin = sent.start_char + (len(sent.text) - len(sent.text.lstrip()))
-        findings = [f for ent in sent.ents if (f := _finding(ent, source.role)) is not None]
+        targets = [span for span in doc.spans[_SPAN_KEY] if sent.start <= span.start < sent.end]
+        findings = [f for span in targets if (f := _finding(span, source.role)) is not None]
         categories = {name for name, tokens in cues.items() if any(sent.start <= t < sent.end for t in tokens)}
         question = text.endswith("?")
         sentences.append(_Sentence(text, source, begin, begin + len(text), question, findings, categories))
@@ -323,6 +347,8 @@ def _finding(ent: Span, role: Role) -> _Finding | None:
     if target.denial:
         return _Finding(kind, "denied", target.level, ent.start)
     mods = {context.name for context in rules.CONTEXTS if ent._.get(f"risk_{context.name}")}
+    if rules.NEGATED_AFTER in mods:
+        mods.add(rules.NEGATED)
     if _FIRST_PERSON.search(ent.text):
         # "My family would be better off if I died" is the speaker's own risk, whoever is named first.
         mods -= {rules.OTHER, rules.THIRD}

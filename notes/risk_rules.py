@@ -136,6 +136,17 @@ SUICIDE: list[Target] = [
     ),
     Target("suicide", r"\bwhat's the point (?:of|in) (?:living|going on|being alive)\b", _WISH),
     Target("suicide", r"\btired of (?:living|being alive|life)\b", _WISH),
+    Target(
+        "suicide",
+        r"\b(?:life|living|my life) (?:isn't|is not|wasn't|ain't|is no longer) worth (?:living|it)\b",
+        _WISH,
+    ),
+    Target(
+        "suicide",
+        r"\b(?:wish|wishing|hope|hoping|pray|praying)(?: that)? I (?:would |could |'d )?(?:just )?(?:die|be dead)\b",
+        _WISH,
+    ),
+    Target("suicide", r"\bdie in my sleep\b", _WISH),
     Target("suicide", r"\b(?:go to sleep|fall asleep|sleep) and (?:never|not) wake up\b", _WISH),
     Target(
         "suicide",
@@ -149,8 +160,20 @@ SUICIDE: list[Target] = [
         r"\b(?:no one|nobody|no-one) would (?:even )?(?:notice|care|miss me) if I (?:was|were|died)\b",
         _WISH,
     ),
+    Target(
+        "suicide",
+        r"\b(?:no one|nobody|no-one) would (?:even )?(?:notice|care|miss me) if I "
+        r"(?:killed myself|took my (?:own )?life|ended my life|ended it)\b",
+        _ACTIVE,
+    ),
     Target("suicide", r"\bwish(?:ed)? (?:a|that a|the) (?:car|truck|bus|train) would (?:just )?hit me\b", _WISH),
     Target("suicide", r"\bwouldn't mind (?:dying|being dead|if I died|if I didn't wake up)\b", _WISH),
+    Target(
+        "suicide",
+        r"\b(?:wouldn't mind|hope|hoping|wish|wishing|pray|praying)(?: that)?(?: if)? I (?:got|get|was|were|would get) "
+        r"(?:hit|run over) by a (?:car|bus|truck|train)\b",
+        _WISH,
+    ),
     Target("suicide", r"\bthink(?:ing|s)? about (?:dying|death|being dead)\b", _WISH),
     Target("suicide", r"\bthoughts? (?:of|about) (?:wanting to die|death|being dead|dying)\b", _WISH),
     Target("suicide", r"\bwish to be dead\b", _WISH),
@@ -178,7 +201,11 @@ SUICIDE: list[Target] = [
     Target("suicide", r"\b(?:died|dies|die) by suicide\b"),
     Target("suicide", r"\bcommit(?:ted|ting)? suicide\b", _ACTIVE),
     # Method.
-    *_reflexive("suicide", r"(?:hang|hanging|hanged|shoot|shooting|shot|drown|drowning|poison|poisoning)", "method"),
+    *_reflexive(
+        "suicide",
+        r"(?:hang|hangs|hanging|hanged|shoot|shoots|shooting|shot|drown|drowns|drowning|poison|poisons|poisoning)",
+        "method",
+    ),
     Target("suicide", r"\b(?:overdos(?:e|ing)|OD) on\b", "method"),
     Target("suicide", r"\btak(?:e|ing) all (?:of )?my (?:pills|meds|medications?|tablets)\b", "method"),
     Target("suicide", r"\bjump(?:ing)? (?:off|from|in front of) (?:a|the|my|that)\b", "method"),
@@ -246,12 +273,19 @@ SUICIDE: list[Target] = [
     Target("suicide", r"\bwon't be (?:around|here) (?:much )?(?:longer|anymore|for long)\b", "preparatory"),
     Target(
         "suicide",
-        r"\b(?:stockpil|hoard|sav)(?:e|ed|ing) (?:up )?(?:my |all my |some |up my )?(?:sleeping |pain |anxiety )?"
+        r"\b(?:stockpil|hoard|sav|collect)(?:e|ed|ing) (?:up )?(?:my |all my |some |up my )?"
+        r"(?:sleeping |pain |anxiety )?"
         r"(?:pills|meds|medications?|tablets)\b",
         "preparatory",
     ),
     Target("suicide", r"\b(?:got|have|bought|tied|hung|made) a (?:rope|noose)\b|\bnoose\b", "preparatory"),
     Target("suicide", r"\b(?:updated|made|wrote|writing|write|update) (?:my|a) will\b", "preparatory"),
+    Target(
+        "suicide",
+        r"\b(?:engine|car|motor) running in the (?:closed )?garage\b|\bcarbon monoxide\b|"
+        r"\bexhaust (?:pipe|fumes|hose)\b",
+        "preparatory",
+    ),
     Target(
         "suicide",
         r"\b(?:stood|standing|stand|went|climbed) (?:on|at|onto|to) the (?:edge|ledge|railing)\b",
@@ -284,6 +318,7 @@ SELF_HARM: list[Target] = [
     Target("self_harm", r"(?-i:\bNSSI\b)|(?-i:\bSH\b)|\bnon-?suicidal self-?injury\b"),
     Target("self_harm", rf"\bcut(?:ting|s)? (?:on |into )?(?:my|her|his) (?:\w+ )?{_BODY}\b"),
     Target("self_harm", rf"\bcuts\b[^.;]{{0,40}}\b{_BODY}\b"),
+    Target("self_harm", rf"\bburn(?:ed|t|s|ing)? (?:on |into )?(?:my|her|his) (?:\w+ )?{_BODY}\b"),
     Target(
         "self_harm",
         _after(
@@ -310,6 +345,12 @@ HARM_TO_OTHERS: list[Target] = [
         rf"hitting|assault|assaulting|kills|hurts|stabs|shoots) {_OBJECT}\b",
     ),
     Target("harm_to_others", r"\bmake (?:him|her|them) (?:hurt|suffer|bleed)\b"),
+    Target(
+        "harm_to_others",
+        r"\b(?:gun|knife|weapon|rifle|pistol|bat)\b[^.?!]{0,30}"
+        r"\b(?:go(?:ing)?|drive|driving|head(?:ing)?|show(?:ing)? up)"
+        r" (?:to|over to|at) (?:his|her|their|that \w+'s) (?:house|place|work|apartment|office|school)\b",
+    ),
     Target("harm_to_others", r"\bhomicid(?:al|e)\b|(?-i:\bHI\b)|\bassault charges?\b"),
     Target("harm_to_others", r"\bviolent (?:thoughts|urges|fantasies) (?:toward|towards|about)\b"),
     Target("harm_to_others", r"\bshoot up (?:the|his|her|my|a|our) (?:school|office|workplace|church|work)\b"),
@@ -383,6 +424,7 @@ IDIOMS: list[Target] = [
     ),
     Target("idiom", r"\bshoot (?:him|her|them|me|you) (?:a|an) (?:text|email|message|note|line)\b"),
     Target("idiom", r"\bhit (?:him|her|them|me) up\b"),
+    Target("idiom", r"\b(?:got|get|was|were|been) (?:hit|run over) by a (?:car|bus|truck|train|bike|ball)\b"),
     Target("idiom", r"\bhurt (?:his|her|their|my|your) feelings\b"),
     Target("idiom", r"\b(?:it|that|this) (?:really |still )?hurts? (?:me|us)\b"),
     Target("idiom", r"\bpush(?:es|ed)? (?:me|us) to (?!the\b)\w+"),
@@ -399,6 +441,7 @@ TARGETS: list[Target] = [*SUICIDE, *SELF_HARM, *HARM_TO_OTHERS, *ABUSE, *QUALIFI
 # "pseudo" phrases look like triggers but are not, and "termination" phrases end a trigger's
 # reach. Phrases match whole tokens, lower-cased.
 NEGATED = "negated"
+NEGATED_AFTER = "negated_after"
 POSSIBLE = "possible"
 HISTORICAL = "historical"
 RECENT = "recent"
@@ -494,11 +537,14 @@ CONTEXTS: tuple[Context, ...] = (
         termination=(*_NEW_CLAUSE, ";"),
         extends_library=True,
     ),
+    # "HI denied.", "SI negative": a denial right after the words, before the clause ends.
+    Context(NEGATED_AFTER, following=("denied", "denies", "negative", "absent", "not present", "not endorsed"),
+            termination=(",", ";", "and", "but", "endorsed", "endorses", "reported", "reports", "with")),
     Context(POSSIBLE, preceding=_DOUBT, following=("not ruled out", "possible", "might be"), termination=("but", ";")),
     Context(HISTORICAL, preceding=("used to", "prior", "previous", "previously", "former", "formerly", "past", "hx",
                                    "h/o", "history", "history of", "in the past", *_PAST), following=_PAST,
             pseudo=_NOT_STOPPING, termination=("but", "however", "though", "although", ";")),
-    Context(RECENT, preceding=_RECENT, following=_RECENT, termination=("but", "however", ";")),
+    Context(RECENT, preceding=_RECENT, following=_RECENT, pseudo=_DENIED_NOW, termination=("but", "however", ";")),
     Context(CONDITIONAL, preceding=("if", "if i ever", "if you ever", "if he ever", "if she ever", "if they ever",
                                     "what to do if", "in case", "what would happen if", "hypothetically", "imagine"),
             # "I don't know if I can keep myself from cutting" asks nothing hypothetical.

@@ -18,7 +18,7 @@ from transcription.types import Segment
 
 HERE = Path(__file__).resolve().parent
 CORPUS = HERE / "risk_corpus.jsonl"
-HELD_OUT = HERE / "risk_corpus_heldout.jsonl"
+HELD_OUT = (HERE / "risk_corpus_heldout.jsonl", HERE / "risk_corpus_heldout2.jsonl")
 ROLES = {"Speaker 1": "therapist", "Speaker 2": "client"}
 CATEGORIES = ("suicide", "self_harm", "harm_to_others", "abuse")
 
@@ -321,7 +321,7 @@ def _score_entry(scores: _Scores, entry: dict[str, Any], expected: dict[tuple[st
 
 
 def test_the_corpus_covers_every_status_and_category_and_who_says_it() -> None:
-    entries = _entries(CORPUS) + _entries(HELD_OUT)
+    entries = _entries(CORPUS) + [entry for path in HELD_OUT for entry in _entries(path)]
     assert len(entries) >= 300
     cells = Counter(tuple(label.split()[:2]) for entry in entries for label in entry["expect"])
     assert all(cells[(category, status)] >= 2 for category in CATEGORIES for status in RISK_STATUSES), cells
@@ -332,16 +332,17 @@ def test_the_corpus_covers_every_status_and_category_and_who_says_it() -> None:
 
 
 def test_the_corpus_is_read_as_labelled(capsys: pytest.CaptureFixture[str]) -> None:
-    tuned, held_out = _score(_entries(CORPUS)), _score(_entries(HELD_OUT))
+    parts = {"tuned on": _score(_entries(CORPUS))}
+    parts.update({f"held-out part {n}": _score(_entries(path)) for n, path in enumerate(HELD_OUT, start=1)})
     everything = _Scores()
-    for part in (tuned, held_out):
+    for part in parts.values():
         for name in ("endorsed", "endorsed_found", "negatives", "false_endorsements", "labels", "labels_right",
                      "levels", "levels_right", "exact", "entries"):
             setattr(everything, name, getattr(everything, name) + getattr(part, name))
         everything.misses += part.misses
     with capsys.disabled():
         print()
-        for name, scores in (("all", everything), ("tuned on", tuned), ("held out", held_out)):
+        for name, scores in (("all", everything), *parts.items()):
             print(scores.line(f"risk corpus, {name}"))
         for miss in everything.misses:
             print("  ", miss)
