@@ -18,7 +18,7 @@ from transcription.types import Segment
 
 HERE = Path(__file__).resolve().parent
 CORPUS = HERE / "risk_corpus.jsonl"
-HELD_OUT = (HERE / "risk_corpus_heldout.jsonl", HERE / "risk_corpus_heldout2.jsonl")
+HELD_OUT = (HERE / "risk_corpus_heldout.jsonl", HERE / "risk_corpus_heldout2.jsonl", HERE / "risk_corpus_heldout3.jsonl")
 ROLES = {"Speaker 1": "therapist", "Speaker 2": "client"}
 CATEGORIES = ("suicide", "self_harm", "harm_to_others", "abuse")
 
