@@ -60,11 +60,10 @@ _OBJECT = (
     rf"(?:my|his|her|their|our|the|that|this|a) (?:\w+ )?{_PEOPLE})"
 )
 _AGENT = rf"(?:he|she|they|(?:my|his|her|their|our|a|the) (?:\w+ )?{_PEOPLE}|\w+'s (?:\w+ )?{_PEOPLE}|partner|dad|mom)"
+# Any form of the verb ("choke", "chokes", "choked", "choking").
 _ABUSE_VERB = (
-    r"(?:hits?|hitting|beats?|beating|beat up|kicks?|kicked|punch(?:es|ed)?|slap(?:s|ped)?|chok(?:es|ed)|"
-    r"strangl(?:es|ed)|hurts?|shov(?:es|ed)|push(?:es|ed)|grabb?(?:s|ed)|touch(?:es|ed)|rap(?:es|ed)|"
-    r"molest(?:s|ed)?|abus(?:es|ed)|attack(?:s|ed)|strikes|struck|whip(?:s|ped)|locks|locked|forced|forces|"
-    r"threaten(?:s|ed))"
+    r"(?:hit|beat|kick|punch|slap|chok|strangl|hurt|shov|push|grab|touch|rap(?:e|ed|es|ing)\b|molest|abus|attack|"
+    r"strik|struck|whip|lock|forc|threaten|burn|bit(?:e|es|ing)?\b)\w*(?: up)?"
 )
 _BODY = r"(?:arms?|forearms?|wrists?|legs?|thighs?|stomach|skin|hips?|ankles?|chest)"
 _REFLEXIVE: tuple[tuple[str, Who], ...] = (
@@ -116,7 +115,19 @@ SUICIDE: list[Target] = [
         r"(?:be alive|live|be here|wake up|exist|go on|keep going|keep living)\b",
         _WISH,
     ),
-    Target("suicide", r"\b(?:better off|happier) (?:dead|without me)\b", _WISH),
+    Target("suicide", r"\b(?:better off|happier|fine|okay|better) (?:dead|without me)\b", _WISH),
+    Target("suicide", r"\b(?:passive )?death wish\b", _WISH),
+    Target(
+        "suicide",
+        r"\brather (?:be dead|die) than (?:keep |continue |go on |keep on )?(?:feeling|feel|living|live|going on|"
+        r"being|be like this|this)\b",
+        _WISH,
+    ),
+    Target(
+        "suicide",
+        r"\b(?:don't|do not|can't|cannot) see (?:a|any) (?:future|way out)\b|\bno future for me\b",
+        _WISH,
+    ),
     Target(
         "suicide",
         r"\b(?:better off|happier|easier|better) if I (?:just )?(?:was|were|wasn't|weren't|didn't|died|disappeared)"
@@ -222,7 +233,7 @@ SUICIDE: list[Target] = [
     Target(
         "suicide",
         r"\b(?:going to|gonna|will|'ll|decided to|intend(?:ing)? to|about to|made up my mind to) "
-        r"(?:kill myself|end my (?:own )?life|take my (?:own )?life|end it all|commit suicide)\b",
+        r"(?:kill myself|end my (?:own )?life|take my (?:own )?life|end it all|commit suicide|overdose)\b",
         "intent",
     ),
     Target(
@@ -243,6 +254,14 @@ SUICIDE: list[Target] = [
         "plan",
     ),
     Target("suicide", r"\bknow (?:exactly )?how and when\b", "plan"),
+    # An intent with a time to it is a plan.
+    Target(
+        "suicide",
+        r"\b(?:decided to|going to|gonna|planning to|plan to|will) (?:kill myself|end my (?:own )?life|"
+        r"take my (?:own )?life|end it(?: all)?)\b[^.?!]{0,10}\b(?:on \w+day|next week|this week(?:end)?|tonight|"
+        r"tomorrow|when|after|at \d)",
+        "plan",
+    ),
     Target("suicide", r"(?:(?-i:\bSI\b)|suicidal ideation) with (?:a )?plan\b", "plan"),
     # Preparatory behaviour.
     Target("suicide", r"\b(?:giv(?:e|es|ing)|gave|given) away\b", "preparatory"),
@@ -256,8 +275,10 @@ SUICIDE: list[Target] = [
     Target(
         "suicide",
         r"\b(?:look(?:ed|ing|s)?|search(?:ed|ing)?|googl(?:ed|ing)|research(?:ed|ing)?) (?:up |online |into )*"
-        r"(?:how many|how much|which|what|ways to|lethal|methods|how to|pills)\b[^.?!]{0,40}"
-        r"\b(?:pills?|die|kill|overdose|lethal|dose|doses|medication|meds|hang|suicide|work)\b",
+        r"(?:how many|how much|how high|how far|how tall|where to (?:buy|get)|which|what|ways to|lethal|methods|how to|"
+        r"pills)\b[^.?!]{0,40}"
+        r"\b(?:pills?|die|kill|overdose|lethal|dose|doses|medication|meds|hang|suicide|work|high|bridge|jump|rope|"
+        r"noose|gun|building)\b",
         "preparatory",
     ),
     Target("suicide", r"\blethal dos(?:e|es|age)\b", "preparatory"),
@@ -270,6 +291,12 @@ SUICIDE: list[Target] = [
     Target("suicide", r"\b(?:goodbye|suicide|farewell) (?:letters?|notes?)\b", "preparatory"),
     Target("suicide", r"\b(?:letters?|notes?)\b[^.?!]{0,30}\bgoodbye\b", "preparatory"),
     Target("suicide", r"\bsa(?:id|ying|y) goodbye to (?:everyone|everybody)\b", "preparatory"),
+    Target("suicide", r"\bsa(?:id|ying|y) (?:my|all my|our) goodbyes\b", "preparatory"),
+    Target(
+        "suicide",
+        r"\b(?:put|putting|puts|get|getting|got) (?:my|all my) (?:affairs|things) in order\b",
+        "preparatory",
+    ),
     Target("suicide", r"\bwon't be (?:around|here) (?:much )?(?:longer|anymore|for long)\b", "preparatory"),
     Target(
         "suicide",
@@ -300,7 +327,8 @@ SUICIDE: list[Target] = [
     Target("suicide", r"\battempt(?:ed|s)? suicide\b|\bsuicide attempts?\b|\bsuicidal attempts?\b", "attempt"),
     Target("suicide", r"\b(?:my|his|her|a) (?:first |last |second |previous |prior |recent )?attempt\b", "attempt"),
     Target("suicide", _after(("hx", "hx of", "history of", "h/o", "prior", "previous"), r"(?-i:SA)\b"), "attempt"),
-    Target("suicide", r"\boverdos(?:ed|e)\b|\bOD'd\b", "attempt"),
+    Target("suicide", r"\boverdosed\b|\bOD'd\b|\b(?:took|taken|had) an overdose\b", "attempt"),
+    Target("suicide", r"\b(?:tried|try|trying|attempted) to (?:overdose|OD)\b", "attempt"),
     Target(
         "suicide",
         r"\btook (?:a bunch of|all (?:of )?my|too many|a handful of) (?:pills|meds|tablets)\b",
@@ -312,7 +340,8 @@ SELF_HARM: list[Target] = [
     *_reflexive(
         "self_harm",
         r"(?:cut|cuts|cutting|burn|burns|burned|burnt|burning|hurt|hurts|hurting|harm|harms|harmed|harming|hit|hits|"
-        r"hitting|punish|punishing|scratch|scratching|scratched|injure|injuring|injured|mutilate|mutilating)",
+        r"hitting|punish|punishing|scratch|scratching|scratched|injure|injuring|injured|mutilate|mutilating|punch|"
+        r"punches|punched|punching|slap|slapped|slapping|bite|biting|bit|starve|starving|starved)",
     ),
     Target("self_harm", r"\bself[- ]?harm(?:ing|ed|s)?\b|\bself[- ]?injur\w*|\bself[- ]?mutilat\w*"),
     Target("self_harm", r"(?-i:\bNSSI\b)|(?-i:\bSH\b)|\bnon-?suicidal self-?injury\b"),
@@ -323,7 +352,7 @@ SELF_HARM: list[Target] = [
         "self_harm",
         _after(
             ("stopped", "stop", "quit", "started", "start", "keep", "kept", "been", "still", "urge to", "urges to",
-             "stop myself from", "keep myself from", "on", "about", "the", "my", "from"),
+             "stop myself from", "keep myself from", "on", "about", "the", "my", "from", "of"),
             r"(?:cutting|burning)\b",
         ),
     ),
@@ -345,6 +374,12 @@ HARM_TO_OTHERS: list[Target] = [
         rf"hitting|assault|assaulting|kills|hurts|stabs|shoots) {_OBJECT}\b",
     ),
     Target("harm_to_others", r"\bmake (?:him|her|them) (?:hurt|suffer|bleed)\b"),
+    Target(
+        "harm_to_others",
+        r"\b(?:smash|smashing|bash|bashing|break|breaking|cave|caving|kick|kicking|punch|punching) (?:in )?"
+        r"(?:his|her|their|your|that \w+'s) (?:face|head|skull|teeth|jaw|legs|nose)\b",
+    ),
+    Target("harm_to_others", rf"\blay (?:a )?(?:hand|finger) on {_OBJECT}\b"),
     Target(
         "harm_to_others",
         r"\b(?:gun|knife|weapon|rifle|pistol|bat)\b[^.?!]{0,30}"
@@ -481,7 +516,8 @@ _DOUBT = ("not sure", "unsure", "don't know if", "do not know if", "don't know w
           "cannot promise", "can't say", "cannot say", "can't guarantee", "could not rule out", "couldn't rule out",
           "can't rule out", "cannot rule out", "did not rule out", "not certain", "might", "maybe", "possibly",
           "possible", "not like i don't", "not like i do not", "not like i never", "not like i haven't",
-          "never said i wasn't", "never said i didn't", "wouldn't say i'm not", "doubt", "concerned about",
+          "never said i wasn't", "never said i didn't", "wouldn't say i'm not", "pretend i don't", "pretend i do not",
+          "pretend i'm not", "pretend i haven't", "doubt", "concerned about",
           "worried about")
 _WHEN_I_WAS = tuple(f"when i was {w}" for w in (
     "a kid", "a child", "a teen", "a teenager", "a boy", "a girl", "a baby", "little", "young", "younger",
@@ -532,7 +568,8 @@ CONTEXTS: tuple[Context, ...] = (
                    "denies", "denied", "denying", "negative for", "no evidence of", "free of", "ruled out"),
         following=(": denies", ": denied", ": none", ": negative", ": neg", ": no", ": absent", "- denies",
                    "- none", "none reported"),
-        pseudo=(*_RAISED, *_NOT_STOPPING, *_DOUBT, "not going to lie", "no doubt", "not only", "nothing helps",
+        pseudo=(*_RAISED, *_NOT_STOPPING, *_DOUBT, "not going to lie", "not going to pretend", "no doubt", "not only",
+                "nothing helps",
                 "nothing works", "nothing matters", "no matter"),
         termination=(*_NEW_CLAUSE, ";"),
         extends_library=True,

@@ -18,7 +18,15 @@ from transcription.types import Segment
 
 HERE = Path(__file__).resolve().parent
 CORPUS = HERE / "risk_corpus.jsonl"
-HELD_OUT = (HERE / "risk_corpus_heldout.jsonl", HERE / "risk_corpus_heldout2.jsonl", HERE / "risk_corpus_heldout3.jsonl")
+HELD_OUT = tuple(HERE / f"risk_corpus_heldout{n}.jsonl" for n in ("", "2", "3"))
+# Each held-out part was written and committed before the engine saw it, measured once, and only then
+# used to fix what it showed missing. Those first measurements are the honest figures for new phrasings.
+FIRST_LOOK = {
+    "held-out part 1": "endorsed recall 0.925 (49/53), false endorsements 0.019 (1/54), "
+                       "status accuracy 0.949 (111/117)",
+    "held-out part 2": "endorsed recall 0.865 (32/37), false endorsements 0.024 (1/41), status accuracy 0.929 (79/85)",
+    "held-out part 3": "endorsed recall 0.476 (10/21), false endorsements 0.000 (0/21), status accuracy 0.689 (31/45)",
+}
 ROLES = {"Speaker 1": "therapist", "Speaker 2": "client"}
 CATEGORIES = ("suicide", "self_harm", "harm_to_others", "abuse")
 
@@ -316,6 +324,8 @@ def _score_entry(scores: _Scores, entry: dict[str, Any], expected: dict[tuple[st
         if levels:
             scores.levels += len(levels)
             scores.levels_right += len(levels & found.get(key, set()))  # type: ignore[operator]
+            if right and not levels <= found[key]:  # type: ignore[operator]
+                scores.misses.append(f"level {sorted(levels)} of {key}: {entry} -> {sorted(map(str, found[key]))}")
         if not right:
             scores.misses.append(f"missed {key}: {entry} -> {sorted(found)}")
 
@@ -344,6 +354,8 @@ def test_the_corpus_is_read_as_labelled(capsys: pytest.CaptureFixture[str]) -> N
         print()
         for name, scores in (("all", everything), *parts.items()):
             print(scores.line(f"risk corpus, {name}"))
+            if name in FIRST_LOOK:
+                print(f"    first measurement, before it was tuned on: {FIRST_LOOK[name]}")
         for miss in everything.misses:
             print("  ", miss)
     assert everything.recall >= 0.98
