@@ -556,10 +556,15 @@ PEOPLE_WORDS = (
     "stepfather", "stepmom", "stepmother", "nephew", "niece", "teacher", "boss", "manager", "supervisor",
     "landlord", "girl", "boy", "guy", "man", "woman", "person", "family", "baby", "fiance", "fiancee",
 )
-_OWNERS = ("my", "his", "her", "their", "our", "your", "client's", "pt's", "patient's", "the client's", "a", "the",
-           "this", "'s")
-_ADJECTIVES = ("", "best ", "little ", "big ", "older ", "younger ", "teenage ", "ex-")
-_OTHERS = tuple(f"{owner} {adj}{person}" for owner in _OWNERS for adj in _ADJECTIVES for person in PEOPLE_WORDS)
+_OWNERS = ("my", "his", "her", "their", "our", "your", "client's", "pt's", "patient's", "a", "the", "this", "'s")
+_KIN = ("friend", "brother", "sister", "son", "daughter", "kid", "kids", "cousin", "boyfriend", "girlfriend", "husband",
+        "wife")
+_ADJECTIVES = ("best", "little", "big", "older", "younger", "teenage", "oldest", "youngest", "ex", "ex-")
+# Phrases are few enough to build quickly: every owner with every person, adjectives only for kin.
+_OTHERS = (
+    *(f"{owner} {person}" for owner in _OWNERS for person in PEOPLE_WORDS),
+    *(f"{owner} {adj} {kin}" for owner in _OWNERS[:6] for adj in _ADJECTIVES for kin in _KIN),
+)
 
 CONTEXTS: tuple[Context, ...] = (
     Context(
