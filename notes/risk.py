@@ -10,9 +10,8 @@ The engine is spaCy with negspacy: the project's target rules (notes/risk_rules.
 language, and negspacy's NegEx algorithm, run once per context with that context's trigger
 phrases (its own clinical negation lexicon extended for the way clients and clinicians talk),
 decides negation, doubt, time, hypothetical context and whose risk it is, sentence by
-sentence. medspaCy's ConText would do this in one pass, but on
-Python 3.11 every medspaCy release pins spaCy below 3.8 and so NumPy below 2, which the rest
-of the project has moved past.
+sentence. medspaCy's ConText would do this in one pass, but on Python 3.11 every medspaCy
+release pins spaCy below 3.8 and so NumPy below 2, which the rest of the project has moved past.
 
 Two things a sentence-bound algorithm cannot see are handled here: a qualifier in the
 neighbouring sentence ("Sometimes I think X. I would never do anything.") and a short answer
@@ -24,7 +23,6 @@ The pipeline is built once per process, on first use. Nothing here logs text.
 from __future__ import annotations
 
 import functools
-import logging
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -39,8 +37,6 @@ from transcription.types import Segment
 if TYPE_CHECKING:
     from spacy.language import Language
     from spacy.tokens import Doc, Span
-
-logger = logging.getLogger(__name__)
 
 RiskStatus = Literal["endorsed", "denied", "historical", "hypothetical", "other_person"]
 SuicideLevel = Literal["wish_to_be_dead", "active_thoughts", "method", "intent", "plan", "preparatory", "attempt"]
@@ -107,13 +103,13 @@ def find_risks(
 
 
 def merge_risks(found: Sequence[RiskItem], from_model: Iterable[RiskItem | RiskFlag]) -> list[RiskItem]:
-    """Found items first (they carry times and status), then model-reported ones that say something new.
+    """All found items (they carry times and status), then model-reported ones that say something new.
 
-    Two items are the same when the category matches and one quote contains the other
-    (after normalising case and punctuation).
+    A model's statement is not new when a kept item has its category and one quote contains
+    the other (after normalising case and punctuation).
     """
-    merged: list[RiskItem] = []
-    for item in [*found, *(_as_item(flag) for flag in from_model)]:
+    merged = list(found)
+    for item in map(_as_item, from_model):
         if not any(_same(item, kept) for kept in merged):
             merged.append(item)
     return merged
@@ -256,6 +252,8 @@ class _Source:
     speaker: str | None = None
     start: float | None = None
     end: float | None = None
+    # False when nothing says who spoke: a question is then taken for the clinician's.
+    role_known: bool = True
 
 
 @dataclass(slots=True)
@@ -303,7 +301,7 @@ def _transcript_sources(segments: list[Segment], speaker_roles: dict[str, str] |
     roles = resolve_speakers(segments, speaker_roles)
     return [
         _Source(s.text, "transcript", f"segment:{i}", "transcript", _role(roles.get(s.speaker, "")), s.speaker or None,
-                s.start, s.end)
+                s.start, s.end, role_known=s.speaker in roles)
         for i, s in enumerate(segments)
         if s.text.strip()
     ]
@@ -409,7 +407,8 @@ def _stream_items(sentences: list[_Sentence]) -> list[RiskItem]:
 
 
 def _is_screening_question(sentence: _Sentence) -> bool:
-    return sentence.question and sentence.source.role == "clinician" and sentence.source.source == "transcript"
+    src = sentence.source
+    return sentence.question and src.source == "transcript" and (src.role == "clinician" or not src.role_known)
 
 
 def _sentence_drafts(sentence: _Sentence) -> list[_Draft]:

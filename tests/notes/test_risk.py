@@ -160,6 +160,11 @@ def test_an_unanswered_screening_question_is_not_an_item() -> None:
     assert find_risks(segments, [], speaker_roles=ROLES) == []
 
 
+def test_with_nothing_known_about_the_speakers_a_question_is_the_clinicians() -> None:
+    segments = [Segment(0, 3, "Have you had any thoughts of suicide?"), Segment(3, 5, "No, never.")]
+    assert [(i.category, i.status) for i in find_risks(segments, [])] == [("suicide", "denied")]
+
+
 def test_protective_factors_are_the_ones_the_client_names() -> None:
     (item,) = _client("I think about dying but I would never leave my kids.")
     assert item.protective_factors == ("children",)
@@ -197,6 +202,12 @@ def test_merge_keeps_found_items_and_adds_only_new_model_statements() -> None:
         ("abuse", "llm", "denied"),
     ]
     assert merge_risks(merged, merged) == merged
+
+
+def test_merge_keeps_every_found_item_of_one_sentence() -> None:
+    found = _typed("Client reports passive SI without plan or intent.")
+    assert len(found) == 3
+    assert merge_risks(found, found) == found
 
 
 # --- the pipeline -----------------------------------------------------------------------------
