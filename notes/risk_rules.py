@@ -147,6 +147,12 @@ SUICIDE: list[Target] = [
     ),
     Target("suicide", r"\bwhat's the point (?:of|in) (?:living|going on|being alive)\b", _WISH),
     Target("suicide", r"\btired of (?:living|being alive|life)\b", _WISH),
+    # A classic warning sign even when it may mean "things must change": a glance is cheaper than a miss.
+    Target(
+        "suicide",
+        r"\b(?:can't|cannot|can not) (?:go on|keep going|carry on)(?: (?:anymore|any longer|like this|living))?\b",
+        _WISH,
+    ),
     Target(
         "suicide",
         r"\b(?:life|living|my life) (?:isn't|is not|wasn't|ain't|is no longer) worth (?:living|it)\b",

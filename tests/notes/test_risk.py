@@ -121,6 +121,11 @@ def test_someone_elses_risk_is_theirs() -> None:
     assert [i.status for i in _typed("She reported wanting to kill herself.")] == ["endorsed"]
 
 
+def test_a_typed_report_of_the_clients_words_is_the_clients_risk() -> None:
+    items = _typed("Client said some evenings he can't go on; safety plan reviewed.")
+    assert _kinds(items) == [("suicide", "endorsed", "wish_to_be_dead")]
+
+
 def test_a_typed_summary_of_passive_ideation_keeps_the_denial_of_plan_and_intent() -> None:
     items = _typed("Client reports passive SI without plan or intent.")
     assert _kinds(items) == [
