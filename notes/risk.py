@@ -261,7 +261,6 @@ class _Finding:
     kind: str
     status: RiskStatus
     level: str | None
-    token: int
     also_denied_now: bool = False
 
 
@@ -343,7 +342,7 @@ def _finding(ent: Span, role: Role) -> _Finding | None:
         return None
     target = rules.TARGETS[ent._.risk_target]
     if target.denial:
-        return _Finding(kind, "denied", target.level, ent.start)
+        return _Finding(kind, "denied", target.level)
     mods = {context.name for context in rules.CONTEXTS if ent._.get(f"risk_{context.name}")}
     if rules.NEGATED_AFTER in mods:
         mods.add(rules.NEGATED)
@@ -353,8 +352,8 @@ def _finding(ent: Span, role: Role) -> _Finding | None:
     if rules.DENIED_NOW in mods:
         # "Hx of SI, currently denies": the past and today's denial are both documented.
         status = _status(kind, target, mods - {rules.NEGATED}, role)
-        return _Finding(kind, status, target.level, ent.start, also_denied_now=status in ("endorsed", "historical"))
-    return _Finding(kind, _status(kind, target, mods, role), target.level, ent.start)
+        return _Finding(kind, status, target.level, also_denied_now=status in ("endorsed", "historical"))
+    return _Finding(kind, _status(kind, target, mods, role), target.level)
 
 
 def _status(kind: str, target: rules.Target, mods: set[str], role: Role) -> RiskStatus:
@@ -391,7 +390,7 @@ def _other_person(kind: str, target: rules.Target, mods: set[str], documentation
 # --- items in a stream of sentences ----------------------------------------------------------
 
 _RISK_KINDS = frozenset({"suicide", "self_harm", "harm_to_others", "abuse"})
-_MODAL = re.compile(r"\b(?:would|will|wo|'d|'ll|going to|gonna|never|ever|won't|wouldn't)\b", re.IGNORECASE)
+_MODAL = re.compile(r"\b(?:would|will|'d|'ll|going to|gonna|never|ever|won't|wouldn't)\b", re.IGNORECASE)
 _ANAPHORA = re.compile(r"^(?:but )?(?:that|it|this|those|all that|that's|it's)\b", re.IGNORECASE)
 
 
