@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import functools
 import re
+import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
@@ -137,8 +138,17 @@ _TARGETS = "intellisession_risk_targets"
 _COMPILED = [re.compile(target.pattern, re.IGNORECASE) for target in rules.TARGETS]
 
 
-@functools.cache
+_BUILD_LOCK = threading.Lock()
+
+
 def pipeline() -> Language:
+    """The pipeline, built on first use and then shared by every call in the process (threads included)."""
+    with _BUILD_LOCK:
+        return _build()
+
+
+@functools.cache
+def _build() -> Language:
     """spaCy's blank English pipeline: sentences, the project's targets, one negspacy pass per context."""
     import negspacy.negation  # noqa: F401  (registers the "negex" factory)
     import spacy
