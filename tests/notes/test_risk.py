@@ -377,3 +377,11 @@ def test_the_corpus_is_read_as_labelled(capsys: pytest.CaptureFixture[str]) -> N
     assert everything.recall >= 0.98
     assert everything.false_rate <= 0.03
     assert everything.accuracy >= 0.93
+
+
+def test_the_corpus_protective_factors_are_found() -> None:
+    entries = [e for path in (CORPUS, *HELD_OUT) for e in _entries(path) if "protective" in e]
+    assert entries
+    for entry in entries:
+        found = {factor for item in _run(entry) for factor in item.protective_factors}
+        assert set(entry["protective"]) <= found, entry
