@@ -7,7 +7,10 @@ Plain data, no database; the services store it on the Note row.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from notes.risk import RiskItem
 
 EvidenceSource = Literal["transcript", "input", "prior_note"]
 RiskCategory = Literal["suicide", "self_harm", "harm_to_others", "abuse"]
@@ -95,7 +98,7 @@ class NoteDraft:
     sections: list[SectionDraft]
     themes: list[str]
     goal_progress: list[GoalProgress]
-    risk_flags: list[RiskFlag]
+    risk_flags: list[RiskItem]
     engine: EngineName
     offline_notice: str | None
     context: ContextReport | None = None

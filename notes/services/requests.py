@@ -242,7 +242,8 @@ def _save_note(request: NoteRequest, draft: NoteDraft, *, style_name: str) -> No
     fields = {
         "sections": _draft_sections(draft),
         "themes": draft.themes,
-        "risk_flags": [{**asdict(f), "acknowledged": False} for f in draft.risk_flags],
+        "risk_flags": [{**f.model_dump(mode="json"), "negated": f.negated, "acknowledged": False}
+                       for f in draft.risk_flags],
         "context": context,
         "engine": draft.engine,
         "notice": draft.offline_notice or "",
