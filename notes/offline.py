@@ -10,12 +10,12 @@ never reach the note; nothing is invented.
 from __future__ import annotations
 
 from notes.context import NoteContext
-from notes.document import NO_CONTENT, Evidence, EvidenceSource, NoteDraft, RiskFlag, SectionDraft, Sentence
+from notes.document import NO_CONTENT, Evidence, EvidenceSource, NoteDraft, SectionDraft, Sentence
 from notes.drugs import find_medications
 from notes.facts import Fact, duration_fact, input_facts, session_facts
 from notes.placement import ROLE_KINDS, place
 from notes.progress import goal_progress, judge_goals, progress_facts, recurring_themes
-from notes.risk import find_risks
+from notes.risk import RiskItem, find_risks
 from notes.sources import TextUnit, input_units, transcript_units
 from notes.speakers import resolve_speakers
 from notes.styles import Section
@@ -80,13 +80,13 @@ def _chart_names(ctx: NoteContext) -> tuple[str, ...]:
     return tuple(name for prior in ctx.prior_notes for name in find_medications(prior.text))
 
 
-def _endorsed(flag: RiskFlag) -> bool:
+def _endorsed(flag: RiskItem) -> bool:
     """Risk items will carry a `status` (only "endorsed" is risk); today's flags say `negated`."""
     status = getattr(flag, "status", None)
     return status == "endorsed" if status is not None else not flag.negated
 
 
-def _risk_facts(flags: list[RiskFlag], units: list[TextUnit], facts: list[Fact]) -> list[Fact]:
+def _risk_facts(flags: list[RiskItem], units: list[TextUnit], facts: list[Fact]) -> list[Fact]:
     """The risk summary: each client statement of risk quoted, each denial noted; clinicians' questions skipped."""
     by_start = {(u.text, u.start): u for u in units}
     covered = {e.quote for f in facts if f.kind == "risk" for e in f.evidence}
@@ -104,7 +104,7 @@ def _risk_facts(flags: list[RiskFlag], units: list[TextUnit], facts: list[Fact])
     return out
 
 
-def _flag_evidence(flag: RiskFlag) -> Evidence:
+def _flag_evidence(flag: RiskItem) -> Evidence:
     source: EvidenceSource = "transcript" if flag.source == "transcript" else "input"
     return Evidence(source=source, start=flag.start, end=None, quote=flag.quote, ref=flag.ref)
 

@@ -95,8 +95,8 @@ def _verdict(goal: Goal, fact: Fact, priors: list[PriorNote], baseline: Fact | N
     if status is None:
         return None
     quotes = [e.quote for e in fact.evidence if not e.quote.rstrip().endswith("?")]
-    measured = [q for q in quotes if _first_measure(q) or _WORSE.search(q) or _BETTER.search(q)] or quotes
-    said = "; ".join(voice.client_statement(q).rstrip(".") for q in measured)
+    telling = [q for q in quotes if _first_measure(q) or _WORSE.search(q) or _BETTER.search(q)] or quotes
+    said = "; ".join(voice.client_statement(q).rstrip(".") for q in telling)
     text = f'Progress on goal "{goal.description}": {_STATUS_WORDS[status]}; {said}'
     evidence = list(fact.evidence)
     if baseline is not None and before is not None and _from_number(client_words) is None:
