@@ -80,10 +80,18 @@ def _chart_names(ctx: NoteContext) -> tuple[str, ...]:
     return tuple(name for prior in ctx.prior_notes for name in find_medications(prior.text))
 
 
-def _endorsed(flag: RiskItem) -> bool:
-    """Risk items will carry a `status` (only "endorsed" is risk); today's flags say `negated`."""
-    status = getattr(flag, "status", None)
-    return status == "endorsed" if status is not None else not flag.negated
+# How each status reads in the risk summary; a hypothetical mention ("in the film ...") is left out.
+_STATUS_FRAMES = {
+    "endorsed": 'Risk ({label}): Client stated: "{quote}"',
+    "historical": 'Risk ({label}), history: Client stated: "{quote}"',
+    "other_person": 'Risk ({label}) concerning another person: Client stated: "{quote}"',
+    "denied": "Risk ({label}): denied.",
+}
+
+
+def _risk_text(flag: RiskItem, label: str) -> str | None:
+    frame = _STATUS_FRAMES.get(flag.status)
+    return frame.format(label=label, quote=flag.quote) if frame else None
 
 
 def _risk_facts(flags: list[RiskItem], units: list[TextUnit], facts: list[Fact]) -> list[Fact]:
@@ -97,9 +105,10 @@ def _risk_facts(flags: list[RiskItem], units: list[TextUnit], facts: list[Fact])
             continue
         if flag.quote in covered:
             continue
-        label = _RISK_LABELS.get(flag.category, flag.category)
+        text = _risk_text(flag, _RISK_LABELS.get(flag.category, flag.category))
+        if text is None:
+            continue
         evidence = unit.evidence() if unit is not None else _flag_evidence(flag)
-        text = f'Risk ({label}): Client stated: "{flag.quote}"' if _endorsed(flag) else f"Risk ({label}): denied."
         out.append(Fact("risk", text, [evidence], "Risk", float(unit.position if unit else 0)))
     return out
 

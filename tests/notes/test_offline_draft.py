@@ -122,7 +122,7 @@ def test_risk_language_lands_in_the_intake_risk_section() -> None:
     statement = "Last year I was cutting myself when things got bad."
     segments = [*make_ctx("intake").segments, Segment(70.0, 75.0, statement, "Speaker 2")]
     risk = next(s for s in offline_draft(make_ctx("intake", segments=segments)).sections if s.key == "risk")
-    assert [s.text for s in risk.sentences] == [f'Risk (self-harm): Client stated: "{statement}"']
+    assert [s.text for s in risk.sentences] == [f'Risk (self-harm), history: Client stated: "{statement}"']
     assert risk.sentences[0].evidence[0].start == 70.0
 
 
