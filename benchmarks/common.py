@@ -81,10 +81,22 @@ class Worker(Process):
     `start()` returns at once, so several workers boot side by side; `wait_ready()` then waits for each.
     """
 
-    def __init__(self, name: str, log_dir: Path, *, concurrency: int = 1, queues: str = "transcription,llm,default",
-                 env: dict[str, str] | None = None) -> None:
-        args = celery_worker_args(sys.executable, f"{name}-{os.getpid()}@%h", queues=queues, concurrency=concurrency,
-                                  extra=["--without-heartbeat"])
+    def __init__(
+        self,
+        name: str,
+        log_dir: Path,
+        *,
+        concurrency: int = 1,
+        queues: str = "transcription,llm,default",
+        env: dict[str, str] | None = None,
+    ) -> None:
+        args = celery_worker_args(
+            sys.executable,
+            f"{name}-{os.getpid()}@%h",
+            queues=queues,
+            concurrency=concurrency,
+            extra=["--without-heartbeat"],
+        )
         super().__init__(name, args, log_path=log_dir / f"{name}.log", env=env or child_env(), stop_timeout=30)
 
     def start(self) -> Worker:
@@ -122,8 +134,9 @@ class RssSampler:
         self._thread.start()
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self._stop.set()
         self._thread.join(timeout=5)
 
@@ -180,14 +193,17 @@ def bench_practice(slug: str = "bench", clinicians: int = 1) -> BenchSide:
     for i in range(clinicians):
         email = f"clinician{i}@{slug}.bench"
         user = User.objects.filter(email=email).first() or User.objects.create_user(
-            email=email, password=BENCH_PASSWORD, full_name=f"Clinician {i}")
+            email=email, password=BENCH_PASSWORD, full_name=f"Clinician {i}"
+        )
         Membership.objects.get_or_create(user=user, practice=practice, defaults={"role": Role.CLINICIAN})
-        client = existing[i] if i < len(existing) else Client.objects.create(practice=practice,
-                                                                             name=f"Bench client {i}")
+        client = (
+            existing[i] if i < len(existing) else Client.objects.create(practice=practice, name=f"Bench client {i}")
+        )
         client.assigned_clinicians.add(user)
         if not RecordingConsent.objects.filter(client=client, revoked_at__isnull=True).exists():
-            RecordingConsent.objects.create(practice=practice, client=client, given_on=datetime.date(2026, 1, 5),
-                                            recorded_by=user)
+            RecordingConsent.objects.create(
+                practice=practice, client=client, given_on=datetime.date(2026, 1, 5), recorded_by=user
+            )
         users.append(user)
         clients.append(client)
     return BenchSide(practice=practice, clinicians=users, clients=clients)

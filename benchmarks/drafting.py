@@ -83,9 +83,15 @@ def main() -> int:
     if args.json:
         print(json.dumps(figures, indent=2))
         return 0
-    print_table([("run", "segments", "median s", "max s"),
-                 *[(name, str(len(segments)), f"{figures[name]['median_s']:.3f}", f"{figures[name]['max_s']:.3f}")
-                   for name in ("offline_draft", "grounding")]])
+    print_table(
+        [
+            ("run", "segments", "median s", "max s"),
+            *[
+                (name, str(len(segments)), f"{figures[name]['median_s']:.3f}", f"{figures[name]['max_s']:.3f}")
+                for name in ("offline_draft", "grounding")
+            ],
+        ]
+    )
     print(f"load: {before:.1f}->{figures['load'][1]:.1f}")
     return 0
 

@@ -87,19 +87,54 @@ class Stack:
 
 
 def start_stack(args: argparse.Namespace, log_dir: Path) -> Stack:
-    env = child_env(SECURE_COOKIES="false", DEBUG="false", ALLOWED_HOSTS="127.0.0.1,localhost", TRUSTED_PROXY_COUNT="1",
-                    WHISPER_CPU_THREADS=str(args.threads), **({"AUDIO_MAX_AGE": str(args.audio_max_age)}
-                                                              if args.audio_max_age else {}))
+    env = child_env(
+        SECURE_COOKIES="false",
+        DEBUG="false",
+        ALLOWED_HOSTS="127.0.0.1,localhost",
+        TRUSTED_PROXY_COUNT="1",
+        WHISPER_CPU_THREADS=str(args.threads),
+        **({"AUDIO_MAX_AGE": str(args.audio_max_age)} if args.audio_max_age else {}),
+    )
     port = free_port()
-    web = Process("gunicorn", [sys.executable, "-m", "gunicorn", "intellisession.wsgi", "--bind", f"127.0.0.1:{port}",
-                               "--workers", str(args.web_workers), "--threads", str(args.web_threads),
-                               "--timeout", "300"],
-                  log_path=log_dir / "web.log", env=env, stop_timeout=30)
-    beat = Process("celery beat", [sys.executable, "-m", "celery", "-A", "intellisession", "beat", "-l", "INFO", "-s",
-                                   str(log_dir / "beat-schedule")],
-                   log_path=log_dir / "beat.log", env=env, stop_timeout=30)
-    workers = [Worker(f"load-w{i}", log_dir, concurrency=args.worker_concurrency, env=env)
-               for i in range(args.workers)]
+    web = Process(
+        "gunicorn",
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "intellisession.wsgi",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(args.web_workers),
+            "--threads",
+            str(args.web_threads),
+            "--timeout",
+            "300",
+        ],
+        log_path=log_dir / "web.log",
+        env=env,
+        stop_timeout=30,
+    )
+    beat = Process(
+        "celery beat",
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "intellisession",
+            "beat",
+            "-l",
+            "INFO",
+            "-s",
+            str(log_dir / "beat-schedule"),
+        ],
+        log_path=log_dir / "beat.log",
+        env=env,
+        stop_timeout=30,
+    )
+    workers = [Worker(f"load-w{i}", log_dir, concurrency=args.worker_concurrency, env=env) for i in range(args.workers)]
     stack = Stack(f"http://127.0.0.1:{port}", web, workers, beat, log_dir)
     try:
         for process in (web, beat, *workers):
@@ -116,16 +151,19 @@ def start_stack(args: argparse.Namespace, log_dir: Path) -> Stack:
 # --- Uploads ----------------------------------------------------------------------------------------
 
 
-def upload_and_wait(base: str, slug: str, token: str, client_id: str, audio: Path, record: Upload,
-                    poll: float, timeout: float) -> None:
+def upload_and_wait(
+    base: str, slug: str, token: str, client_id: str, audio: Path, record: Upload, poll: float, timeout: float
+) -> None:
     headers = {"Authorization": f"Token {token}"}
     with httpx.Client(base_url=base, headers=headers, timeout=600) as http:
         record.started = time.monotonic()
         try:
             with open(audio, "rb") as handle:
-                response = http.post(f"/api/v1/practices/{slug}/note-requests/",
-                                     data={"client_id": client_id, "style": "soap"},
-                                     files={"audio": (audio.name, handle, "audio/mpeg")})
+                response = http.post(
+                    f"/api/v1/practices/{slug}/note-requests/",
+                    data={"client_id": client_id, "style": "soap"},
+                    files={"audio": (audio.name, handle, "audio/mpeg")},
+                )
         except httpx.HTTPError as error:
             record.error = type(error).__name__
             return
@@ -160,9 +198,23 @@ def _poll(http: httpx.Client, url: str, record: Upload, poll: float, timeout: fl
 
 def run_uploads(stack: Stack, side: Any, tokens: list[str], audio: Path, args: argparse.Namespace) -> dict[str, Any]:
     records = [Upload(clinician=i) for i in range(args.clinicians)]
-    threads = [threading.Thread(target=upload_and_wait, args=(
-        stack.base_url, side.practice.slug, tokens[i], str(side.clients[i].pk), audio, records[i], args.poll,
-        args.timeout), daemon=True) for i in range(args.clinicians)]
+    threads = [
+        threading.Thread(
+            target=upload_and_wait,
+            args=(
+                stack.base_url,
+                side.practice.slug,
+                tokens[i],
+                str(side.clients[i].pk),
+                audio,
+                records[i],
+                args.poll,
+                args.timeout,
+            ),
+            daemon=True,
+        )
+        for i in range(args.clinicians)
+    ]
     before = loadavg()
     with RssSampler([w.proc.pid for w in stack.workers if w.proc], every=0.5) as sampler:
         began = time.monotonic()
@@ -173,8 +225,9 @@ def run_uploads(stack: Stack, side: Any, tokens: list[str], audio: Path, args: a
         wall = time.monotonic() - began
     figures = summarise_uploads(records, wall, sampler, audio_minutes=args.minutes_actual, load=(before, loadavg()))
     figures["audio_lifetime_max_s"] = _audio_lifetime_max([r.request_id for r in records if r.request_id])
-    figures["duplicate_chunk_messages"] = sum(w.log_count("not claimed (taken, finished or gone)")
-                                              for w in stack.workers)
+    figures["duplicate_chunk_messages"] = sum(
+        w.log_count("not claimed (taken, finished or gone)") for w in stack.workers
+    )
     return figures
 
 
@@ -199,8 +252,9 @@ def _lost_rows(records: list[Upload]) -> int:
     return sum(1 for r in records if r.request_id and (r.request_id not in known or not r.outcome))
 
 
-def summarise_uploads(records: list[Upload], wall: float, sampler: RssSampler, *, audio_minutes: float,
-                      load: tuple[float, float]) -> dict[str, Any]:
+def summarise_uploads(
+    records: list[Upload], wall: float, sampler: RssSampler, *, audio_minutes: float, load: tuple[float, float]
+) -> dict[str, Any]:
     ready = [r for r in records if r.outcome == "ready"]
     times = [r.to_note_s for r in ready]
     last = max((r.ended for r in records if r.ended), default=0.0)
@@ -211,20 +265,27 @@ def summarise_uploads(records: list[Upload], wall: float, sampler: RssSampler, *
         if r.outcome in ("failed", "no_speech"):
             failures[r.failure[:80] or r.outcome] = failures.get(r.failure[:80] or r.outcome, 0) + 1
     return {
-        "uploads": len(records), "accepted": sum(1 for r in records if r.status_code == 202),
-        "errors": sum(1 for r in records if r.status_code != 202), "lost": _lost_rows(records),
-        "ready": len(ready), "failed": sum(1 for r in records if r.outcome == "failed"),
-        "no_speech": sum(1 for r in records if r.outcome == "no_speech"), "failure_reasons": failures,
+        "uploads": len(records),
+        "accepted": sum(1 for r in records if r.status_code == 202),
+        "errors": sum(1 for r in records if r.status_code != 202),
+        "lost": _lost_rows(records),
+        "ready": len(ready),
+        "failed": sum(1 for r in records if r.outcome == "failed"),
+        "no_speech": sum(1 for r in records if r.outcome == "no_speech"),
+        "failure_reasons": failures,
         "upload_p50_s": round(percentile([r.upload_s for r in records if r.status_code], 50), 2),
         "upload_p95_s": round(percentile([r.upload_s for r in records if r.status_code], 95), 2),
-        "to_note_p50_s": round(percentile(times, 50), 1), "to_note_p95_s": round(percentile(times, 95), 1),
-        "to_note_max_s": round(max(times, default=0.0), 1), "wall_s": round(wall, 1),
+        "to_note_p50_s": round(percentile(times, 50), 1),
+        "to_note_p95_s": round(percentile(times, 95), 1),
+        "to_note_max_s": round(max(times, default=0.0), 1),
+        "wall_s": round(wall, 1),
         "notes_per_hour": round(len(ready) / span * 3600, 1) if span else 0.0,
         "audio_minutes_per_minute": round(len(ready) * audio_minutes / (span / 60), 2) if span else 0.0,
         "worker_peak_rss_mib": round(sampler.peaks.per_process_mib, 1),
         "workers_peak_rss_total_mib": round(sampler.peaks.total_mib, 1),
         "server_timings": _server_timings([r.request_id for r in ready]),
-        "load_before": load[0], "load_after": load[1],
+        "load_before": load[0],
+        "load_after": load[1],
         "errors_sample": sorted({r.error for r in records if r.error})[:3],
         "note_ids": [r.note_id for r in ready if r.note_id],
     }
@@ -257,16 +318,19 @@ def sign_in(base: str, email: str, address: str) -> httpx.Client:
     token = _CSRF.search(page.text)
     if token is None:
         raise RuntimeError(f"no sign-in form (status {page.status_code})")
-    response = http.post("/accounts/login/", data={"login": email, "password": BENCH_PASSWORD,
-                                                   "csrfmiddlewaretoken": token.group(1)},
-                         headers={"Referer": f"{base}/accounts/login/"})
+    response = http.post(
+        "/accounts/login/",
+        data={"login": email, "password": BENCH_PASSWORD, "csrfmiddlewaretoken": token.group(1)},
+        headers={"Referer": f"{base}/accounts/login/"},
+    )
     if response.status_code not in (302, 303):
         raise RuntimeError(f"sign-in refused for a benchmark user (status {response.status_code})")
     return http
 
 
-def page_user(http: httpx.Client, url: str, until: float, think: float, latencies: list[float],
-              errors: list[str]) -> None:
+def page_user(
+    http: httpx.Client, url: str, until: float, think: float, latencies: list[float], errors: list[str]
+) -> None:
     while time.monotonic() < until:
         began = time.monotonic()
         try:
@@ -290,26 +354,37 @@ def run_page(stack: Stack, side: Any, note_ids: list[str], args: argparse.Namesp
     first = sessions[0].get(urls[0])
     if first.status_code != 200:
         raise RuntimeError(f"note page answered {first.status_code}")
-    results: dict[str, Any] = {"url_pattern": "/p/<slug>/notes/<note_id>/", "users": len(users),
-                               "page_bytes": len(first.content)}
+    results: dict[str, Any] = {
+        "url_pattern": "/p/<slug>/notes/<note_id>/",
+        "users": len(users),
+        "page_bytes": len(first.content),
+    }
     for think in dict.fromkeys([args.think, 0.0]):
         latencies: list[float] = []
         errors: list[str] = []
         before = loadavg()
         until = time.monotonic() + args.page_seconds
-        threads = [threading.Thread(target=page_user, args=(s, u, until, think, latencies, errors), daemon=True)
-                   for s, u in zip(sessions, urls, strict=True)]
+        threads = [
+            threading.Thread(target=page_user, args=(s, u, until, think, latencies, errors), daemon=True)
+            for s, u in zip(sessions, urls, strict=True)
+        ]
         for thread in threads:
             thread.start()
         for thread in threads:
             thread.join()
         ms = [1000 * x for x in latencies]
         results[f"think_{think:g}s"] = {
-            "requests": len(ms), "errors": len(errors), "error_kinds": dict(collections.Counter(errors)),
+            "requests": len(ms),
+            "errors": len(errors),
+            "error_kinds": dict(collections.Counter(errors)),
             "per_second": round(len(ms) / args.page_seconds, 1),
-            "p50_ms": round(percentile(ms, 50), 1), "p95_ms": round(percentile(ms, 95), 1),
-            "p99_ms": round(percentile(ms, 99), 1), "max_ms": round(max(ms, default=0.0), 1),
-            "load_before": before, "load_after": loadavg()}
+            "p50_ms": round(percentile(ms, 50), 1),
+            "p95_ms": round(percentile(ms, 95), 1),
+            "p99_ms": round(percentile(ms, 99), 1),
+            "max_ms": round(max(ms, default=0.0), 1),
+            "load_before": before,
+            "load_after": loadavg(),
+        }
     for session in sessions:
         session.close()
     return results
@@ -322,16 +397,24 @@ def ensure_notes(stack: Stack, side: Any, tokens: list[str], have: list[str]) ->
 
     if have:
         return have
-    earlier = [str(pk) for pk in Note.objects.filter(practice=side.practice).order_by("-created_at")
-               .values_list("pk", flat=True)[:20]]
+    earlier = [
+        str(pk)
+        for pk in Note.objects.filter(practice=side.practice).order_by("-created_at").values_list("pk", flat=True)[:20]
+    ]
     if earlier:
         return earlier
     records = []
     for i in range(min(3, len(side.clients))):
         with httpx.Client(base_url=stack.base_url, headers={"Authorization": f"Token {tokens[i]}"}, timeout=60) as h:
-            response = h.post(f"/api/v1/practices/{side.practice.slug}/note-requests/", data={
-                "client_id": str(side.clients[i].pk), "style": "soap", "summary_only": "true",
-                "session_summary": "Benchmark session summary. Discussed sleep and the weekly plan."})
+            response = h.post(
+                f"/api/v1/practices/{side.practice.slug}/note-requests/",
+                data={
+                    "client_id": str(side.clients[i].pk),
+                    "style": "soap",
+                    "summary_only": "true",
+                    "session_summary": "Benchmark session summary. Discussed sleep and the weekly plan.",
+                },
+            )
             record = Upload(clinician=i, request_id=response.json()["id"], started=time.monotonic())
             _poll(h, f"/api/v1/practices/{side.practice.slug}/note-requests/{record.request_id}/", record, 0.5, 300)
             records.append(record)
@@ -345,18 +428,42 @@ def print_report(figures: dict[str, Any]) -> None:
     up = figures.get("uploads")
     if up:
         print(f"\nUploads: {up['uploads']} x {figures['minutes']:.1f} min, {figures['workers']} worker process(es)")
-        print_table([
-            ("accepted", "errors", "lost", "ready", "failed", "p50 to note s", "p95 to note s", "notes/h",
-             "audio min/min", "worker peak RSS MiB", "load"),
-            (str(up["accepted"]), str(up["errors"]), str(up["lost"]), str(up["ready"]), str(up["failed"]),
-             f"{up['to_note_p50_s']:.1f}", f"{up['to_note_p95_s']:.1f}", f"{up['notes_per_hour']:.1f}",
-             f"{up['audio_minutes_per_minute']:.2f}", f"{up['worker_peak_rss_mib']:.0f}",
-             f"{up['load_before']:.1f}->{up['load_after']:.1f}"),
-        ])
+        print_table(
+            [
+                (
+                    "accepted",
+                    "errors",
+                    "lost",
+                    "ready",
+                    "failed",
+                    "p50 to note s",
+                    "p95 to note s",
+                    "notes/h",
+                    "audio min/min",
+                    "worker peak RSS MiB",
+                    "load",
+                ),
+                (
+                    str(up["accepted"]),
+                    str(up["errors"]),
+                    str(up["lost"]),
+                    str(up["ready"]),
+                    str(up["failed"]),
+                    f"{up['to_note_p50_s']:.1f}",
+                    f"{up['to_note_p95_s']:.1f}",
+                    f"{up['notes_per_hour']:.1f}",
+                    f"{up['audio_minutes_per_minute']:.2f}",
+                    f"{up['worker_peak_rss_mib']:.0f}",
+                    f"{up['load_before']:.1f}->{up['load_after']:.1f}",
+                ),
+            ]
+        )
         if up["failure_reasons"]:
             print(f"failure reasons: {up['failure_reasons']}")
-        print(f"longest audio lifetime: {up['audio_lifetime_max_s']:.0f} s; "
-              f"duplicate chunk messages skipped: {up['duplicate_chunk_messages']}")
+        print(
+            f"longest audio lifetime: {up['audio_lifetime_max_s']:.0f} s; "
+            f"duplicate chunk messages skipped: {up['duplicate_chunk_messages']}"
+        )
     page = figures.get("page")
     if page:
         print(f"\nNote page {page['url_pattern']}, {page['users']} signed-in users")
@@ -364,9 +471,18 @@ def print_report(figures: dict[str, Any]) -> None:
         for key, r in page.items():
             if key.startswith("think_"):
                 errors = f"{r['errors']} {r['error_kinds']}" if r["errors"] else "0"
-                rows.append((key[6:], str(r["requests"]), errors, f"{r['per_second']:.1f}",
-                             f"{r['p50_ms']:.0f}", f"{r['p95_ms']:.0f}", f"{r['p99_ms']:.0f}",
-                             f"{r['load_before']:.1f}->{r['load_after']:.1f}"))
+                rows.append(
+                    (
+                        key[6:],
+                        str(r["requests"]),
+                        errors,
+                        f"{r['per_second']:.1f}",
+                        f"{r['p50_ms']:.0f}",
+                        f"{r['p95_ms']:.0f}",
+                        f"{r['p99_ms']:.0f}",
+                        f"{r['load_before']:.1f}->{r['load_after']:.1f}",
+                    )
+                )
         print_table(rows)
 
 
@@ -406,8 +522,12 @@ def main() -> int:
 
     args.minutes_actual = probe(audio, max_duration=10**6, max_bytes=10**12).duration / 60
     purge_queues()
-    figures: dict[str, Any] = {"clinicians": args.clinicians, "minutes": round(args.minutes_actual, 2),
-                               "workers": args.workers, "threads": args.threads}
+    figures: dict[str, Any] = {
+        "clinicians": args.clinicians,
+        "minutes": round(args.minutes_actual, 2),
+        "workers": args.workers,
+        "threads": args.threads,
+    }
     with tempfile.TemporaryDirectory(prefix="bench-load-") as logs:
         stack = start_stack(args, Path(logs))
         try:
@@ -428,4 +548,3 @@ def main() -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
-

@@ -35,10 +35,45 @@ from benchmarks.common import SAMPLES, loadavg, print_table  # noqa: E402
 
 FIXTURES = REPO / "tests" / "fixtures" / "audio"
 # Names first, then medications, as the chart gives them.
-CHART = ["Sam", "Okonkwo", "Kowalczyk", "Siobhan", "Nakamura", "Priya Raghunathan", "lamotrigine", "bupropion",
-         "quetiapine", "escitalopram", "duloxetine", "venlafaxine", "buspirone", "mirtazapine"]
-NUMBERS = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve",
-           "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen", "twenty"]
+CHART = [
+    "Sam",
+    "Okonkwo",
+    "Kowalczyk",
+    "Siobhan",
+    "Nakamura",
+    "Priya Raghunathan",
+    "lamotrigine",
+    "bupropion",
+    "quetiapine",
+    "escitalopram",
+    "duloxetine",
+    "venlafaxine",
+    "buspirone",
+    "mirtazapine",
+]
+NUMBERS = [
+    "zero",
+    "one",
+    "two",
+    "three",
+    "four",
+    "five",
+    "six",
+    "seven",
+    "eight",
+    "nine",
+    "ten",
+    "eleven",
+    "twelve",
+    "thirteen",
+    "fourteen",
+    "fifteen",
+    "sixteen",
+    "seventeen",
+    "eighteen",
+    "nineteen",
+    "twenty",
+]
 SPELLINGS = {"dr": "doctor", "mr": "mister", **{str(n): word for n, word in enumerate(NUMBERS)}}
 
 
@@ -97,8 +132,8 @@ def build_recording(repeats: int) -> Recording:
     for k in range(repeats):
         parts.append(sample)
         text.extend(script)
-        for start, end, _voice, sentence in sentences[k * per_repeat:(k + 1) * per_repeat]:
-            piece = terms_audio[int(float(start) * 16_000):int(float(end) * 16_000)]
+        for start, end, _voice, sentence in sentences[k * per_repeat : (k + 1) * per_repeat]:
+            piece = terms_audio[int(float(start) * 16_000) : int(float(end) * 16_000)]
             parts.append(audio_tools.pad(piece, before=0.8, after=0.8))
             text.append(sentence)
     samples = audio_tools.concat(*parts)
@@ -111,20 +146,35 @@ def measure(recording: Recording, *, decoding: str, window: float, threads: int)
     hotwords, prompt = engine.priming(CHART) if decoding != "unprimed" else (None, None)
     before = loadavg()
     began = time.monotonic()
-    result = engine.transcribe(recording.samples, hotwords=hotwords, initial_prompt=prompt,
-                               cpu_threads=threads, word_timestamps=True, window_seconds=window,
-                               batched=decoding == "batched")
+    result = engine.transcribe(
+        recording.samples,
+        hotwords=hotwords,
+        initial_prompt=prompt,
+        cpu_threads=threads,
+        word_timestamps=True,
+        window_seconds=window,
+        batched=decoding == "batched",
+    )
     wall = time.monotonic() - began
     reference = normalise(recording.reference)
     heard = normalise(" ".join(segment.text for segment in result.segments))
     said, found = term_counts(reference), term_counts(heard)
     hits = sum(min(count, found[word]) for word, count in said.items())
     extra = sum(max(0, count - said[word]) for word, count in found.items())
-    return Run(decoding=decoding, window_s=window, wall_s=round(wall, 2), rtf=round(wall / recording.seconds, 4),
-               terms_said=sum(said.values()), terms_found=hits, terms_invented=extra,
-               recall=round(hits / max(1, sum(said.values())), 3),
-               wer=round(100 * word_errors(reference, heard) / len(reference), 2),
-               windows_redecoded=len(result.redecoded), load_before=before, load_after=loadavg())
+    return Run(
+        decoding=decoding,
+        window_s=window,
+        wall_s=round(wall, 2),
+        rtf=round(wall / recording.seconds, 4),
+        terms_said=sum(said.values()),
+        terms_found=hits,
+        terms_invented=extra,
+        recall=round(hits / max(1, sum(said.values())), 3),
+        wer=round(100 * word_errors(reference, heard) / len(reference), 2),
+        windows_redecoded=len(result.redecoded),
+        load_before=before,
+        load_after=loadavg(),
+    )
 
 
 def main() -> int:
@@ -140,8 +190,11 @@ def main() -> int:
 
     recording = build_recording(args.repeats)
     engine.get_model(None, cpu_threads=args.threads)
-    runs = [] if args.skip_unprimed else [measure(recording, decoding="unprimed", window=engine.WINDOW_SECONDS,
-                                                  threads=args.threads)]
+    runs = (
+        []
+        if args.skip_unprimed
+        else [measure(recording, decoding="unprimed", window=engine.WINDOW_SECONDS, threads=args.threads)]
+    )
     for window in (float(w) for w in args.windows.split(",")):
         for decoding in args.decodings.split(","):
             runs.append(measure(recording, decoding=decoding, window=window, threads=args.threads))
@@ -149,11 +202,35 @@ def main() -> int:
     if args.json:
         print(json.dumps({"audio_s": round(recording.seconds, 1), "runs": [asdict(r) for r in runs]}, indent=2))
         return 0
-    rows = [("decoding", "window s", "wall s", "RTF", "terms found / said", "invented", "recall", "WER %",
-             "re-decoded", "load")]
-    rows += [(r.decoding, f"{r.window_s:g}", f"{r.wall_s:.1f}", f"{r.rtf:.4f}", f"{r.terms_found} / {r.terms_said}",
-              str(r.terms_invented), f"{r.recall:.3f}", f"{r.wer:.2f}", str(r.windows_redecoded),
-              f"{r.load_before:.1f}->{r.load_after:.1f}") for r in runs]
+    rows = [
+        (
+            "decoding",
+            "window s",
+            "wall s",
+            "RTF",
+            "terms found / said",
+            "invented",
+            "recall",
+            "WER %",
+            "re-decoded",
+            "load",
+        )
+    ]
+    rows += [
+        (
+            r.decoding,
+            f"{r.window_s:g}",
+            f"{r.wall_s:.1f}",
+            f"{r.rtf:.4f}",
+            f"{r.terms_found} / {r.terms_said}",
+            str(r.terms_invented),
+            f"{r.recall:.3f}",
+            f"{r.wer:.2f}",
+            str(r.windows_redecoded),
+            f"{r.load_before:.1f}->{r.load_after:.1f}",
+        )
+        for r in runs
+    ]
     print(f"recording: {recording.seconds:.0f} s")
     print_table(rows)
     return 0

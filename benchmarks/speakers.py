@@ -83,13 +83,20 @@ def main() -> int:
     began = time.process_time()
     labelled = label_prints(prints)
     label_cpu = time.process_time() - began
-    hypothesis = [Turn(s.speaker, s.start, s.end) for s in labelled] if labelled else [
-        Turn("", p.segment.start, p.segment.end) for p in prints]
+    hypothesis = (
+        [Turn(s.speaker, s.start, s.end) for s in labelled]
+        if labelled
+        else [Turn("", p.segment.start, p.segment.end) for p in prints]
+    )
     result = {
-        "fixture": args.fixture, "audio_minutes": round(minutes, 2), "parts": len(prints),
+        "fixture": args.fixture,
+        "audio_minutes": round(minutes, 2),
+        "parts": len(prints),
         "prints_cpu_s_per_audio_min": round(prints_cpu / minutes, 3),
-        "label_cpu_s": round(label_cpu, 3), "peak_rss_before_mib": round(rss_before, 1),
-        "peak_rss_after_mib": round(peak_rss_mib(), 1), "der": round(score(turns, hypothesis).der, 4),
+        "label_cpu_s": round(label_cpu, 3),
+        "peak_rss_before_mib": round(rss_before, 1),
+        "peak_rss_after_mib": round(peak_rss_mib(), 1),
+        "der": round(score(turns, hypothesis).der, 4),
         "speakers": sorted({t.speaker for t in hypothesis}),
     }
     print(json.dumps(result) if args.json else "\n".join(f"{k}: {v}" for k, v in result.items()))

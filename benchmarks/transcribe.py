@@ -111,23 +111,49 @@ def bare_child(audio: Path, threads: int, word_timestamps: bool, kind: str) -> d
     else:
         segments = len(engine.transcribe(pcm, word_timestamps=word_timestamps, cpu_threads=threads).segments)
     ended = time.monotonic()
-    return {"duration_s": len(pcm) / audio_lib.SAMPLE_RATE, "wall_s": ended - began, "decode_s": decoded - began,
-            "segments": segments, "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+    return {
+        "duration_s": len(pcm) / audio_lib.SAMPLE_RATE,
+        "wall_s": ended - began,
+        "decode_s": decoded - began,
+        "segments": segments,
+        "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
 
 
 def run_bare(audio: Path, threads: int, word_timestamps: bool, kind: str = "engine") -> BareRun:
     before = loadavg()
     out = subprocess.run(
-        [sys.executable, __file__, str(audio), "--bare-child", "--threads", str(threads),
-         "--word-timestamps", "1" if word_timestamps else "0", "--bare-kind", kind],
-        check=True, capture_output=True, text=True, cwd=REPO,
+        [
+            sys.executable,
+            __file__,
+            str(audio),
+            "--bare-child",
+            "--threads",
+            str(threads),
+            "--word-timestamps",
+            "1" if word_timestamps else "0",
+            "--bare-kind",
+            kind,
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd=REPO,
     )
     found = json.loads(out.stdout.strip().splitlines()[-1])
-    return BareRun(word_timestamps=word_timestamps, threads=threads, kind=kind,
-                   duration_s=round(found["duration_s"], 1),
-                   wall_s=round(found["wall_s"], 2), decode_s=round(found["decode_s"], 2),
-                   rtf=round(found["wall_s"] / found["duration_s"], 4), segments=found["segments"],
-                   peak_rss_mib=round(found["peak_rss_mib"], 1), load_before=before, load_after=loadavg())
+    return BareRun(
+        word_timestamps=word_timestamps,
+        threads=threads,
+        kind=kind,
+        duration_s=round(found["duration_s"], 1),
+        wall_s=round(found["wall_s"], 2),
+        decode_s=round(found["decode_s"], 2),
+        rtf=round(found["wall_s"] / found["duration_s"], 4),
+        segments=found["segments"],
+        peak_rss_mib=round(found["peak_rss_mib"], 1),
+        load_before=before,
+        load_after=loadavg(),
+    )
 
 
 # --- The pipeline ---------------------------------------------------------------------------------
@@ -141,8 +167,7 @@ def upload(path: Path, practice: Any, terms: list[str] | None = None) -> Any:
 
     info = intake.audio_check(path)
     with transaction.atomic():
-        transcription = intake.transcription_create(practice=practice, path=path, info=info,
-                                                    priming_terms=terms or [])
+        transcription = intake.transcription_create(practice=practice, path=path, info=info, priming_terms=terms or [])
         intake.transcription_enqueue(transcription)
     return transcription
 
@@ -183,8 +208,9 @@ def _logged_chunks(pool: list[Worker], marks: list[int], chunks: int) -> str:
     """The workers' log since `marks`, once every chunk's "done" line is in (it follows the chunk's commit)."""
 
     def logged() -> str:
-        return "".join(w.log_path.read_bytes()[mark:].decode(errors="replace") for w, mark in zip(pool, marks,
-                                                                                               strict=True))
+        return "".join(
+            w.log_path.read_bytes()[mark:].decode(errors="replace") for w, mark in zip(pool, marks, strict=True)
+        )
 
     def complete() -> str:
         text = logged()
@@ -193,8 +219,17 @@ def _logged_chunks(pool: list[Worker], marks: list[int], chunks: int) -> str:
     return poll(complete, timeout=30) or logged()
 
 
-def run_pipeline(audio: Path, practice: Any, *, workers: int, threads: int, chunk_seconds: int | None,
-                 log_dir: Path, timeout: float, primed: bool) -> PipelineRun:
+def run_pipeline(
+    audio: Path,
+    practice: Any,
+    *,
+    workers: int,
+    threads: int,
+    chunk_seconds: int | None,
+    log_dir: Path,
+    timeout: float,
+    primed: bool,
+) -> PipelineRun:
     from transcription.models import TranscriptSegment
 
     purge_queues()
@@ -217,12 +252,22 @@ def run_pipeline(audio: Path, practice: Any, *, workers: int, threads: int, chun
             raise RuntimeError(f"transcription ended {row.status}: {row.error_code}")
         logged = _logged_chunks(pool, log_marks, row.chunks_total)
         return PipelineRun(
-            workers=workers, threads=threads, primed=primed, duration_s=round(row.duration, 1), wall_s=round(wall, 2),
-            claim_to_done_s=round(row.transcription_seconds or 0.0, 2), rtf=round(wall / row.duration, 4),
-            chunks=row.chunks_total, segments=TranscriptSegment.objects.filter(transcription=row).count(),
-            peak_rss_mib=round(sampler.peaks.per_process_mib, 1), peak_rss_total_mib=round(sampler.peaks.total_mib, 1),
-            load_before=before, load_after=loadavg(), whisper_s=_summed(WHISPER_LINE, logged),
-            chunk_tasks_s=_summed(CHUNK_LINE, logged))
+            workers=workers,
+            threads=threads,
+            primed=primed,
+            duration_s=round(row.duration, 1),
+            wall_s=round(wall, 2),
+            claim_to_done_s=round(row.transcription_seconds or 0.0, 2),
+            rtf=round(wall / row.duration, 4),
+            chunks=row.chunks_total,
+            segments=TranscriptSegment.objects.filter(transcription=row).count(),
+            peak_rss_mib=round(sampler.peaks.per_process_mib, 1),
+            peak_rss_total_mib=round(sampler.peaks.total_mib, 1),
+            load_before=before,
+            load_after=loadavg(),
+            whisper_s=_summed(WHISPER_LINE, logged),
+            chunk_tasks_s=_summed(CHUNK_LINE, logged),
+        )
     finally:
         for worker in pool:
             worker.stop()
@@ -251,16 +296,36 @@ def print_report(figures: dict[str, Any]) -> None:
     rows = [("run", "audio s", "wall s", "RTF", "chunks", "segments", "peak RSS MiB (max proc / total)", "load")]
     for p in figures["pipeline"]:
         primed = "primed " if p["primed"] else ""
-        rows.append((f"pipeline {primed}{p['workers']} worker(s) x {p['threads']} thread(s)", f"{p['duration_s']:.0f}",
-                     f"{p['wall_s']:.1f}", f"{p['rtf']:.4f}", str(p["chunks"]), str(p["segments"]),
-                     f"{p['peak_rss_mib']:.0f} / {p['peak_rss_total_mib']:.0f}",
-                     f"{p['load_before']:.1f}->{p['load_after']:.1f}"))
+        rows.append(
+            (
+                f"pipeline {primed}{p['workers']} worker(s) x {p['threads']} thread(s)",
+                f"{p['duration_s']:.0f}",
+                f"{p['wall_s']:.1f}",
+                f"{p['rtf']:.4f}",
+                str(p["chunks"]),
+                str(p["segments"]),
+                f"{p['peak_rss_mib']:.0f} / {p['peak_rss_total_mib']:.0f}",
+                f"{p['load_before']:.1f}->{p['load_after']:.1f}",
+            )
+        )
     for b in figures["bare"]:
-        label = ("plain faster-whisper (beam 1, VAD)" if b["kind"] == "plain"
-                 else "bare engine" + ("" if b["word_timestamps"] else " (no word timestamps)"))
-        rows.append((f"{label} x {b['threads']} thread(s)", f"{b['duration_s']:.0f}", f"{b['wall_s']:.1f}",
-                     f"{b['rtf']:.4f}", "-", str(b["segments"]), f"{b['peak_rss_mib']:.0f}",
-                     f"{b['load_before']:.1f}->{b['load_after']:.1f}"))
+        label = (
+            "plain faster-whisper (beam 1, VAD)"
+            if b["kind"] == "plain"
+            else "bare engine" + ("" if b["word_timestamps"] else " (no word timestamps)")
+        )
+        rows.append(
+            (
+                f"{label} x {b['threads']} thread(s)",
+                f"{b['duration_s']:.0f}",
+                f"{b['wall_s']:.1f}",
+                f"{b['rtf']:.4f}",
+                "-",
+                str(b["segments"]),
+                f"{b['peak_rss_mib']:.0f}",
+                f"{b['load_before']:.1f}->{b['load_after']:.1f}",
+            )
+        )
     print_table(rows)
     for key, value in figures.items():
         if key not in ("pipeline", "bare"):
@@ -290,10 +355,19 @@ def main() -> int:
     setup_django()
     side = bench_practice()
     with tempfile.TemporaryDirectory(prefix="bench-logs-") as logs:
-        pipeline = [run_pipeline(audio, side.practice, workers=int(n), threads=args.threads,
-                                 chunk_seconds=args.chunk_seconds, log_dir=Path(logs), timeout=args.timeout,
-                                 primed=args.primed)
-                    for n in args.workers.split(",")]
+        pipeline = [
+            run_pipeline(
+                audio,
+                side.practice,
+                workers=int(n),
+                threads=args.threads,
+                chunk_seconds=args.chunk_seconds,
+                log_dir=Path(logs),
+                timeout=args.timeout,
+                primed=args.primed,
+            )
+            for n in args.workers.split(",")
+        ]
     bare: list[BareRun] = []
     if not args.skip_bare:
         bare.append(run_bare(audio, args.threads, word_timestamps=True))

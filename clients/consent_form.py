@@ -19,8 +19,14 @@ PARAGRAPHS = (
     "Your choice: saying no does not affect your care in any way. You may withdraw your consent at any time, "
     "for future sessions, by telling your clinician; you may also ask that any session not be recorded.",
 )
-LINES = ("Client name", "Date of birth", "Signature of client (or legal guardian)", "Date",
-         "Clinician name", "Clinician signature")
+LINES = (
+    "Client name",
+    "Date of birth",
+    "Signature of client (or legal guardian)",
+    "Date",
+    "Clinician name",
+    "Clinician signature",
+)
 
 
 def consent_form_pdf(practice: Practice) -> bytes:
@@ -37,8 +43,13 @@ def consent_form_pdf(practice: Practice) -> bytes:
         pdf.multi_cell(0, 6, paragraph, new_x="LMARGIN", new_y="NEXT")
         pdf.ln(2)
     pdf.ln(2)
-    pdf.multi_cell(0, 6, "[  ] I agree to the audio recording of my sessions as described above.\n"
-                         "[  ] I do not agree.", new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(
+        0,
+        6,
+        "[  ] I agree to the audio recording of my sessions as described above.\n[  ] I do not agree.",
+        new_x="LMARGIN",
+        new_y="NEXT",
+    )
     for label in LINES:
         pdf.ln(8)
         pdf.cell(0, 6, "_" * 70, new_x="LMARGIN", new_y="NEXT")

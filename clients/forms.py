@@ -40,8 +40,7 @@ class GoalForm(forms.Form):
     target = forms.CharField(label="How progress is measured", max_length=2000, required=False)
     status = forms.ChoiceField(label="Status", choices=GoalStatus.choices, initial=GoalStatus.ACTIVE)
     start_date = forms.DateField(label="Start date", required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    target_date = forms.DateField(label="Target date", required=False,
-                                  widget=forms.DateInput(attrs={"type": "date"}))
+    target_date = forms.DateField(label="Target date", required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("auto_id", "goal-%s")

@@ -111,13 +111,13 @@ class ConsentRecord(LoginRequiredMixin, View):
             else:
                 messages.success(request, "Recording consent recorded.")
                 return redirect(_client_url(client, "#consent"))
-        return render(request, "clients/detail.html", _detail_context(request, client, consent_form=form),
-                      status=400)
+        return render(request, "clients/detail.html", _detail_context(request, client, consent_form=form), status=400)
 
 
 class ConsentRevoke(LoginRequiredMixin, View):
-    def post(self, request: HttpRequest, practice_slug: str, client_id: uuid.UUID,
-             consent_id: uuid.UUID) -> HttpResponse:
+    def post(
+        self, request: HttpRequest, practice_slug: str, client_id: uuid.UUID, consent_id: uuid.UUID
+    ) -> HttpResponse:
         request = attach_practice(request, practice_slug)
         client = get_client_for_user(request, client_id)
         consent_revoke(consent=get_consent_for_client(client, consent_id), actor=request.user)

@@ -91,8 +91,17 @@ class InvitationAdmin(PhiSafeModelAdmin):
     list_display = ("email", "practice", "role", "status", "created_at", "expires_at")
     search_fields = ("email", "practice__slug")
     exclude = ("token_hash",)  # useless to anyone, and there is no reason to show it
-    readonly_fields = ("practice", "email", "role", "invited_by", "created_at", "expires_at", "accepted_at",
-                       "accepted_by", "revoked_at")
+    readonly_fields = (
+        "practice",
+        "email",
+        "role",
+        "invited_by",
+        "created_at",
+        "expires_at",
+        "accepted_at",
+        "accepted_by",
+        "revoked_at",
+    )
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # invitations are sent by practice admins, so they are audited with their practice

@@ -63,8 +63,13 @@ def members(request: HttpRequest, practice_slug: str) -> HttpResponse:
     form = InviteForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.invitation_create(practice=request.practice, actor=request.user, request=request,
-                                       email=form.cleaned_data["email"], role=form.cleaned_data["role"])
+            services.invitation_create(
+                practice=request.practice,
+                actor=request.user,
+                request=request,
+                email=form.cleaned_data["email"],
+                role=form.cleaned_data["role"],
+            )
         except DomainError as error:
             form.add_error("email", error.message)
         else:
@@ -80,8 +85,9 @@ def members(request: HttpRequest, practice_slug: str) -> HttpResponse:
     return render(request, "practice_admin/members.html", context, status=400 if form.errors else 200)
 
 
-def _member_action(request: HttpRequest, practice_slug: str, membership_id: uuid.UUID,
-                   action: Callable[[PracticeRequest, Any], str]) -> HttpResponse:
+def _member_action(
+    request: HttpRequest, practice_slug: str, membership_id: uuid.UUID, action: Callable[[PracticeRequest, Any], str]
+) -> HttpResponse:
     request = _admin_request(request, practice_slug)
     membership = get_membership_for_admin(request, membership_id)
     refused = _post_only(request)
@@ -100,8 +106,9 @@ def member_role(request: HttpRequest, practice_slug: str, membership_id: uuid.UU
         form = RoleForm(req.POST)
         if not form.is_valid():
             raise DomainError("Choose one of the listed roles.")
-        services.membership_change_role(membership=membership, role=form.cleaned_data["role"], actor=req.user,
-                                        request=req)
+        services.membership_change_role(
+            membership=membership, role=form.cleaned_data["role"], actor=req.user, request=req
+        )
         return f"{membership.user.email} is now {membership.get_role_display()}."
 
     return _member_action(request, practice_slug, membership_id, change)
@@ -151,8 +158,9 @@ def practice_settings(request: HttpRequest, practice_slug: str) -> HttpResponse:
     request = _admin_request(request, practice_slug)
     form = PracticeSettingsForm(request.POST or None, practice=request.practice)
     if request.method == "POST" and form.is_valid():
-        services.practice_settings_update(practice=request.practice, actor=request.user, request=request,
-                                          **form.cleaned_data)
+        services.practice_settings_update(
+            practice=request.practice, actor=request.user, request=request, **form.cleaned_data
+        )
         messages.success(request, "Practice settings saved.")
         return redirect("practice-admin-settings", practice_slug=practice_slug)
     return render(request, "practice_admin/settings.html", {"form": form}, status=400 if form.errors else 200)
@@ -161,7 +169,8 @@ def practice_settings(request: HttpRequest, practice_slug: str) -> HttpResponse:
 def _audit_filter_form(request: PracticeRequest) -> AuditFilterForm:
     practice = request.practice
     return AuditFilterForm(
-        request.GET or None, practice=practice,
+        request.GET or None,
+        practice=practice,
         actions=selectors.audit_action_choices(practice=practice),
         object_types=selectors.audit_object_type_choices(practice=practice),
     )
@@ -197,9 +206,19 @@ def _audit_rows(events: Iterable[AuditEvent]) -> Iterable[list[str]]:
     yield ["time", "action", "actor_id", "actor_email", "object_type", "object_id", "ip_address", "detail"]
     for event in events:
         actor_email = event.actor.email if event.actor_id and event.actor else ""
-        yield [_cell(v) for v in (event.created_at.isoformat(), event.action, event.actor_id or "", actor_email,
-                                  event.object_type, event.object_id, event.ip_address or "",
-                                  json.dumps(event.detail, sort_keys=True))]
+        yield [
+            _cell(v)
+            for v in (
+                event.created_at.isoformat(),
+                event.action,
+                event.actor_id or "",
+                actor_email,
+                event.object_type,
+                event.object_id,
+                event.ip_address or "",
+                json.dumps(event.detail, sort_keys=True),
+            )
+        ]
 
 
 @admin_only
@@ -208,8 +227,13 @@ def audit_export(request: HttpRequest, practice_slug: str) -> StreamingHttpRespo
     form = _audit_filter_form(request)
     filters = form.filters()
     events = selectors.audit_event_list(practice=request.practice, filters=filters)
-    audit_record(action="audit.export", practice=request.practice, actor=request.user, request=request,
-                 detail={key: str(value) for key, value in vars(filters).items() if value})
+    audit_record(
+        action="audit.export",
+        practice=request.practice,
+        actor=request.user,
+        request=request,
+        detail={key: str(value) for key, value in vars(filters).items() if value},
+    )
     writer = csv.writer(_Echo())
     rows = (writer.writerow(row) for row in _audit_rows(events.iterator(chunk_size=500)))
     response = StreamingHttpResponse(rows, content_type="text/csv; charset=utf-8")

@@ -20,20 +20,29 @@ from intellisession.throttles import SignInThrottle
 
 
 class TokenInputSerializer(AuthTokenSerializer):
-    code = serializers.CharField(required=False, allow_blank=True, write_only=True,
-                                 help_text="The current code of the authenticator app, when two-factor is on.")
+    code = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        write_only=True,
+        help_text="The current code of the authenticator app, when two-factor is on.",
+    )
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         attrs = super().validate(attrs)
         user: User = attrs["user"]
         totp = Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).first()
         if totp is not None and not TOTP(totp).validate_code(attrs.get("code", "")):
-            record_account_event("auth.sign_in_failed", user=user, request=self.context.get("request"),
-                                 detail={"known_user": True, "reason": "mfa_code"})
+            record_account_event(
+                "auth.sign_in_failed",
+                user=user,
+                request=self.context.get("request"),
+                detail={"known_user": True, "reason": "mfa_code"},
+            )
             raise serializers.ValidationError("Enter the current code of your authenticator app.", code="mfa_code")
         if totp is None and mfa_setup_needed(user):
-            raise serializers.ValidationError("Your practice requires two-factor authentication; set it up in the "
-                                              "browser first.", code="mfa_required")
+            raise serializers.ValidationError(
+                "Your practice requires two-factor authentication; set it up in the browser first.", code="mfa_required"
+            )
         return attrs
 
 

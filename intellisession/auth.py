@@ -47,7 +47,7 @@ class MFAAdapter(DefaultMFAAdapter):
     def decrypt(self, encrypted_text: str) -> str:
         if not encrypted_text.startswith(FERNET_PREFIX):
             return encrypted_text
-        return fernet().decrypt(encrypted_text[len(FERNET_PREFIX):].encode()).decode()
+        return fernet().decrypt(encrypted_text[len(FERNET_PREFIX) :].encode()).decode()
 
     def can_delete_authenticator(self, authenticator: Authenticator) -> bool:
         # Someone whose practice (or staff role) requires MFA may not switch it off.

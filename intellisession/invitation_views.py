@@ -45,7 +45,9 @@ def _accept_new_account(request: HttpRequest, token: str, invitation: Invitation
     if request.method == "POST" and form.is_valid():
         try:
             membership = services.invitation_accept(
-                token=token, password=form.cleaned_data["password1"], full_name=form.cleaned_data["full_name"],
+                token=token,
+                password=form.cleaned_data["password1"],
+                full_name=form.cleaned_data["full_name"],
                 request=request,
             )
         except DomainError as error:

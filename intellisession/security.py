@@ -50,8 +50,9 @@ def _sign_in_redirect(request: HttpRequest) -> HttpResponse:
         response["HX-Redirect"] = url
         return response
     if _wants_json(request):
-        return JsonResponse({"error": {"code": "signed_out", "message": "Your session ended; sign in again."}},
-                            status=401)
+        return JsonResponse(
+            {"error": {"code": "signed_out", "message": "Your session ended; sign in again."}}, status=401
+        )
     return HttpResponseRedirect(url)
 
 

@@ -13,18 +13,14 @@ from intellisession.models import AuditEvent, Invitation, Membership, Practice, 
 
 
 def member_list(*, practice: Practice) -> QuerySet[Membership]:
-    return (
-        Membership.objects.filter(practice=practice)
-        .select_related("user")
-        .order_by("-is_active", "user__email")
-    )
+    return Membership.objects.filter(practice=practice).select_related("user").order_by("-is_active", "user__email")
 
 
 def users_with_mfa(*, practice: Practice) -> set[str]:
     """Ids (as strings) of the practice's members who have an authenticator app set up."""
-    rows = Authenticator.objects.filter(
-        type=Authenticator.Type.TOTP, user__memberships__practice=practice
-    ).values_list("user_id", flat=True)
+    rows = Authenticator.objects.filter(type=Authenticator.Type.TOTP, user__memberships__practice=practice).values_list(
+        "user_id", flat=True
+    )
     return {str(user_id) for user_id in rows}
 
 

@@ -38,8 +38,9 @@ def _other_active_admins(membership: Membership) -> bool:
 def _refuse_losing_last_admin(membership: Membership) -> None:
     # A practice without an active admin could never invite or manage anyone again.
     if membership.role == Role.ADMIN and membership.is_active and not _other_active_admins(membership):
-        raise DomainError("A practice needs at least one active admin; make someone else an admin first.",
-                          code="last_admin")
+        raise DomainError(
+            "A practice needs at least one active admin; make someone else an admin first.", code="last_admin"
+        )
 
 
 def _lock(membership: Membership) -> Membership:
@@ -49,8 +50,9 @@ def _lock(membership: Membership) -> Membership:
 
 
 @transaction.atomic
-def membership_change_role(*, membership: Membership, role: str, actor: User,
-                           request: HttpRequest | None = None) -> Membership:
+def membership_change_role(
+    *, membership: Membership, role: str, actor: User, request: HttpRequest | None = None
+) -> Membership:
     if role not in Role.values:
         raise DomainError("Choose one of the listed roles.", code="bad_role")
     membership = _lock(membership)
@@ -60,8 +62,14 @@ def membership_change_role(*, membership: Membership, role: str, actor: User,
         _refuse_losing_last_admin(membership)
     old_role, membership.role = membership.role, role
     membership.save(update_fields=["role"])
-    audit_record(action="membership.role_change", practice=membership.practice, actor=actor, obj=membership,
-                 request=request, detail={"user_id": str(membership.user_id), "from": old_role, "to": role})
+    audit_record(
+        action="membership.role_change",
+        practice=membership.practice,
+        actor=actor,
+        obj=membership,
+        request=request,
+        detail={"user_id": str(membership.user_id), "from": old_role, "to": role},
+    )
     return membership
 
 
@@ -74,8 +82,14 @@ def membership_deactivate(*, membership: Membership, actor: User, request: HttpR
     _refuse_losing_last_admin(membership)
     membership.is_active = False
     membership.save(update_fields=["is_active"])
-    audit_record(action="membership.deactivate", practice=membership.practice, actor=actor, obj=membership,
-                 request=request, detail={"user_id": str(membership.user_id)})
+    audit_record(
+        action="membership.deactivate",
+        practice=membership.practice,
+        actor=actor,
+        obj=membership,
+        request=request,
+        detail={"user_id": str(membership.user_id)},
+    )
     return membership
 
 
@@ -86,16 +100,28 @@ def membership_reactivate(*, membership: Membership, actor: User, request: HttpR
         return membership
     membership.is_active = True
     membership.save(update_fields=["is_active"])
-    audit_record(action="membership.reactivate", practice=membership.practice, actor=actor, obj=membership,
-                 request=request, detail={"user_id": str(membership.user_id)})
+    audit_record(
+        action="membership.reactivate",
+        practice=membership.practice,
+        actor=actor,
+        obj=membership,
+        request=request,
+        detail={"user_id": str(membership.user_id)},
+    )
     return membership
 
 
 def member_unlock(*, membership: Membership, actor: User, request: HttpRequest | None = None) -> int:
     """Clear sign-in lockouts for a member (all addresses), as a practice admin would after a call."""
     cleared = int(reset(username=membership.user.email) or 0)
-    audit_record(action="auth.unlock", practice=membership.practice, actor=actor, obj=membership, request=request,
-                 detail={"user_id": str(membership.user_id), "cleared": cleared})
+    audit_record(
+        action="auth.unlock",
+        practice=membership.practice,
+        actor=actor,
+        obj=membership,
+        request=request,
+        detail={"user_id": str(membership.user_id), "cleared": cleared},
+    )
     return cleared
 
 
@@ -119,8 +145,9 @@ class IssuedInvitation:
 
 
 @transaction.atomic
-def invitation_create(*, practice: Practice, email: str, role: str, actor: User,
-                      request: HttpRequest | None = None) -> IssuedInvitation:
+def invitation_create(
+    *, practice: Practice, email: str, role: str, actor: User, request: HttpRequest | None = None
+) -> IssuedInvitation:
     email = email.strip().lower()
     if role not in Role.values:
         raise DomainError("Choose one of the listed roles.", code="bad_role")
@@ -132,20 +159,34 @@ def invitation_create(*, practice: Practice, email: str, role: str, actor: User,
     )
     token = secrets.token_urlsafe(32)
     invitation = Invitation.objects.create(
-        practice=practice, email=email, role=role, token_hash=invitation_token_hash(token), invited_by=actor,
+        practice=practice,
+        email=email,
+        role=role,
+        token_hash=invitation_token_hash(token),
+        invited_by=actor,
         expires_at=timezone.now() + timedelta(seconds=settings.INVITATION_TTL_SECONDS),
     )
     issued = IssuedInvitation(invitation=invitation, token=token)
-    audit_record(action="invitation.create", practice=practice, actor=actor, obj=invitation, request=request,
-                 detail={"role": role})
+    audit_record(
+        action="invitation.create",
+        practice=practice,
+        actor=actor,
+        obj=invitation,
+        request=request,
+        detail={"role": role},
+    )
     transaction.on_commit(lambda: _send_invitation(issued))
     return issued
 
 
 def _send_invitation(issued: IssuedInvitation) -> None:
     invitation = issued.invitation
-    context = {"practice": invitation.practice, "url": settings.SITE_URL.rstrip("/") + issued.path,
-               "expires_at": invitation.expires_at, "role": invitation.get_role_display()}
+    context = {
+        "practice": invitation.practice,
+        "url": settings.SITE_URL.rstrip("/") + issued.path,
+        "expires_at": invitation.expires_at,
+        "role": invitation.get_role_display(),
+    }
     send_mail(
         subject=f"You are invited to {invitation.practice.name} on IntelliSession",
         message=render_to_string("practice_admin/invitation_email.txt", context),
@@ -160,8 +201,9 @@ def invitation_revoke(*, invitation: Invitation, actor: User, request: HttpReque
         revoked_at=timezone.now()
     )
     if updated:
-        audit_record(action="invitation.revoke", practice=invitation.practice, actor=actor, obj=invitation,
-                     request=request)
+        audit_record(
+            action="invitation.revoke", practice=invitation.practice, actor=actor, obj=invitation, request=request
+        )
     invitation.refresh_from_db()
     return invitation
 
@@ -175,8 +217,9 @@ def invitation_for_token(token: str) -> Invitation | None:
 
 
 @transaction.atomic
-def invitation_accept(*, token: str, user: User | None = None, password: str = "", full_name: str = "",
-                      request: HttpRequest | None = None) -> Membership:
+def invitation_accept(
+    *, token: str, user: User | None = None, password: str = "", full_name: str = "", request: HttpRequest | None = None
+) -> Membership:
     """Join the practice: as the signed-in ``user``, or as a new account with ``password``."""
     invitation = invitation_for_token(token)
     if invitation is None:
@@ -194,8 +237,14 @@ def invitation_accept(*, token: str, user: User | None = None, password: str = "
         user=user, practice=invitation.practice, defaults={"role": invitation.role, "is_active": True}
     )
     Invitation.objects.filter(pk=invitation.pk).update(accepted_by=user)
-    audit_record(action="invitation.accept", practice=invitation.practice, actor=user, obj=invitation,
-                 request=request, detail={"membership_id": str(membership.pk), "role": invitation.role})
+    audit_record(
+        action="invitation.accept",
+        practice=invitation.practice,
+        actor=user,
+        obj=invitation,
+        request=request,
+        detail={"membership_id": str(membership.pk), "role": invitation.role},
+    )
     return membership
 
 
@@ -218,8 +267,9 @@ def valid_style_key(value: str, builtin: set[str]) -> bool:
 
 
 @transaction.atomic
-def practice_settings_update(*, practice: Practice, actor: User, request: HttpRequest | None = None,
-                             **changes: Any) -> Practice:
+def practice_settings_update(
+    *, practice: Practice, actor: User, request: HttpRequest | None = None, **changes: Any
+) -> Practice:
     allowed = {"require_mfa", "default_style", "transcript_retention", "transcript_retention_days", "share_caseload"}
     unknown = set(changes) - allowed
     if unknown:
@@ -232,6 +282,12 @@ def practice_settings_update(*, practice: Practice, actor: User, request: HttpRe
     if changed:
         practice.save(update_fields=changed)
         # Settings are ids and codes, never PHI, so the new values can go into the audit detail.
-        audit_record(action="practice.settings_change", practice=practice, actor=actor, obj=practice,
-                     request=request, detail={name: getattr(practice, name) for name in changed})
+        audit_record(
+            action="practice.settings_change",
+            practice=practice,
+            actor=actor,
+            obj=practice,
+            request=request,
+            detail={name: getattr(practice, name) for name in changed},
+        )
     return practice

@@ -73,13 +73,15 @@ def _require_in_production(values: dict[str, object]) -> None:
     }
     for name, value in values.items():
         if not value:
-            raise ImproperlyConfigured(f"{name} is not set (production: DATABASE_URL is set and DEBUG is off); "
-                                       f"set it to {how[name]}")
+            raise ImproperlyConfigured(
+                f"{name} is not set (production: DATABASE_URL is set and DEBUG is off); set it to {how[name]}"
+            )
 
 
 if not DEVELOPMENT:
-    _require_in_production({"SECRET_KEY": SECRET_KEY, "FIELD_ENCRYPTION_KEYS": FIELD_ENCRYPTION_KEYS,
-                            "REDIS_URL": REDIS_URL})
+    _require_in_production(
+        {"SECRET_KEY": SECRET_KEY, "FIELD_ENCRYPTION_KEYS": FIELD_ENCRYPTION_KEYS, "REDIS_URL": REDIS_URL}
+    )
 SALT_KEY = ["unused"]  # the library requires it; our fields take FIELD_ENCRYPTION_KEYS instead
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
@@ -147,8 +149,11 @@ TEMPLATES = [
 # --- Services: real PostgreSQL and Redis always (embedded ones in development, started by the entry point).
 # Unprepared development (mypy, a bare import) has no URL: a default local address, never connected to.
 DATABASES: dict[str, Any] = {
-    "default": dj_database_url.parse(DATABASE_URL or "postgresql:///intellisession",
-                                     conn_max_age=env_int("DB_CONN_MAX_AGE", 60), conn_health_checks=True)
+    "default": dj_database_url.parse(
+        DATABASE_URL or "postgresql:///intellisession",
+        conn_max_age=env_int("DB_CONN_MAX_AGE", 60),
+        conn_health_checks=True,
+    )
 }
 if env_str("TEST_DATABASE_NAME"):  # lets two test runs share one server
     DATABASES["default"]["TEST"] = {"NAME": env_str("TEST_DATABASE_NAME")}

@@ -32,8 +32,9 @@ def _practices_of(user: User | None) -> list[Practice | None]:
     return practices or [None]
 
 
-def record_account_event(action: str, *, user: User | None, request: HttpRequest | None,
-                         detail: dict[str, Any] | None = None) -> None:
+def record_account_event(
+    action: str, *, user: User | None, request: HttpRequest | None, detail: dict[str, Any] | None = None
+) -> None:
     for practice in _practices_of(user):
         audit_record(action=action, practice=practice, actor=user, obj=user, request=request, detail=detail)
     logger.info("%s user=%s", action, user.pk if user else "-")
@@ -63,8 +64,9 @@ def on_signed_out(sender: Any, request: HttpRequest | None, user: User | None, *
 
 
 @receiver(user_login_failed)
-def on_sign_in_failed(sender: Any, credentials: dict[str, Any], request: HttpRequest | None = None,
-                      **kwargs: Any) -> None:
+def on_sign_in_failed(
+    sender: Any, credentials: dict[str, Any], request: HttpRequest | None = None, **kwargs: Any
+) -> None:
     user = _user_named_in(credentials)
     record_account_event("auth.sign_in_failed", user=user, request=request, detail={"known_user": user is not None})
 
@@ -84,7 +86,9 @@ def on_authenticator_change(action: str) -> Any:
 def connect_third_party_signals() -> None:
     """Connected from AppConfig.ready (this module is imported there, once every app is loaded)."""
     user_locked_out.connect(on_locked_out, dispatch_uid="intellisession-audit-lockout")
-    for signal, action in ((mfa_signals.authenticator_added, "mfa.authenticator_added"),
-                           (mfa_signals.authenticator_removed, "mfa.authenticator_removed"),
-                           (mfa_signals.authenticator_reset, "mfa.recovery_codes_regenerated")):
+    for signal, action in (
+        (mfa_signals.authenticator_added, "mfa.authenticator_added"),
+        (mfa_signals.authenticator_removed, "mfa.authenticator_removed"),
+        (mfa_signals.authenticator_reset, "mfa.recovery_codes_regenerated"),
+    ):
         signal.connect(on_authenticator_change(action), dispatch_uid=f"intellisession-audit-{action}", weak=False)

@@ -69,8 +69,10 @@ def note_creation_refused(request: HttpRequest) -> HttpResponse | None:
     if throttle.allow_request(request, None):
         return None
     wait = int(throttle.wait() or 60)
-    response = JsonResponse({"error": {"code": "rate_limited", "message": "Too many notes started; try again in "
-                                       f"{wait} seconds."}}, status=429)
+    response = JsonResponse(
+        {"error": {"code": "rate_limited", "message": f"Too many notes started; try again in {wait} seconds."}},
+        status=429,
+    )
     response["Retry-After"] = str(wait)
     return response
 

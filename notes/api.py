@@ -62,8 +62,15 @@ class JobOutputSerializer(serializers.Serializer[Any]):
 
 def _job(practice: Practice, request: NoteRequest) -> dict[str, Any]:
     view = request_job_view(practice=practice, request=request)
-    return {"id": request.pk, "status": view.status, "status_label": view.label, "progress": view.progress,
-            "error": view.error, "note_id": view.note_id, "can_retry": view.can_retry}
+    return {
+        "id": request.pk,
+        "status": view.status,
+        "status_label": view.label,
+        "progress": view.progress,
+        "error": view.error,
+        "note_id": view.note_id,
+        "can_retry": view.can_retry,
+    }
 
 
 class NoteRequestViewSet(PracticeScopedViewSet):
@@ -84,10 +91,15 @@ class NoteRequestViewSet(PracticeScopedViewSet):
         data.is_valid(raise_exception=True)
         values = data.validated_data
         note_request = note_request_create(
-            membership=self.membership, client_id=values["client_id"], style_key=values["style_key"],
-            audio=values["audio"], summary_only=values["summary_only"],
+            membership=self.membership,
+            client_id=values["client_id"],
+            style_key=values["style_key"],
+            audio=values["audio"],
+            summary_only=values["summary_only"],
             texts=[(kind, values[kind]) for kind in TEXT_FIELDS if values[kind]],
-            date_of_service=values.get("date_of_service"), instruction=values["instruction"])
+            date_of_service=values.get("date_of_service"),
+            instruction=values["instruction"],
+        )
         return Response(JobOutputSerializer(_job(self.practice, note_request)).data, status=status.HTTP_202_ACCEPTED)
 
     @extend_schema(responses=JobOutputSerializer)
@@ -143,15 +155,16 @@ class NoteViewSet(PracticeScopedViewSet):
     serializer_class = NoteSummarySerializer
 
     def scope_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
-        visible = queryset.filter(client__in=client_visible_to(self.practice.clients.all(),
-                                                               membership=self.membership))
+        visible = queryset.filter(client__in=client_visible_to(self.practice.clients.all(), membership=self.membership))
         if not self.membership.can_write:  # read-only members (billing) see signed notes only
             visible = visible.filter(status=NoteStatus.SIGNED)
         client_id = self.request.query_params.get("client")
         return visible.filter(client_id=client_id) if client_id else visible
 
-    @extend_schema(parameters=[OpenApiParameter("client", str, description="Only this client's notes.")],
-                   responses=NoteSummarySerializer(many=True))
+    @extend_schema(
+        parameters=[OpenApiParameter("client", str, description="Only this client's notes.")],
+        responses=NoteSummarySerializer(many=True),
+    )
     def list(self, request: Request, practice_slug: str) -> Response:
         page = self.paginate_queryset(self.get_queryset())
         return self.get_paginated_response(NoteSummarySerializer(page, many=True).data)
@@ -159,8 +172,7 @@ class NoteViewSet(PracticeScopedViewSet):
     @extend_schema(responses=inline_serializer("Note", {"note_id": serializers.UUIDField()}))
     def retrieve(self, request: Request, practice_slug: str, pk: str) -> Response:
         note = self._note()
-        audit_record(action="note.view", practice=self.practice, actor=self.membership.user, obj=note,
-                     request=request)
+        audit_record(action="note.view", practice=self.practice, actor=self.membership.user, obj=note, request=request)
         body = self._body(note)
         if note.request and body["transcript"]["segments"]:
             shown = transcriptions_with_text(practice=self.practice, request=note.request)
@@ -173,8 +185,9 @@ class NoteViewSet(PracticeScopedViewSet):
         data = NoteEditSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         for section in data.validated_data["sections"]:
-            note = note_update_section(note=note, actor=self.membership.user, section_key=section["key"],
-                                       text=section["text"])
+            note = note_update_section(
+                note=note, actor=self.membership.user, section_key=section["key"], text=section["text"]
+            )
         return Response(self._body(note))
 
     @extend_schema(request=ResolveSerializer)
@@ -183,9 +196,13 @@ class NoteViewSet(PracticeScopedViewSet):
         note = self._note()
         data = ResolveSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        note = note_sentence_resolve(note=note, actor=self.membership.user,
-                                     section_key=data.validated_data["section"],
-                                     index=data.validated_data["index"], action=data.validated_data["action"])
+        note = note_sentence_resolve(
+            note=note,
+            actor=self.membership.user,
+            section_key=data.validated_data["section"],
+            index=data.validated_data["index"],
+            action=data.validated_data["action"],
+        )
         return Response(self._body(note))
 
     @extend_schema(request=AcknowledgeSerializer)
@@ -217,8 +234,14 @@ class NoteViewSet(PracticeScopedViewSet):
     def export(self, request: Request, practice_slug: str, pk: str) -> HttpResponse:
         note = self._note()
         kind = request.query_params.get("as", "pdf")
-        audit_record(action="note.export", practice=self.practice, actor=self.membership.user, obj=note,
-                     request=request, detail={"format": kind})
+        audit_record(
+            action="note.export",
+            practice=self.practice,
+            actor=self.membership.user,
+            obj=note,
+            request=request,
+            detail={"format": kind},
+        )
         if kind == "text":
             return HttpResponse(note_text(note), content_type="text/plain; charset=utf-8")
         response = HttpResponse(note_pdf(note), content_type="application/pdf")
@@ -234,12 +257,26 @@ class NoteViewSet(PracticeScopedViewSet):
         if note.request:
             body = note_json(note.request, note)
         else:  # an imported historical note has no job behind it
-            body = {"note_id": str(note.pk), "status": "ready", "sections": note.plain_sections(),
-                    "engine": note.engine, "risk_flags": [], "themes": list(note.themes)}
-        body.update({"note_status": note.status, "client_id": str(note.client_id),
-                     "date_of_service": note.date_of_service.isoformat(), "blockers": note_blockers(note),
-                     "content_hash": note.content_hash, "signed_at": note.signed_at,
-                     "addenda": [{"id": str(a.pk), "text": a.text, "created_at": a.created_at}
-                                 for a in addendum_list(practice=self.practice, note=note)]})
+            body = {
+                "note_id": str(note.pk),
+                "status": "ready",
+                "sections": note.plain_sections(),
+                "engine": note.engine,
+                "risk_flags": [],
+                "themes": list(note.themes),
+            }
+        body.update(
+            {
+                "note_status": note.status,
+                "client_id": str(note.client_id),
+                "date_of_service": note.date_of_service.isoformat(),
+                "blockers": note_blockers(note),
+                "content_hash": note.content_hash,
+                "signed_at": note.signed_at,
+                "addenda": [
+                    {"id": str(a.pk), "text": a.text, "created_at": a.created_at}
+                    for a in addendum_list(practice=self.practice, note=note)
+                ],
+            }
+        )
         return body
-

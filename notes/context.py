@@ -64,4 +64,3 @@ class NoteContext:
     themes: list[str] = field(default_factory=list)
     instructions: list[Instruction] = field(default_factory=list)
     speaker_roles: dict[str, str] | None = None
-

@@ -103,4 +103,3 @@ class NoteDraft:
     offline_notice: str | None
     context: ContextReport | None = None
     model: str = ""
-

@@ -30,4 +30,3 @@ def write_draft(ctx: NoteContext) -> NoteDraft:
     if draft.context is None:
         _, draft.context = build_messages(ctx)
     return draft
-

@@ -23,8 +23,10 @@ def note_text(note: Note) -> str:
 def _signature_lines(note: Note) -> list[str]:
     if not note.is_signed or note.signed_at is None:
         return ["DRAFT - not signed"]
-    return [f"Electronically signed by {note.signed_by} on {note.signed_at:%Y-%m-%d %H:%M %Z}",
-            f"Content hash (SHA-256): {note.content_hash}"]
+    return [
+        f"Electronically signed by {note.signed_by} on {note.signed_at:%Y-%m-%d %H:%M %Z}",
+        f"Content hash (SHA-256): {note.content_hash}",
+    ]
 
 
 class _NotePDF(FPDF):
@@ -67,8 +69,13 @@ def note_pdf(note: Note) -> bytes:
     for addendum in note.addenda.all():
         pdf.ln(3)
         pdf.set_font(FAMILY, "B", 10)
-        pdf.cell(0, 6, printable(f"Addendum {addendum.created_at:%Y-%m-%d %H:%M} by {addendum.author}"),
-                 new_x="LMARGIN", new_y="NEXT")
+        pdf.cell(
+            0,
+            6,
+            printable(f"Addendum {addendum.created_at:%Y-%m-%d %H:%M} by {addendum.author}"),
+            new_x="LMARGIN",
+            new_y="NEXT",
+        )
         pdf.set_font(FAMILY, "", 10)
         pdf.multi_cell(0, 5, printable(addendum.text or ""), new_x="LMARGIN", new_y="NEXT")
     return bytes(pdf.output())

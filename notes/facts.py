@@ -49,8 +49,12 @@ def session_facts(turns: list[Turn], chart_names: tuple[str, ...] = ()) -> list[
 def _same_label(before: Fact, after: Fact) -> bool:
     """Two answers to one question under one label ("Mood: Pretty low." and "Mood: About four...")."""
     label = after.text.split(":")[0]
-    return (":" in after.text and before.text.startswith(f"{label}:") and not label.startswith("Client")
-            and before.evidence[0].quote == after.evidence[0].quote)
+    return (
+        ":" in after.text
+        and before.text.startswith(f"{label}:")
+        and not label.startswith("Client")
+        and before.evidence[0].quote == after.evidence[0].quote
+    )
 
 
 def _joined_answers(before: Fact, after: Fact) -> Fact:
@@ -65,10 +69,17 @@ _ANAPHOR = re.compile(r"\b(?:that|it|this|then|there|them)\b", re.IGNORECASE)
 def _continues(turn: Turn, turns: list[Turn], index: int, facts: list[Fact]) -> bool:
     """A short sentence pointing back ("I haven't done that in three weeks.") finishes the one before."""
     before = turns[index - 1] if index else None
-    return (before is not None and before.unit.speaker == turn.unit.speaker and before.act in {"report", "answer"}
-            and bool(facts) and facts[-1].kind == "report" and len(turn.unit.text.split()) <= 12
-            and _ANAPHOR.search(turn.unit.text) is not None and voice.third_person(turn.unit.text) is not None
-            and not facts[-1].text.startswith("Client stated"))
+    return (
+        before is not None
+        and before.unit.speaker == turn.unit.speaker
+        and before.act in {"report", "answer"}
+        and bool(facts)
+        and facts[-1].kind == "report"
+        and len(turn.unit.text.split()) <= 12
+        and _ANAPHOR.search(turn.unit.text) is not None
+        and voice.third_person(turn.unit.text) is not None
+        and not facts[-1].text.startswith("Client stated")
+    )
 
 
 def _merged(fact: Fact, turn: Turn) -> Fact:
@@ -116,8 +127,11 @@ def duration_fact(units: list[TextUnit]) -> list[Fact]:
 
 def _typed_kind(unit: TextUnit) -> FactKind:
     text = unit.text
-    if lx.NEXT_SESSION.search(text) or lx.HOMEWORK.search(text) or re.search(r"\b(?:will|plan|next week)\b", text,
-                                                                              re.IGNORECASE):
+    if (
+        lx.NEXT_SESSION.search(text)
+        or lx.HOMEWORK.search(text)
+        or re.search(r"\b(?:will|plan|next week)\b", text, re.IGNORECASE)
+    ):
         return "plan"
     if lx.ASSESSMENT.search(text):
         return "assessment"
@@ -186,8 +200,9 @@ def _label(topic: str, question: str, answer: str, chart_names: tuple[str, ...])
     asked = [d for d in find_medications(question, chart_names) if d.lower() not in answer.lower()]
     if asked:
         return f"Medication ({', '.join(asked)})"
-    scale = re.search(r"\bhow (important|confident|ready|motivated)\b.*?\bto (?:you )?to ([\w\s]+?)\?", question,
-                      re.IGNORECASE)
+    scale = re.search(
+        r"\bhow (important|confident|ready|motivated)\b.*?\bto (?:you )?to ([\w\s]+?)\?", question, re.IGNORECASE
+    )
     if scale:
         return f"Rating of how {scale.group(1).lower()} it is to {scale.group(2).strip()}"
     # "Relationships: It was sad" would mislabel a feeling: only measured topics label an answer.
@@ -225,8 +240,9 @@ def _response(turn: Turn, turns: list[Turn], index: int, chart_names: tuple[str,
 
 
 def _commitment(turn: Turn, turns: list[Turn], index: int, chart_names: tuple[str, ...]) -> list[Fact]:
-    body = voice.third_person(voice.clean(re.sub(r"^\W*(?:okay|ok|yes|yeah|fine|sure)[,.]?\s*", "", turn.unit.text,
-                                                 flags=re.IGNORECASE)))
+    body = voice.third_person(
+        voice.clean(re.sub(r"^\W*(?:okay|ok|yes|yeah|fine|sure)[,.]?\s*", "", turn.unit.text, flags=re.IGNORECASE))
+    )
     timed = lx.WHEN.search(turn.unit.text) is not None or re.search(r"\b(?:will|'ll)\b", turn.unit.text) is not None
     if body is None:
         return [_fact("plan", voice.quote(turn.unit.text), turn.unit)]
@@ -254,8 +270,11 @@ def _homework(turn: Turn, turns: list[Turn], index: int, chart_names: tuple[str,
     action = voice.second_to_third(_LEAD.sub("", turn.unit.text.strip()).rstrip("?. "))
     if action is None:
         return [_fact("plan", f'Homework: "{turn.unit.text.strip()}"', turn.unit)]
-    frame = "Homework" if re.search(r"\b(?:homework|practice|week|each|every|at home)\b", turn.unit.text,
-                                    re.IGNORECASE) else "Plan"
+    frame = (
+        "Homework"
+        if re.search(r"\b(?:homework|practice|week|each|every|at home)\b", turn.unit.text, re.IGNORECASE)
+        else "Plan"
+    )
     return [_fact("plan", f"{frame}: {action}", turn.unit)]
 
 
@@ -267,8 +286,12 @@ def _declined(turns: list[Turn], index: int) -> bool:
 def _plan(turn: Turn, turns: list[Turn], index: int, chart_names: tuple[str, ...]) -> list[Fact]:
     text = turn.unit.text.strip()
     recommend = re.match(r"^(?:and |so )?I(?:['\u2019]d| would)? (?:also )?recommend\s+(.*)$", text, re.IGNORECASE)
-    plans = re.match(r"^(?:and |so )?I(?:['\u2019]d| would)? (?:also )?(?:like to|want to|will|['\u2019]ll|"
-                     r"am going to|['\u2019]m going to)\s+(.*)$", text, re.IGNORECASE)
+    plans = re.match(
+        r"^(?:and |so )?I(?:['\u2019]d| would)? (?:also )?(?:like to|want to|will|['\u2019]ll|"
+        r"am going to|['\u2019]m going to)\s+(.*)$",
+        text,
+        re.IGNORECASE,
+    )
     if recommend or plans:
         match = recommend or plans
         assert match is not None

@@ -33,10 +33,15 @@ class StyleChoiceMixin:
 class GenerateNoteForm(StyleChoiceMixin, forms.Form):
     style = forms.ChoiceField(label="Template")
     date_of_service = forms.DateField(label="Date of service", widget=forms.DateInput(attrs={"type": "date"}))
-    summary_only = forms.BooleanField(label="Summary Only", required=False,
-                                      help_text="Write the note from text inputs alone, without audio.")
-    instruction = forms.CharField(label="Instruction for this note (optional)", required=False, max_length=2000,
-                                  widget=forms.Textarea(attrs={"rows": 2}))
+    summary_only = forms.BooleanField(
+        label="Summary Only", required=False, help_text="Write the note from text inputs alone, without audio."
+    )
+    instruction = forms.CharField(
+        label="Instruction for this note (optional)",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
 
     def __init__(self, *args: Any, practice: Practice, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -68,8 +73,9 @@ def text_inputs(data: Any) -> list[tuple[str, str]]:
 
 class RegenerateForm(StyleChoiceMixin, forms.Form):
     style = forms.ChoiceField(label="Style")
-    instruction = forms.CharField(label="Instruction (optional)", required=False, max_length=2000,
-                                  widget=forms.Textarea(attrs={"rows": 2}))
+    instruction = forms.CharField(
+        label="Instruction (optional)", required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
     def __init__(self, *args: Any, practice: Practice, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -109,8 +115,9 @@ class TemplateNameForm(forms.Form):
 
 
 class InstructionForm(forms.Form):
-    text = forms.CharField(label="Instruction", required=False, max_length=5000,
-                           widget=forms.Textarea(attrs={"rows": 3}))
+    text = forms.CharField(
+        label="Instruction", required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 3})
+    )
 
 
 class TemplateInstructionForm(StyleChoiceMixin, InstructionForm):
@@ -132,7 +139,8 @@ class PreferenceForm(StyleChoiceMixin, forms.Form):
 class DefaultStyleForm(forms.Form):
     default_style = forms.ChoiceField(
         label="Practice default style",
-        help_text="Preselected in Generate Note for members who have not chosen their own preferred template.")
+        help_text="Preselected in Generate Note for members who have not chosen their own preferred template.",
+    )
 
     def __init__(self, *args: Any, practice: Practice, **kwargs: Any) -> None:
         kwargs.setdefault("initial", {"default_style": practice.default_style})
@@ -163,6 +171,16 @@ def sections_from_post(data: Any) -> list[dict[str, str]]:
             order = float(data.get(prefix + "order") or n + 1)
         except ValueError:
             order = n + 1
-        rows.append((order, n, {"key": data.get(prefix + "key") or "", "title": title,
-                                "instructions": instructions, "role": data.get(prefix + "role") or "summary"}))
+        rows.append(
+            (
+                order,
+                n,
+                {
+                    "key": data.get(prefix + "key") or "",
+                    "title": title,
+                    "instructions": instructions,
+                    "role": data.get(prefix + "role") or "summary",
+                },
+            )
+        )
     return [row for _, _, row in sorted(rows, key=lambda r: (r[0], r[1]))]

@@ -31,58 +31,86 @@ NEGATIVE = cue(r"^\W*(?:no|nope|not really|never|i haven't|i have not|i don't|i 
 
 # Clinical topics: a client's report is grouped and labelled by these.
 TOPICS: dict[str, re.Pattern[str]] = {
-    "Mood": cue(r"\b(?:mood|depress\w*|sad\w*|hopeless\w*|empty|numb|irritab\w*|out of ten|crying|cried|"
-                r"tearful|happy)\b"),
-    "Anxiety": cue(r"\b(?:anxi\w*|panic\w*|worr\w*|nervous|racing|on guard|scared|fear\w*|avoid\w*|"
-                   r"can't breathe|chest (?:gets )?tight)\b"),
-    "Sleep": cue(r"\b(?:sleep\w*|slept|insomnia|nightmares?|wake|waking|woke|bed(?:time)?|tired|asleep|"
-                 r"hours a night)\b"),
+    "Mood": cue(
+        r"\b(?:mood|depress\w*|sad\w*|hopeless\w*|empty|numb|irritab\w*|out of ten|crying|cried|"
+        r"tearful|happy)\b"
+    ),
+    "Anxiety": cue(
+        r"\b(?:anxi\w*|panic\w*|worr\w*|nervous|racing|on guard|scared|fear\w*|avoid\w*|"
+        r"can't breathe|chest (?:gets )?tight)\b"
+    ),
+    "Sleep": cue(
+        r"\b(?:sleep\w*|slept|insomnia|nightmares?|wake|waking|woke|bed(?:time)?|tired|asleep|"
+        r"hours a night)\b"
+    ),
     "Appetite": cue(r"\b(?:appetite|eat\w*|ate|meals?|weight|food|hungry)\b"),
-    "Medication": cue(r"\b(?:medications?|meds|doses?|milligrams?|mg|prescri\w*|pills?|side effects?|"
-                      r"psychiatrist|refill)\b"),
-    "Substance use": cue(r"\b(?:alcohol|drink\w*|drank|drunk|beers?|wine|liquor|cannabis|marijuana|weed|vap\w*|"
-                         r"smok\w*|cravings?|sober\w*|relapse\w*|aa meeting|sponsor|opioids?|cocaine|pills)\b"),
-    "Relationships": cue(r"\b(?:wife|husband|partner|boyfriend|girlfriend|marriage|mom|mother|dad|father|"
-                         r"parents?|brother|sister|daughter|son|kids|children|friends?|family|argu\w*|fight\w*)\b"),
-    "Work/school": cue(r"\b(?:work|job|manager|boss|deadlines?|coworkers?|office|performance plan|school|class\w*|"
-                       r"teacher|grades?|test|quiz|homework assignment|math|english)\b"),
+    "Medication": cue(
+        r"\b(?:medications?|meds|doses?|milligrams?|mg|prescri\w*|pills?|side effects?|"
+        r"psychiatrist|refill)\b"
+    ),
+    "Substance use": cue(
+        r"\b(?:alcohol|drink\w*|drank|drunk|beers?|wine|liquor|cannabis|marijuana|weed|vap\w*|"
+        r"smok\w*|cravings?|sober\w*|relapse\w*|aa meeting|sponsor|opioids?|cocaine|pills)\b"
+    ),
+    "Relationships": cue(
+        r"\b(?:wife|husband|partner|boyfriend|girlfriend|marriage|mom|mother|dad|father|"
+        r"parents?|brother|sister|daughter|son|kids|children|friends?|family|argu\w*|fight\w*)\b"
+    ),
+    "Work/school": cue(
+        r"\b(?:work|job|manager|boss|deadlines?|coworkers?|office|performance plan|school|class\w*|"
+        r"teacher|grades?|test|quiz|homework assignment|math|english)\b"
+    ),
     "Grief": cue(r"\b(?:grie\w*|loss|passed away|died|death|funeral|anniversary|widow\w*)\b"),
     "Trauma": cue(r"\b(?:trauma\w*|accident|crash|flashbacks?|nightmares?|hypervigilan\w*|loud noise|jump)\b"),
-    "Risk": cue(r"\b(?:suicid\w*|kill(?:ing)? (?:my|your)self|hurt(?:ing)? (?:my|your)self|self[- ]harm\w*|"
-                r"ending (?:my|your) life|end it all|safe(?:ty)?|harm(?:ing)? (?:others|someone|anyone))\b"),
+    "Risk": cue(
+        r"\b(?:suicid\w*|kill(?:ing)? (?:my|your)self|hurt(?:ing)? (?:my|your)self|self[- ]harm\w*|"
+        r"ending (?:my|your) life|end it all|safe(?:ty)?|harm(?:ing)? (?:others|someone|anyone))\b"
+    ),
 }
 
 # Clinician techniques: label -> pattern. The label is the term a note uses ("Clinician used ...").
 INTERVENTIONS: dict[str, re.Pattern[str]] = {
     "behavioral activation": cue(r"\bbehaviou?ral activation\b|\bactivit(?:y|ies) (?:schedul\w*|that used to)\b"),
-    "cognitive restructuring": cue(r"\b(?:cognitive restructuring|evidence (?:do you have|for|against)|"
-                                   r"balanced thought|look at that thought|reframe|thinking trap|"
-                                   r"cognitive distortion|challenge (?:that|the) thought)\b"),
+    "cognitive restructuring": cue(
+        r"\b(?:cognitive restructuring|evidence (?:do you have|for|against)|"
+        r"balanced thought|look at that thought|reframe|thinking trap|"
+        r"cognitive distortion|challenge (?:that|the) thought)\b"
+    ),
     "thought record": cue(r"\bthought record\b"),
     "exposure hierarchy": cue(r"\bexposure(?: hierarchy| ladder| therapy| practice)?\b|\bfear ladder\b"),
     "diaphragmatic breathing": cue(r"\b(?:diaphragmatic|box|deep|paced|belly) breathing\b|\bbreathe in for\b"),
     "grounding": cue(r"\bgrounding\b|\b5-4-3-2-1\b|\bname five things\b"),
     "mindfulness": cue(r"\bmindful\w*\b|\bbody scan\b"),
     "progressive muscle relaxation": cue(r"\bprogressive muscle relaxation\b|\bmuscle relaxation\b"),
-    "DBT distress tolerance": cue(r"\b(?:TIPP|distress tolerance|radical acceptance|wise mind|opposite action|"
-                                  r"DEAR MAN)\b"),
+    "DBT distress tolerance": cue(
+        r"\b(?:TIPP|distress tolerance|radical acceptance|wise mind|opposite action|"
+        r"DEAR MAN)\b"
+    ),
     "ACT defusion and values": cue(r"\b(?:defusion|values clarification|committed action|willingness)\b"),
-    "importance scale (motivational interviewing)": cue(r"\bscale of (?:one|1|zero|0) to (?:ten|10)\b.*\bimportant\b|"
-                                                        r"\bimportance ruler\b|\bconfidence ruler\b"),
+    "importance scale (motivational interviewing)": cue(
+        r"\bscale of (?:one|1|zero|0) to (?:ten|10)\b.*\bimportant\b|"
+        r"\bimportance ruler\b|\bconfidence ruler\b"
+    ),
     "decisional balance": cue(r"\bpros and cons\b|\bdecisional balance\b"),
     "motivational interviewing": cue(r"\bmotivational interviewing\b|\bchange talk\b"),
-    "reflective listening": cue(r"^(?:so )?(?:you're noticing|it sounds like you|you felt|so you felt|"
-                                r"what i'm hearing|i hear that)\b"),
+    "reflective listening": cue(
+        r"^(?:so )?(?:you're noticing|it sounds like you|you felt|so you felt|"
+        r"what i'm hearing|i hear that)\b"
+    ),
     "time-out skill": cue(r"\btime-?out\b"),
     "communication skills (I-statements)": cue(r"\bI-statements?\b|\bactive listening\b"),
     "journaling": cue(r"\bjournal\w*\b"),
-    "validation": cue(r"^(?:that|it) (?:sounds|must (?:be|have been))\b|"
-                      r"^(?:that's|that is) (?:a big step|real progress|a big change)\b"),
+    "validation": cue(
+        r"^(?:that|it) (?:sounds|must (?:be|have been))\b|"
+        r"^(?:that's|that is) (?:a big step|real progress|a big change)\b"
+    ),
     "exploration of feelings": cue(r"^(?:and )?how did (?:it|that) feel\b|\bhow do you feel about\b"),
     "letter writing": cue(r"\b(?:writ\w+|finish) (?:a |the )?letter\b"),
     "empty chair": cue(r"\bempty chair\b"),
-    "task breakdown and timed work blocks": cue(r"\bsmaller steps\b|\bbreak(?:ing)? .{0,30} into\b|"
-                                                r"\bpomodoro\b|\bwork for \w+(?:-\w+)? minutes\b"),
+    "task breakdown and timed work blocks": cue(
+        r"\bsmaller steps\b|\bbreak(?:ing)? .{0,30} into\b|"
+        r"\bpomodoro\b|\bwork for \w+(?:-\w+)? minutes\b"
+    ),
     "sleep hygiene": cue(r"\bsleep hygiene\b|\bstimulus control\b|\bscreens? before bed\b"),
     "safety planning": cue(r"\bsafety plan\w*\b|\bcrisis line\b"),
     "EMDR": cue(r"\bEMDR\b|\bbilateral stimulation\b"),
@@ -105,9 +133,11 @@ HOMEWORK = cue(
     r"before (?:our|the) next session|(?:would|could|will) you be willing to|would you|could you|"
     r"try (?:to )?|i'd like you to|your task|each (?:day|evening|morning|night)|every (?:day|evening|morning))"
 )
-REFERRAL = cue(r"\b(?:refer\w*|recommend\w*|intensive outpatient|support group|joint session|psychiatr\w+ "
-               r"(?:evaluation|assessment)|call (?:your|the|her|his)|let .{1,20} know|bring (?:it )?up\b|"
-               r"mention(?:ing)? .{0,30}to|contact)\b")
+REFERRAL = cue(
+    r"\b(?:refer\w*|recommend\w*|intensive outpatient|support group|joint session|psychiatr\w+ "
+    r"(?:evaluation|assessment)|call (?:your|the|her|his)|let .{1,20} know|bring (?:it )?up\b|"
+    r"mention(?:ing)? .{0,30}to|contact)\b"
+)
 NEXT_SESSION = cue(
     r"\b(?:see you|meet(?: again)?|next (?:session|appointment)|our next|we'll meet|come back)\b.*"
     r"\b(?:next|monday|tuesday|wednesday|thursday|friday|saturday|sunday|week|weeks|tomorrow|\d{1,2}(?:st|nd|rd|th)?)\b"

@@ -45,8 +45,12 @@ class CustomInstruction(PracticeOwned):
     """Standing instructions for note writing, combined general -> template -> client."""
 
     level = models.CharField(max_length=20, choices=InstructionLevel.choices)
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+",
-                              help_text="The clinician whose notes it applies to.")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="+",
+        help_text="The clinician whose notes it applies to.",
+    )
     style_key = models.CharField(max_length=60, blank=True, help_text="Built-in style key or template:<id>.")
     client = models.ForeignKey(Client, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
     text = EncryptedTextField()
@@ -95,8 +99,14 @@ class NoteRequest(PracticeOwned):
     error_code = models.CharField(max_length=40, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     timings = models.JSONField(default=dict, blank=True)
-    regenerates = models.ForeignKey("Note", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
-                                    help_text="A draft this request rewrites in place.")
+    regenerates = models.ForeignKey(
+        "Note",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="A draft this request rewrites in place.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     finished_at = models.DateTimeField(null=True, blank=True)
@@ -127,8 +137,9 @@ class NoteInput(PracticeOwned):
     kind = models.CharField(max_length=20, choices=InputKind.choices)
     text = EncryptedTextField()
     # A foreign key, not one-to-one: regenerating a note reuses the transcript.
-    transcription = models.ForeignKey(Transcription, null=True, blank=True, on_delete=models.SET_NULL,
-                                      related_name="note_inputs")
+    transcription = models.ForeignKey(
+        Transcription, null=True, blank=True, on_delete=models.SET_NULL, related_name="note_inputs"
+    )
 
     class Meta:
         ordering = ["position"]
@@ -155,8 +166,9 @@ class Note(PracticeOwned):
     notice = models.TextField(blank=True, help_text="E.g. that this is an offline draft.")
     imported = models.BooleanField(default=False, help_text="A historical note brought from another system.")
     signed_at = models.DateTimeField(null=True, blank=True)
-    signed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                  related_name="+")
+    signed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     content_hash = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -64,8 +64,12 @@ def _whole_sentences(segments: list[Segment]) -> list[Segment]:
     joined: list[Segment] = []
     for segment in segments:
         last = joined[-1] if joined else None
-        if (last is not None and last.speaker == segment.speaker and not last.text.rstrip().endswith(_ENDINGS)
-                and segment.start - last.end <= _SPLIT_GAP_S):
+        if (
+            last is not None
+            and last.speaker == segment.speaker
+            and not last.text.rstrip().endswith(_ENDINGS)
+            and segment.start - last.end <= _SPLIT_GAP_S
+        ):
             joined[-1] = Segment(last.start, segment.end, f"{last.text.rstrip()} {segment.text.lstrip()}", last.speaker)
         else:
             joined.append(segment)

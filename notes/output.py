@@ -22,17 +22,29 @@ def note_json(request: NoteRequest, note: Note | None, *, total_seconds: float |
         "engine": (note.engine if note else None),
         "sections": [_section(s) for s in (note.sections if note else [])],
         "transcript": _transcript(request, transcriptions),
-        "risk_flags": [{"category": f["category"], "quote": f["quote"], "start": f.get("start"),
-                        "acknowledged": f.get("acknowledged", False)} for f in (note.risk_flags if note else [])],
+        "risk_flags": [
+            {
+                "category": f["category"],
+                "quote": f["quote"],
+                "start": f.get("start"),
+                "acknowledged": f.get("acknowledged", False),
+            }
+            for f in (note.risk_flags if note else [])
+        ],
         "themes": list(note.themes) if note else [],
-        "context": {"prior_note_ids": (note.context.get("prior_note_ids_used", []) if note else []),
-                    "instructions": (note.context.get("instructions", []) if note else []),
-                    "omitted": (note.context.get("prior_notes_omitted", []) if note else []),
-                    "shortened": (note.context.get("prior_notes_shortened", []) if note else [])},
+        "context": {
+            "prior_note_ids": (note.context.get("prior_note_ids_used", []) if note else []),
+            "instructions": (note.context.get("instructions", []) if note else []),
+            "omitted": (note.context.get("prior_notes_omitted", []) if note else []),
+            "shortened": (note.context.get("prior_notes_shortened", []) if note else []),
+        },
         "notice": note.notice if note else "",
         "audio_deleted": all(not t.audio for t in transcriptions),
-        "timings": {"transcription_s": timings.get("transcription_s"), "generation_s": timings.get("generation_s"),
-                    "total_s": timings.get("total_s")},
+        "timings": {
+            "transcription_s": timings.get("transcription_s"),
+            "generation_s": timings.get("generation_s"),
+            "total_s": timings.get("total_s"),
+        },
     }
 
 
@@ -46,10 +58,16 @@ def _section(section: dict[str, Any]) -> dict[str, Any]:
         "title": section["title"],
         "text": section.get("text", ""),
         "sentences": [
-            {"text": s["text"], "supported": bool(s.get("supported")),
-             "resolution": s.get("resolution", ""), "placeholder": bool(s.get("placeholder")),
-             "evidence": [{"source": e["source"], "start": e.get("start"), "end": e.get("end"),
-                           "quote": e.get("quote", "")} for e in s.get("evidence", [])]}
+            {
+                "text": s["text"],
+                "supported": bool(s.get("supported")),
+                "resolution": s.get("resolution", ""),
+                "placeholder": bool(s.get("placeholder")),
+                "evidence": [
+                    {"source": e["source"], "start": e.get("start"), "end": e.get("end"), "quote": e.get("quote", "")}
+                    for e in s.get("evidence", [])
+                ],
+            }
             for s in section.get("sentences", [])
         ],
     }
@@ -60,6 +78,7 @@ def _transcript(request: NoteRequest, transcriptions: list[Transcription]) -> di
     return {
         "duration": sum(t.duration for t in transcriptions),
         "language": next((t.language for t in transcriptions if t.language), ""),
-        "segments": [{"start": round(s.start, 2), "end": round(s.end, 2), "speaker": s.speaker, "text": s.text}
-                     for s in segments],
+        "segments": [
+            {"start": round(s.start, 2), "end": round(s.end, 2), "speaker": s.speaker, "text": s.text} for s in segments
+        ],
     }

@@ -36,8 +36,10 @@ from notes.selectors import (
 
 def generate_context(request: PracticeRequest, client: Client, form: GenerateNoteForm | None = None) -> dict[str, Any]:
     if form is None:
-        initial = {"style": preferred_style(practice=request.practice, user=request.user),
-                   "date_of_service": timezone.localdate()}
+        initial = {
+            "style": preferred_style(practice=request.practice, user=request.user),
+            "date_of_service": timezone.localdate(),
+        }
         form = GenerateNoteForm(initial=initial, practice=request.practice, auto_id=GENERATE_AUTO_ID)
     posted = request.method == "POST"
     return {
@@ -59,8 +61,13 @@ def timeline_context(request: PracticeRequest, client: Client) -> dict[str, Any]
     # Running and failed requests are work in progress: read-only members (billing) see notes only.
     pending = requests_in_progress(practice=practice, client=client) if writer else []
     failed = requests_ended_without_note(practice=practice, client=client) if writer else []
-    return {"client": client, "notes": notes, "pending": pending, "failed": failed,
-            "themes": recurring_themes(practice=practice, client=client)}
+    return {
+        "client": client,
+        "notes": notes,
+        "pending": pending,
+        "failed": failed,
+        "themes": recurring_themes(practice=practice, client=client),
+    }
 
 
 def chart_context(request: PracticeRequest, client: Client) -> dict[str, Any]:

@@ -31,8 +31,10 @@ ROLE_KINDS: dict[str, dict[str, float]] = {
     "social": {},
     "risk": {"risk": 1.0},
     "mental_status": {"observation": 1.0},
-    "summary": {kind: 0.2 for kind in
-                ("report", "observation", "intervention", "response", "progress", "risk", "assessment", "plan")},
+    "summary": {
+        kind: 0.2
+        for kind in ("report", "observation", "intervention", "response", "progress", "risk", "assessment", "plan")
+    },
 }
 _TOPIC_ROLES: dict[str, frozenset[str]] = {
     "medical": frozenset({"Medication", "Sleep", "Appetite"}),

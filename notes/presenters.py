@@ -15,8 +15,12 @@ from transcription.models import Transcription, TranscriptionStatus
 from transcription.selectors import transcription_segments, transcription_speakers
 
 SOURCE_LABELS = {"transcript": "Session recording", "input": "Typed input", "prior_note": "Earlier note"}
-RISK_LABELS = {"suicide": "Suicide risk", "self_harm": "Self-harm", "harm_to_others": "Harm to others",
-               "abuse": "Abuse"}
+RISK_LABELS = {
+    "suicide": "Suicide risk",
+    "self_harm": "Self-harm",
+    "harm_to_others": "Harm to others",
+    "abuse": "Abuse",
+}
 
 
 def mmss(seconds: float | str | None) -> str:
@@ -61,22 +65,33 @@ class SectionView:
 
 
 def _evidence(rows: Iterable[dict[str, Any]]) -> list[EvidenceView]:
-    return [EvidenceView(source=SOURCE_LABELS.get(row.get("source", ""), "Source"), quote=row.get("quote", ""),
-                         time=mmss(row.get("start")) if row.get("source") == "transcript" else "")
-            for row in rows]
+    return [
+        EvidenceView(
+            source=SOURCE_LABELS.get(row.get("source", ""), "Source"),
+            quote=row.get("quote", ""),
+            time=mmss(row.get("start")) if row.get("source") == "transcript" else "",
+        )
+        for row in rows
+    ]
 
 
 def section_views(note: Note) -> list[SectionView]:
     views = []
     for section in note.sections:
         sentences = [
-            SentenceView(index=i, text=s.get("text", ""), supported=bool(s.get("supported")),
-                         resolution=s.get("resolution", "") or "", placeholder=bool(s.get("placeholder")),
-                         evidence=_evidence(s.get("evidence", [])))
+            SentenceView(
+                index=i,
+                text=s.get("text", ""),
+                supported=bool(s.get("supported")),
+                resolution=s.get("resolution", "") or "",
+                placeholder=bool(s.get("placeholder")),
+                evidence=_evidence(s.get("evidence", [])),
+            )
             for i, s in enumerate(section.get("sentences", []))
         ]
-        views.append(SectionView(key=section["key"], title=section["title"], text=section.get("text", ""),
-                                 sentences=sentences))
+        views.append(
+            SectionView(key=section["key"], title=section["title"], text=section.get("text", ""), sentences=sentences)
+        )
     return views
 
 
@@ -90,18 +105,30 @@ class RiskView:
 
 
 def risk_views(note: Note) -> list[RiskView]:
-    return [RiskView(index=i, category=RISK_LABELS.get(flag.get("category", ""), flag.get("category", "Risk")),
-                     quote=flag.get("quote", ""), time=mmss(flag.get("start")),
-                     acknowledged=bool(flag.get("acknowledged")))
-            for i, flag in enumerate(note.risk_flags)]
+    return [
+        RiskView(
+            index=i,
+            category=RISK_LABELS.get(flag.get("category", ""), flag.get("category", "Risk")),
+            quote=flag.get("quote", ""),
+            time=mmss(flag.get("start")),
+            acknowledged=bool(flag.get("acknowledged")),
+        )
+        for i, flag in enumerate(note.risk_flags)
+    ]
 
 
 # --- Goal progress chart ------------------------------------------------------------------
 
 # Ordinal levels for the chart; "not addressed" leaves a gap rather than a false zero.
 PROGRESS_LEVELS = {"regressing": 0, "no_change": 1, "progressing": 2, "met": 3}
-PROGRESS_LABELS = {"regressing": "Regressing", "no_change": "No change", "progressing": "Progressing",
-                   "met": "Met", "not_addressed": "Not addressed", "discussed": "Discussed (not judged)"}
+PROGRESS_LABELS = {
+    "regressing": "Regressing",
+    "no_change": "No change",
+    "progressing": "Progressing",
+    "met": "Met",
+    "not_addressed": "Not addressed",
+    "discussed": "Discussed (not judged)",
+}
 PALETTE = ("#23587a", "#b35c00", "#1f6b3a", "#7a2d8c", "#9b1c1c", "#4d5b6a")
 CHART_W, CHART_H, PAD_L, PAD_R, PAD_T, PAD_B = 640, 220, 96, 24, 16, 40
 
@@ -135,8 +162,9 @@ def _y(level: int) -> float:
     return PAD_T + (3 - level) * (CHART_H - PAD_T - PAD_B) / 3
 
 
-def goal_chart(*, notes: Iterable[Note], goals: Iterable[Any],
-               cells: dict[tuple[uuid.UUID, uuid.UUID], str]) -> GoalChart | None:
+def goal_chart(
+    *, notes: Iterable[Note], goals: Iterable[Any], cells: dict[tuple[uuid.UUID, uuid.UUID], str]
+) -> GoalChart | None:
     """Progress per goal across the sessions whose notes recorded it, oldest first.
 
     ``cells`` maps (note id, goal id) to the status that note recorded for that goal."""
@@ -147,15 +175,22 @@ def goal_chart(*, notes: Iterable[Note], goals: Iterable[Any],
     if not session_notes or not goals:
         return None
     step = (CHART_W - PAD_L - PAD_R) / max(1, len(session_notes) - 1)
-    xs = [PAD_L + i * step if len(session_notes) > 1 else (PAD_L + CHART_W - PAD_R) / 2
-          for i in range(len(session_notes))]
+    xs = [
+        PAD_L + i * step if len(session_notes) > 1 else (PAD_L + CHART_W - PAD_R) / 2 for i in range(len(session_notes))
+    ]
     series = []
     for number, goal in enumerate(goals):
         statuses = [by_cell.get((n.pk, goal.pk), "") for n in session_notes]
         points = [(x, _y(PROGRESS_LEVELS[s])) for x, s in zip(xs, statuses, strict=True) if s in PROGRESS_LEVELS]
-        series.append(ChartSeries(goal_id=str(goal.pk), label=goal.description or "Goal",
-                                  color=PALETTE[number % len(PALETTE)], points=points,
-                                  cells=[PROGRESS_LABELS.get(s, "—") if s else "—" for s in statuses]))
+        series.append(
+            ChartSeries(
+                goal_id=str(goal.pk),
+                label=goal.description or "Goal",
+                color=PALETTE[number % len(PALETTE)],
+                points=points,
+                cells=[PROGRESS_LABELS.get(s, "—") if s else "—" for s in statuses],
+            )
+        )
     sessions = [(x, n.date_of_service.strftime("%b %-d")) for x, n in zip(xs, session_notes, strict=True)]
     levels = [(_y(level), PROGRESS_LABELS[key]) for key, level in PROGRESS_LEVELS.items()]
     return GoalChart(width=CHART_W, height=CHART_H, sessions=sessions, levels=levels, series=series)
@@ -181,8 +216,10 @@ class TranscriptView:
 def transcript_views(*, practice: Practice, note: Note) -> list[TranscriptView]:
     views = []
     for transcription in request_transcriptions(practice=practice, request=note.request) if note.request else []:
-        lines = [TranscriptLine(time=mmss(s.start), speaker=s.speaker, text=s.text)
-                 for s in transcription_segments(practice=practice, transcription=transcription)]
+        lines = [
+            TranscriptLine(time=mmss(s.start), speaker=s.speaker, text=s.text)
+            for s in transcription_segments(practice=practice, transcription=transcription)
+        ]
         labels = transcription_speakers(practice=practice, transcription=transcription)
         speakers = [(label, transcription.speaker_name(label)) for label in labels]
         views.append(TranscriptView(transcription, lines, speakers, "" if lines else _absent(transcription)))

@@ -27,12 +27,38 @@ _MEASURE = re.compile(
     re.IGNORECASE,
 )
 _FROM = re.compile(rf"\b(?:down|up)? ?from ({_NUM})\b", re.IGNORECASE)
-_LOWER_IS_BETTER = re.compile(r"\b(?:reduce|decrease|fewer|less|lower|stop|quit|cut|limit|no more than)\b",
-                              re.IGNORECASE)
+_LOWER_IS_BETTER = re.compile(
+    r"\b(?:reduce|decrease|fewer|less|lower|stop|quit|cut|limit|no more than)\b", re.IGNORECASE
+)
 _WORSE = lx.cue(r"\b(?:more than|up from|worse|came back|increased|missed|skipped|stopped going)\b")
 _BETTER = lx.cue(r"\b(?:down from|fewer|less than|better|improved|only|attended|managed)\b")
-_GENERIC = frozenset({"week", "day", "night", "time", "month", "1", "2", "3", "4", "5", "6", "7", "10", "every",
-                      "reduc", "improv", "increas", "decreas", "fewer", "higher", "lower", "meet", "attend"})
+_GENERIC = frozenset(
+    {
+        "week",
+        "day",
+        "night",
+        "time",
+        "month",
+        "1",
+        "2",
+        "3",
+        "4",
+        "5",
+        "6",
+        "7",
+        "10",
+        "every",
+        "reduc",
+        "improv",
+        "increas",
+        "decreas",
+        "fewer",
+        "higher",
+        "lower",
+        "meet",
+        "attend",
+    }
+)
 _STATUS_WORDS: dict[GoalStatus, str] = {
     "met": "target met", "progressing": "improving", "no_change": "no change", "regressing": "worsening",
 }  # fmt: skip
@@ -108,8 +134,9 @@ def _verdict(goal: Goal, fact: Fact, priors: list[PriorNote], baseline: Fact | N
     return Judged(goal, status, Fact("progress", text, evidence, fact.topic, fact.order))
 
 
-def _compare(now: tuple[float, str] | None, earlier: float | None, target: tuple[float, str] | None,
-             lower_better: bool) -> GoalStatus | None:
+def _compare(
+    now: tuple[float, str] | None, earlier: float | None, target: tuple[float, str] | None, lower_better: bool
+) -> GoalStatus | None:
     if now is None:
         return None
     value = now[0]

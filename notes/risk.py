@@ -123,8 +123,9 @@ def _as_item(flag: RiskItem | RiskFlag) -> RiskItem:
     if isinstance(flag, RiskItem):
         return flag
     status: RiskStatus = "denied" if flag.negated else "endorsed"
-    return RiskItem(category=flag.category, status=status, quote=flag.quote, source=flag.source, ref=flag.ref,
-                    start=flag.start)
+    return RiskItem(
+        category=flag.category, status=status, quote=flag.quote, source=flag.source, ref=flag.ref, start=flag.start
+    )
 
 
 def _same(a: RiskItem, b: RiskItem) -> bool:
@@ -163,15 +164,25 @@ def _build() -> Language:
     nlp.add_pipe(_SENTENCES)
     nlp.add_pipe(_TARGETS)
     for context in rules.CONTEXTS:
-        nlp.add_pipe("negex", name=f"risk_{context.name}",
-                     config={"neg_termset": _termset(context), "extension_name": f"risk_{context.name}",
-                             "span_keys": [_SPAN_KEY]})
+        nlp.add_pipe(
+            "negex",
+            name=f"risk_{context.name}",
+            config={
+                "neg_termset": _termset(context),
+                "extension_name": f"risk_{context.name}",
+                "span_keys": [_SPAN_KEY],
+            },
+        )
     return nlp
 
 
 def _termset(context: rules.Context) -> dict[str, list[str]]:
-    base: dict[str, list[str]] = {"pseudo_negations": [], "preceding_negations": [], "following_negations": [],
-                                  "termination": []}
+    base: dict[str, list[str]] = {
+        "pseudo_negations": [],
+        "preceding_negations": [],
+        "following_negations": [],
+        "termination": [],
+    }
     if context.extends_library:
         from negspacy.termsets import termset
 
@@ -312,8 +323,17 @@ class _Draft:
 def _transcript_sources(segments: list[Segment], speaker_roles: dict[str, str] | None) -> list[_Source]:
     roles = resolve_speakers(segments, speaker_roles)
     return [
-        _Source(s.text, "transcript", f"segment:{i}", "transcript", _role(roles.get(s.speaker, "")), s.speaker or None,
-                s.start, s.end, role_known=s.speaker in roles)
+        _Source(
+            s.text,
+            "transcript",
+            f"segment:{i}",
+            "transcript",
+            _role(roles.get(s.speaker, "")),
+            s.speaker or None,
+            s.start,
+            s.end,
+            role_known=s.speaker in roles,
+        )
         for i, s in enumerate(segments)
         if s.text.strip()
     ]
@@ -523,8 +543,9 @@ def _answer_question(sentences: list[_Sentence], index: int) -> None:
         status = "denied"
     else:
         return
-    answer.items.extend(_Draft(d.category, status, d.level, answer, context=question.text)
-                        for d in _sentence_drafts(question))
+    answer.items.extend(
+        _Draft(d.category, status, d.level, answer, context=question.text) for d in _sentence_drafts(question)
+    )
 
 
 def _item(draft: _Draft, sentences: list[_Sentence]) -> RiskItem:
@@ -533,9 +554,17 @@ def _item(draft: _Draft, sentences: list[_Sentence]) -> RiskItem:
     start, end = sentence.times()
     factors = _protective_factors(draft, sentences) if draft.category in ("suicide", "self_harm") else ()
     return RiskItem(
-        category=draft.category, status=draft.status, level=draft.level,  # type: ignore[arg-type]
-        quote=sentence.text, source=src.source, ref=src.ref, start=start, end=end, speaker=src.speaker,
-        protective_factors=factors, context=draft.context,
+        category=draft.category,
+        status=draft.status,
+        level=draft.level,  # type: ignore[arg-type]
+        quote=sentence.text,
+        source=src.source,
+        ref=src.ref,
+        start=start,
+        end=end,
+        speaker=src.speaker,
+        protective_factors=factors,
+        context=draft.context,
     )
 
 

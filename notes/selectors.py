@@ -85,15 +85,19 @@ def signed_prior_notes(*, practice: Practice, client: Client, before: Note | Non
     return notes.order_by("-date_of_service", "-created_at")
 
 
-def instructions_for(*, practice: Practice, author: User, client: Client, style_key: str,
-                     note_instruction: str = "") -> list[Instruction]:
+def instructions_for(
+    *, practice: Practice, author: User, client: Client, style_key: str, note_instruction: str = ""
+) -> list[Instruction]:
     """Custom instructions in the order they combine: general, template, client, then this note's."""
     rows = CustomInstruction.objects.filter(practice=practice, owner=author)
     general = [Instruction("general", r.text) for r in rows.filter(level=InstructionLevel.GENERAL)]
-    template = [Instruction("template", r.text) for r in rows.filter(level=InstructionLevel.TEMPLATE,
-                                                                        style_key=style_key)]
-    for_client = [Instruction("client", r.text) for r in CustomInstruction.objects.filter(
-        practice=practice, level=InstructionLevel.CLIENT, client=client)]
+    template = [
+        Instruction("template", r.text) for r in rows.filter(level=InstructionLevel.TEMPLATE, style_key=style_key)
+    ]
+    for_client = [
+        Instruction("client", r.text)
+        for r in CustomInstruction.objects.filter(practice=practice, level=InstructionLevel.CLIENT, client=client)
+    ]
     note = [Instruction("note", note_instruction)] if note_instruction.strip() else []
     return [i for i in general + template + for_client + note if i.text and i.text.strip()]
 
@@ -106,22 +110,30 @@ def request_transcriptions(*, practice: Practice, request: NoteRequest) -> list[
 
 def request_segments(*, practice: Practice, request: NoteRequest) -> list[Segment]:
     """Transcript segments of every audio input, in input order, with their own times."""
-    return [s for t in request_transcriptions(practice=practice, request=request)
-            for s in transcription_segments(practice=practice, transcription=t)]
+    return [
+        s
+        for t in request_transcriptions(practice=practice, request=request)
+        for s in transcription_segments(practice=practice, transcription=t)
+    ]
 
 
 def transcriptions_with_text(*, practice: Practice, request: NoteRequest) -> list[Transcription]:
     """The request's transcripts that still have their text (retention may have deleted it)."""
-    return [t for t in request_transcriptions(practice=practice, request=request)
-            if TranscriptSegment.objects.filter(practice=practice, transcription=t).exists()]
+    return [
+        t
+        for t in request_transcriptions(practice=practice, request=request)
+        if TranscriptSegment.objects.filter(practice=practice, transcription=t).exists()
+    ]
 
 
 def note_transcription(*, practice: Practice, note: Note, transcription_id: str) -> Transcription | None:
     """One of the recordings behind a note, by id; None for any other."""
     if note.request is None:
         return None
-    return next((t for t in request_transcriptions(practice=practice, request=note.request)
-                 if str(t.pk) == transcription_id), None)
+    return next(
+        (t for t in request_transcriptions(practice=practice, request=note.request) if str(t.pk) == transcription_id),
+        None,
+    )
 
 
 def recurring_themes(*, practice: Practice, client: Client, limit: int = 8) -> list[tuple[str, int]]:
@@ -139,12 +151,19 @@ def recurring_themes(*, practice: Practice, client: Client, limit: int = 8) -> l
 
 def note_context(request: NoteRequest, *, style: Style) -> NoteContext:
     practice, client = request.practice, request.client
-    inputs = [TextInput(kind=i.kind, text=i.text or "", ref=str(i.pk))  # type: ignore[arg-type]
-              for i in request.inputs.exclude(kind=InputKind.AUDIO) if i.text and i.text.strip()]
-    prior = [PriorNote(ref=str(n.pk), date=n.date_of_service.isoformat(), text=note_plain_text(n))
-             for n in signed_prior_notes(practice=practice, client=client, before=request.regenerates)]
-    goals = [Goal(ref=str(g.pk), description=g.description or "", target=g.target or "")
-             for g in TreatmentGoal.objects.filter(practice=practice, client=client, status=GoalStatus.ACTIVE)]
+    inputs = [
+        TextInput(kind=i.kind, text=i.text or "", ref=str(i.pk))  # type: ignore[arg-type]
+        for i in request.inputs.exclude(kind=InputKind.AUDIO)
+        if i.text and i.text.strip()
+    ]
+    prior = [
+        PriorNote(ref=str(n.pk), date=n.date_of_service.isoformat(), text=note_plain_text(n))
+        for n in signed_prior_notes(practice=practice, client=client, before=request.regenerates)
+    ]
+    goals = [
+        Goal(ref=str(g.pk), description=g.description or "", target=g.target or "")
+        for g in TreatmentGoal.objects.filter(practice=practice, client=client, status=GoalStatus.ACTIVE)
+    ]
     return NoteContext(
         style=style,
         segments=request_segments(practice=practice, request=request),
@@ -152,8 +171,13 @@ def note_context(request: NoteRequest, *, style: Style) -> NoteContext:
         prior_notes=prior,
         goals=goals,
         themes=[theme for theme, _ in recurring_themes(practice=practice, client=client)],
-        instructions=instructions_for(practice=practice, author=request.created_by, client=client,
-                                      style_key=request.style_key, note_instruction=request.instruction or ""),
+        instructions=instructions_for(
+            practice=practice,
+            author=request.created_by,
+            client=client,
+            style_key=request.style_key,
+            note_instruction=request.instruction or "",
+        ),
         speaker_roles=None,
     )
 
@@ -198,8 +222,10 @@ def request_job_view(*, practice: Practice, request: NoteRequest) -> JobView:
     progress = None
     if request.status == RequestStatus.TRANSCRIBING:
         total = sum(t.duration for t in transcriptions) or 1.0
-        progress = int(sum(t.duration * (100 if t.status == TranscriptionStatus.DONE else t.progress)
-                           for t in transcriptions) / total)
+        progress = int(
+            sum(t.duration * (100 if t.status == TranscriptionStatus.DONE else t.progress) for t in transcriptions)
+            / total
+        )
     note = Note.objects.filter(practice=practice, request=request).only("id").first()
     return JobView(
         status=request.status,
@@ -239,8 +265,9 @@ def requests_in_progress(*, practice: Practice, client: Client) -> QuerySet[Note
 
 
 def requests_ended_without_note(*, practice: Practice, client: Client, limit: int = 5) -> list[NoteRequest]:
-    ended = NoteRequest.objects.filter(practice=practice, client=client,
-                                       status__in=[RequestStatus.FAILED, RequestStatus.NO_SPEECH])
+    ended = NoteRequest.objects.filter(
+        practice=practice, client=client, status__in=[RequestStatus.FAILED, RequestStatus.NO_SPEECH]
+    )
     return list(ended.order_by("-created_at")[:limit])
 
 
@@ -252,8 +279,9 @@ def note_template_list(*, practice: Practice) -> QuerySet[NoteTemplate]:
     return NoteTemplate.objects.filter(practice=practice, is_archived=False)
 
 
-def instruction_of(*, practice: Practice, level: str, owner: User | None = None,
-                   client: Client | None = None) -> CustomInstruction | None:
+def instruction_of(
+    *, practice: Practice, level: str, owner: User | None = None, client: Client | None = None
+) -> CustomInstruction | None:
     """The standing instruction at one level: a member's general one, or a client's."""
     rows = CustomInstruction.objects.filter(practice=practice, level=level)
     rows = rows.filter(client=client) if level == InstructionLevel.CLIENT else rows.filter(owner=owner)

@@ -70,4 +70,3 @@ def prior_note_units(notes: Iterable[PriorNote]) -> list[TextUnit]:
         for position, sentence in enumerate(split_sentences(note.text)):
             units.append(TextUnit(sentence, "prior_note", note.ref, None, None, "", f"prior:{note.ref}", position))
     return units
-

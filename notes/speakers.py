@@ -22,12 +22,17 @@ NAMED_ROLES = THERAPIST_ROLES | {"client", "patient"}
 _SECOND_PERSON = re.compile(r"\b(you|your|you're|you've|yourself)\b", re.IGNORECASE)
 FIRST_PERSON = re.compile(r"\b(i|i'm|i've|i'd|i'll|my|me|myself|we|our|us)\b", re.IGNORECASE)
 _SINGULAR_FIRST = re.compile(r"\b(i|i'm|i've|i'd|my|me|myself)\b", re.IGNORECASE)
-_WH_QUESTION = re.compile(r"^(?:and |so )?(?:how|what|when|where|why|which|who|have|has|are|do|did|is|would|could)\b",
-                          re.IGNORECASE)
-_AGENDA = lx.cue(r"\b(?:last (?:week|time) (?:you|we)|where would you like to start|what would you like to "
-                 r"(?:focus|talk)|let's start|check in|since we last met|come (?:on )?in|have a seat)\b")
-_SYMPTOM_REPORT = lx.cue(r"\b(?:i (?:had|felt|feel|missed|stopped|drank|slept|cried|skipped|can't|couldn't)|my "
-                         r"(?:heart|chest|mood|sleep|medication|meds|wife|husband|mom|manager))\b")
+_WH_QUESTION = re.compile(
+    r"^(?:and |so )?(?:how|what|when|where|why|which|who|have|has|are|do|did|is|would|could)\b", re.IGNORECASE
+)
+_AGENDA = lx.cue(
+    r"\b(?:last (?:week|time) (?:you|we)|where would you like to start|what would you like to "
+    r"(?:focus|talk)|let's start|check in|since we last met|come (?:on )?in|have a seat)\b"
+)
+_SYMPTOM_REPORT = lx.cue(
+    r"\b(?:i (?:had|felt|feel|missed|stopped|drank|slept|cried|skipped|can't|couldn't)|my "
+    r"(?:heart|chest|mood|sleep|medication|meds|wife|husband|mom|manager))\b"
+)
 # Cue weights: positive points to the clinician, negative to the client.
 _WEIGHTS = {"question": 2.0, "vocab": 1.5, "second": 0.5, "first": -1.5, "report": -1.5, "answer": -1.0}
 
@@ -76,8 +81,8 @@ def clinician_score(segments: list[Segment], inputs: list[str]) -> dict[str, flo
 def _sentence_score(sentence: str, answer: bool) -> float:
     cues = {
         "question": _is_question(sentence),
-        "vocab": lx.CLINICIAN_VOCAB.search(sentence) is not None or any(
-            p.search(sentence) for p in lx.INTERVENTIONS.values()),
+        "vocab": lx.CLINICIAN_VOCAB.search(sentence) is not None
+        or any(p.search(sentence) for p in lx.INTERVENTIONS.values()),
         "second": _SECOND_PERSON.search(sentence) is not None,
         "first": _SINGULAR_FIRST.search(sentence) is not None,
         "report": _SYMPTOM_REPORT.search(sentence) is not None,
@@ -124,8 +129,9 @@ def _sentences_by_label(segments: list[Segment]) -> dict[str, list[str]]:
 def _complete_named(named: dict[str, str], by_label: dict[str, list[str]]) -> dict[str, str]:
     if len(by_label) == 2 and len(named) == 1:
         (role,) = named.values()
-        named.update({label: "client" if role == "therapist" else "therapist" for label in by_label
-                      if label not in named})
+        named.update(
+            {label: "client" if role == "therapist" else "therapist" for label in by_label if label not in named}
+        )
     return named
 
 

@@ -37,9 +37,16 @@ TOO_SLOW = "Writing the note took too long and was stopped. Please retry; if it 
 UNEXPECTED = "The note could not be written because of an unexpected error. Please retry."
 
 
-@shared_task(name="notes.tasks.generate", acks_late=True, soft_time_limit=GENERATE_TIME_LIMIT - 60,
-             time_limit=GENERATE_TIME_LIMIT, autoretry_for=DATABASE_DOWN, retry_backoff=2, retry_backoff_max=60,
-             max_retries=5)
+@shared_task(
+    name="notes.tasks.generate",
+    acks_late=True,
+    soft_time_limit=GENERATE_TIME_LIMIT - 60,
+    time_limit=GENERATE_TIME_LIMIT,
+    autoretry_for=DATABASE_DOWN,
+    retry_backoff=2,
+    retry_backoff_max=60,
+    max_retries=5,
+)
 def generate(request_id: str) -> None:
     request = NoteRequest.objects.filter(pk=request_id).first()
     if request is None:

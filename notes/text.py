@@ -151,4 +151,3 @@ def has_negation(text: str) -> bool:
 def normalize_text(text: str) -> str:
     """Lower case, words only, single spaces: for verbatim comparisons that ignore punctuation."""
     return " ".join(words(text))
-

@@ -20,15 +20,18 @@ DROPPED = frozenset({"greeting", "backchannel", "small_talk", "question", "other
 _YES_NO = re.compile(
     r"^(?:and |so )?(?:are|is|do|does|did|have|has|were|was|can|could|will|would)\s+you\b", re.IGNORECASE
 )
-_REFLECTION = re.compile(r"^(?:so )?(?:you felt|you're noticing|it sounds like you|what i'm hearing|so you)\b",
-                         re.IGNORECASE)
+_REFLECTION = re.compile(
+    r"^(?:so )?(?:you felt|you're noticing|it sounds like you|what i'm hearing|so you)\b", re.IGNORECASE
+)
 _RESPONSE_CUES = lx.cue(
     r"\b(?:helped|helps|helpful|calmer|better|relaxed|present|makes sense|like that|worked|i'd like that|"
     r"good idea|i can see|true|balanced|hard for me but)\b"
 )
 _CLINICIAN_PLAN = re.compile(
     r"^(?:and |so )?I(?:['\u2019]d| would)? (?:also )?(?:like to|want to|will|['\u2019]ll|am going to|"
-    r"['\u2019]m going to)\s+(?!see you|try\b|look\b)", re.IGNORECASE)
+    r"['\u2019]m going to)\s+(?!see you|try\b|look\b)",
+    re.IGNORECASE,
+)
 _RECOMMEND = re.compile(r"^(?:and |so )?I(?:['\u2019]d| would)? (?:also )?recommend\b", re.IGNORECASE)
 
 
@@ -109,14 +112,22 @@ def _is_homework(text: str) -> bool:
         return re.search(r"\b(?:would|could|will|can) you\b", text, re.IGNORECASE) is not None and (
             re.search(r"\b(?:feel|think|say|describe|rate)\b", text, re.IGNORECASE) is None
         )
-    return re.search(r"\b(?:homework|for (?:this|the) week|for practice)\b|^(?:and |so )?try\b", text,
-                     re.IGNORECASE) is not None
+    return (
+        re.search(r"\b(?:homework|for (?:this|the) week|for practice)\b|^(?:and |so )?try\b", text, re.IGNORECASE)
+        is not None
+    )
 
 
 def _imperative_referral(text: str) -> bool:
-    return lx.REFERRAL.search(text) is not None and re.match(
-        r"^(?:and |so |also )?(?:please )?(?:let|call|ask|bring|contact|talk|tell|mention|book|schedule)\b",
-        text, re.IGNORECASE) is not None
+    return (
+        lx.REFERRAL.search(text) is not None
+        and re.match(
+            r"^(?:and |so |also )?(?:please )?(?:let|call|ask|bring|contact|talk|tell|mention|book|schedule)\b",
+            text,
+            re.IGNORECASE,
+        )
+        is not None
+    )
 
 
 def _client_turn(unit: TextUnit, previous: TextUnit | None, turns: list[Turn]) -> Turn:
@@ -157,8 +168,9 @@ def _only_agrees(text: str) -> bool:
 def _commits_to_something(text: str) -> bool:
     """ "I'll call her tonight." commits to an action; "I'll try." and "I can do that." only agree."""
     rest = re.sub(lx.CLIENT_COMMITMENT.pattern, "", text, count=1, flags=re.IGNORECASE).strip(" .!,")
-    return len(rest.split()) >= 2 and not re.fullmatch(r"(?:do (?:that|it)|try(?: that)?|think about it)", rest,
-                                                        re.IGNORECASE)
+    return len(rest.split()) >= 2 and not re.fullmatch(
+        r"(?:do (?:that|it)|try(?: that)?|think about it)", rest, re.IGNORECASE
+    )
 
 
 def _last_clinician_act(turns: list[Turn]) -> str:

@@ -6,8 +6,9 @@ from notes.views import requests, review, templates, uploads
 
 urlpatterns = [
     path("clients/<uuid:client_id>/notes/new/", requests.note_generate, name="note-generate"),
-    path("clients/<uuid:client_id>/instruction/", templates.ClientInstruction.as_view(),
-         name="note-client-instruction"),
+    path(
+        "clients/<uuid:client_id>/instruction/", templates.ClientInstruction.as_view(), name="note-client-instruction"
+    ),
     path("requests/<uuid:request_id>/", requests.RequestDetail.as_view(), name="note-request-detail"),
     path("requests/<uuid:request_id>/status/", requests.RequestStatusPart.as_view(), name="note-request-status"),
     path("requests/<uuid:request_id>/retry/", requests.RequestRetry.as_view(), name="note-request-retry"),

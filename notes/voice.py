@@ -129,11 +129,10 @@ _WORDS_AFTER = r"(?![\w'\u2019-])"
 _I_HAD = re.compile(r"(?<![\w-])I['\u2019]d(?= (?:been|gone|had|never|already)\b)")
 _I_AGREEING = re.compile(r"(?<![\w-])I (am|was|wasn't)\b")
 _AGREES = {"am": "are", "was": "were", "wasn't": "weren't"}
-_CLIENT_WORDS = re.compile(
-    r"(?<![\w-])(?:I['\u2019](?:m|ve|ll|d)|I|[Mm]e|[Mm]y|[Mm]ine|[Mm]yself)" + _WORDS_AFTER
+_CLIENT_WORDS = re.compile(r"(?<![\w-])(?:I['\u2019](?:m|ve|ll|d)|I|[Mm]e|[Mm]y|[Mm]ine|[Mm]yself)" + _WORDS_AFTER)
+_YOU_WORDS = re.compile(
+    r"(?<![\w-])(?:you['\u2019](?:re|ve|ll|d)|yours(?:elf)?|your|you)" + _WORDS_AFTER, re.IGNORECASE
 )
-_YOU_WORDS = re.compile(r"(?<![\w-])(?:you['\u2019](?:re|ve|ll|d)|yours(?:elf)?|your|you)" + _WORDS_AFTER,
-                        re.IGNORECASE)
 
 
 def _gerund_clause(body: str, original: str) -> str | None:

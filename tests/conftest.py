@@ -93,15 +93,27 @@ _RUNNING: set[WorkerProcess] = set()
 class WorkerProcess(Process):
     """A real `celery worker` subprocess against the test database and the test Redis."""
 
-    def __init__(self, log_path: Path, *, queues: str = "transcription,llm,default", concurrency: int = 1,
-                 extra_env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        log_path: Path,
+        *,
+        queues: str = "transcription,llm,default",
+        concurrency: int = 1,
+        extra_env: dict[str, str] | None = None,
+    ) -> None:
         env = dict(os.environ)
         env.update(DATABASE_URL=worker_database_url(), REDIS_URL=settings.REDIS_URL, DATA_DIR=str(settings.DATA_DIR))
         env.update(extra_env or {})
         node = f"test-{os.getpid()}-{uuid.uuid4().hex[:8]}@%h"
-        super().__init__("celery worker", celery_worker_args(sys.executable, node, queues=queues,
-                                                             concurrency=concurrency),
-                         log_path=log_path, env=env, ready=CELERY_READY, ready_timeout=60, stop_timeout=20)
+        super().__init__(
+            "celery worker",
+            celery_worker_args(sys.executable, node, queues=queues, concurrency=concurrency),
+            log_path=log_path,
+            env=env,
+            ready=CELERY_READY,
+            ready_timeout=60,
+            stop_timeout=20,
+        )
 
     def start(self) -> WorkerProcess:
         # One worker at a time: a second one would take the other's tasks (with other settings).
@@ -135,8 +147,9 @@ def shared_worker(django_db_setup: None, tmp_path_factory: pytest.TempPathFactor
     """One real worker for the whole run (the model loads once); tests use it with transactional_db."""
     purge_queues()
     # Short chunks so that a few minutes of test audio exercise the split-and-merge path.
-    worker = WorkerProcess(tmp_path_factory.mktemp("worker") / "worker.log",
-                           extra_env={"TRANSCRIPTION_CHUNK_SECONDS": "60"}).start()
+    worker = WorkerProcess(
+        tmp_path_factory.mktemp("worker") / "worker.log", extra_env={"TRANSCRIPTION_CHUNK_SECONDS": "60"}
+    ).start()
     try:
         yield worker
     finally:

@@ -83,9 +83,18 @@ def http_ok(url: str) -> Readiness:
 class Process:
     """One subprocess (and its children): `start()` waits until ready, `stop()` ends the whole group."""
 
-    def __init__(self, name: str, args: Sequence[str], *, log_path: Path, env: Mapping[str, str] | None = None,
-                 cwd: Path = REPO, ready: Readiness | None = None, ready_timeout: float = 60.0,
-                 stop_timeout: float = 20.0) -> None:
+    def __init__(
+        self,
+        name: str,
+        args: Sequence[str],
+        *,
+        log_path: Path,
+        env: Mapping[str, str] | None = None,
+        cwd: Path = REPO,
+        ready: Readiness | None = None,
+        ready_timeout: float = 60.0,
+        stop_timeout: float = 20.0,
+    ) -> None:
         self.name = name
         self.args = list(args)
         self.log_path = log_path
@@ -113,8 +122,15 @@ class Process:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         self._log = self.log_path.open("ab")
         self._offset = self._log.tell()
-        self.proc = subprocess.Popen(self.args, cwd=self.cwd, env=self.env, stdin=subprocess.DEVNULL,
-                                     stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True)
+        self.proc = subprocess.Popen(
+            self.args,
+            cwd=self.cwd,
+            env=self.env,
+            stdin=subprocess.DEVNULL,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         if self.ready is not None:
             try:
                 self.wait_ready(self.ready, self.ready_timeout)
@@ -125,11 +141,14 @@ class Process:
 
     def wait_ready(self, ready: Readiness, timeout: float) -> None:
         if poll(lambda: not self.running or ready.check(self), timeout=timeout) is None:
-            raise ProcessError(f"{self.name} was not ready within {timeout:.0f} s (waited for {ready.describe}); "
-                               f"see {self.log_path}")
+            raise ProcessError(
+                f"{self.name} was not ready within {timeout:.0f} s (waited for {ready.describe}); see {self.log_path}"
+            )
         if not self.running:
-            raise ProcessError(f"{self.name} exited with code {self.proc.returncode if self.proc else None} "
-                               f"before it was ready; see {self.log_path}")
+            raise ProcessError(
+                f"{self.name} exited with code {self.proc.returncode if self.proc else None} "
+                f"before it was ready; see {self.log_path}"
+            )
 
     def log_text(self) -> str:
         """What this start of the process has written so far."""
@@ -173,8 +192,9 @@ class Process:
     def __enter__(self) -> Process:
         return self.start() if self.proc is None else self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self.stop()
 
 
@@ -203,13 +223,32 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def celery_worker_args(python: str, node: str, *, queues: str, concurrency: int,
-                       extra: Sequence[str] = ()) -> list[str]:
+def celery_worker_args(
+    python: str, node: str, *, queues: str, concurrency: int, extra: Sequence[str] = ()
+) -> list[str]:
     """A prefork `celery worker` command line for this project's app, with node name `node`."""
-    return [python, "-m", "celery", "-A", "intellisession", "worker", "-Q", queues, "-c", str(concurrency),
-            "--pool", "prefork", "-l", "INFO", "--without-gossip", "--without-mingle", *extra, "-n", node]
+    return [
+        python,
+        "-m",
+        "celery",
+        "-A",
+        "intellisession",
+        "worker",
+        "-Q",
+        queues,
+        "-c",
+        str(concurrency),
+        "--pool",
+        "prefork",
+        "-l",
+        "INFO",
+        "--without-gossip",
+        "--without-mingle",
+        *extra,
+        "-n",
+        node,
+    ]
 
 
 # A Celery worker prints this once its pool is up and it consumes.
 CELERY_READY = log_line("ready.")
-

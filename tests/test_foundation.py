@@ -75,8 +75,10 @@ def test_audit_events_cannot_be_changed_or_deleted() -> None:
     event = audit_record(action="test.event", object_type="thing", object_id="1")
     with pytest.raises(RuntimeError):
         event.save()
-    for sql in ("UPDATE intellisession_auditevent SET action = 'x' WHERE id = %s",
-                "DELETE FROM intellisession_auditevent WHERE id = %s"):
+    for sql in (
+        "UPDATE intellisession_auditevent SET action = 'x' WHERE id = %s",
+        "DELETE FROM intellisession_auditevent WHERE id = %s",
+    ):
         with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(sql, [event.pk])
     assert AuditEvent.objects.get(pk=event.pk).action == "test.event"

@@ -24,15 +24,17 @@ def _consent(side: Side) -> Any:
     from clients.models import RecordingConsent
 
     consent, _ = RecordingConsent.objects.get_or_create(
-        practice=side.practice, client=side.client, defaults={"given_on": "2026-01-05", "recorded_by": side.clinician})
+        practice=side.practice, client=side.client, defaults={"given_on": "2026-01-05", "recorded_by": side.clinician}
+    )
     return consent.pk
 
 
 def _goal(side: Side) -> Any:
     from clients.models import TreatmentGoal
 
-    goal, _ = TreatmentGoal.objects.get_or_create(practice=side.practice, client=side.client,
-                                                  defaults={"description": "Sleep 7 hours", "target": "5 nights"})
+    goal, _ = TreatmentGoal.objects.get_or_create(
+        practice=side.practice, client=side.client, defaults={"description": "Sleep 7 hours", "target": "5 nights"}
+    )
     return goal.pk
 
 
@@ -40,9 +42,16 @@ def _note_request(side: Side) -> Any:
     from notes.models import NoteRequest
 
     request, _ = NoteRequest.objects.get_or_create(
-        practice=side.practice, client=side.client,
-        defaults={"created_by": side.clinician, "style_key": "soap", "date_of_service": "2026-01-05",
-                  "summary_only": True, "status": "failed"})
+        practice=side.practice,
+        client=side.client,
+        defaults={
+            "created_by": side.clinician,
+            "style_key": "soap",
+            "date_of_service": "2026-01-05",
+            "summary_only": True,
+            "status": "failed",
+        },
+    )
     return request.pk
 
 
@@ -52,9 +61,17 @@ def _note(side: Side) -> Any:
 
     request = NoteRequest.objects.get(pk=_note_request(side))
     note, _ = Note.objects.get_or_create(
-        practice=side.practice, client=side.client, request=request,
-        defaults={"author": side.clinician, "style_key": "soap", "style_name": "SOAP", "date_of_service": "2026-01-05",
-                  "sections": [{"key": "plan", "title": "Plan", "text": "Continue.", "sentences": []}]})
+        practice=side.practice,
+        client=side.client,
+        request=request,
+        defaults={
+            "author": side.clinician,
+            "style_key": "soap",
+            "style_name": "SOAP",
+            "date_of_service": "2026-01-05",
+            "sections": [{"key": "plan", "title": "Plan", "text": "Continue.", "sentences": []}],
+        },
+    )
     return note.pk
 
 
@@ -71,8 +88,9 @@ OBJECTS: dict[str, Callable[[Side], Any]] = {
 def _invitation(side: Side) -> Any:
     from intellisession.services import invitation_create
 
-    return invitation_create(practice=side.practice, email="invitee@example.test", role="clinician",
-                             actor=side.admin).invitation.pk
+    return invitation_create(
+        practice=side.practice, email="invitee@example.test", role="clinician", actor=side.admin
+    ).invitation.pk
 
 
 # Practice administration: a member of the practice, and a pending invitation.
@@ -86,9 +104,17 @@ def _signed_note(side: Side) -> Any:
     from notes.models import Note, NoteStatus
 
     note, _ = Note.objects.get_or_create(
-        practice=side.practice, client=side.client, style_key="dap", status=NoteStatus.SIGNED,
-        defaults={"author": side.clinician, "style_name": "DAP", "date_of_service": "2026-01-06",
-                  "sections": [{"key": "data", "title": "Data", "text": "Talked.", "sentences": []}]})
+        practice=side.practice,
+        client=side.client,
+        style_key="dap",
+        status=NoteStatus.SIGNED,
+        defaults={
+            "author": side.clinician,
+            "style_name": "DAP",
+            "date_of_service": "2026-01-06",
+            "sections": [{"key": "data", "title": "Data", "text": "Talked.", "sentences": []}],
+        },
+    )
     return note.pk
 
 
@@ -96,17 +122,21 @@ def _template(side: Side) -> Any:
     from notes.models import NoteTemplate
 
     template, _ = NoteTemplate.objects.get_or_create(
-        practice=side.practice, name="Short SOAP",
-        defaults={"created_by": side.admin, "based_on": "soap",
-                  "sections": [{"key": "plan", "title": "Plan", "instructions": "", "role": "plan"}]})
+        practice=side.practice,
+        name="Short SOAP",
+        defaults={
+            "created_by": side.admin,
+            "based_on": "soap",
+            "sections": [{"key": "plan", "title": "Plan", "instructions": "", "role": "plan"}],
+        },
+    )
     return template.pk
 
 
 def _upload(side: Side) -> Any:
     from transcription.models import AudioUpload
 
-    upload, _ = AudioUpload.objects.get_or_create(practice=side.practice, client=side.client,
-                                                  created_by=side.clinician)
+    upload, _ = AudioUpload.objects.get_or_create(practice=side.practice, client=side.client, created_by=side.clinician)
     return upload.pk
 
 
@@ -204,8 +234,15 @@ def test_the_walk_finds_object_urls() -> None:
     assert any(r.is_api for r in _object_routes())
 
 
-def _mismatches(routes: list[Route], *, user: Any, ids_from: Side, slug: str, expected: int,
-                methods: tuple[str, ...] = ("get", "post", "put", "patch", "delete")) -> list[str]:
+def _mismatches(
+    routes: list[Route],
+    *,
+    user: Any,
+    ids_from: Side,
+    slug: str,
+    expected: int,
+    methods: tuple[str, ...] = ("get", "post", "put", "patch", "delete"),
+) -> list[str]:
     """Every (method, URL) whose status is not the expected one, as readable lines."""
     failures = []
     for route in routes:
@@ -219,22 +256,30 @@ def _mismatches(routes: list[Route], *, user: Any, ids_from: Side, slug: str, ex
 
 @pytest.mark.django_db
 def test_other_practice_objects_are_404_in_own_practice_url(world: World) -> None:
-    failures = _mismatches(_object_routes(), user=world.a.admin, ids_from=world.b, slug=world.a.practice.slug,
-                           expected=404)
+    failures = _mismatches(
+        _object_routes(), user=world.a.admin, ids_from=world.b, slug=world.a.practice.slug, expected=404
+    )
     assert not failures, "\n".join(failures)
 
 
 @pytest.mark.django_db
 def test_other_practice_urls_are_404_for_non_members(world: World) -> None:
-    failures = _mismatches(practice_routes(), user=world.a.admin, ids_from=world.b, slug=world.b.practice.slug,
-                           expected=404)
+    failures = _mismatches(
+        practice_routes(), user=world.a.admin, ids_from=world.b, slug=world.b.practice.slug, expected=404
+    )
     assert not failures, "\n".join(failures)
 
 
 @pytest.mark.django_db
 def test_read_only_member_writes_are_403(world: World) -> None:
-    failures = _mismatches(practice_routes(), user=world.a.reader, ids_from=world.a, slug=world.a.practice.slug,
-                           expected=403, methods=WRITE_METHODS)
+    failures = _mismatches(
+        practice_routes(),
+        user=world.a.reader,
+        ids_from=world.a,
+        slug=world.a.practice.slug,
+        expected=403,
+        methods=WRITE_METHODS,
+    )
     assert not failures, "\n".join(failures)
 
 

@@ -73,9 +73,7 @@ class AudioInfo:
 
 
 def _not_audio() -> AudioRejected:
-    return AudioRejected(
-        "not_audio", f"This file is not an audio recording we can read (we accept {ACCEPTED})."
-    )
+    return AudioRejected("not_audio", f"This file is not an audio recording we can read (we accept {ACCEPTED}).")
 
 
 def _damaged() -> AudioRejected:
@@ -166,9 +164,7 @@ def _check_size(path: Path, max_bytes: int) -> None:
     if size == 0:
         raise AudioRejected("empty", "This file is empty.")
     if size > max_bytes:
-        raise AudioRejected(
-            "too_large", f"This file is {format_size(size)}; the limit is {format_size(max_bytes)}."
-        )
+        raise AudioRejected("too_large", f"This file is {format_size(size)}; the limit is {format_size(max_bytes)}.")
 
 
 def _check_container(container: av.container.InputContainer) -> str:

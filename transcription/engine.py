@@ -122,9 +122,7 @@ def _load(directory: str, cpu_threads: int) -> WhisperModel:
     from faster_whisper import WhisperModel
 
     started = time.monotonic()
-    model = WhisperModel(
-        directory, device="cpu", compute_type="int8", cpu_threads=cpu_threads, local_files_only=True
-    )
+    model = WhisperModel(directory, device="cpu", compute_type="int8", cpu_threads=cpu_threads, local_files_only=True)
     logger.info("whisper model loaded: dir=%s threads=%d in %.2fs", directory, cpu_threads, time.monotonic() - started)
     return model
 
@@ -387,8 +385,9 @@ class _Primed:
     def round(self, groups: list[list[Span]]) -> list[list[Span]]:
         """Decode one window per group in batches; return the runs of speech left uncovered."""
         windows = [(group[0][0], group[-1][1]) for group in groups]
-        found, self.language = _batched_pieces(self.model, self.audio, windows, self.prompt,
-                                               lambda at: self.progress(self.offset + at))
+        found, self.language = _batched_pieces(
+            self.model, self.audio, windows, self.prompt, lambda at: self.progress(self.offset + at)
+        )
         left: list[list[Span]] = []
         for group, (begin, end), pieces in zip(groups, windows, found, strict=True):
             if _suspect(pieces):
@@ -402,8 +401,9 @@ class _Primed:
         return left
 
     def _alone(self, begin: int, end: int) -> _Decoded:
-        again, _ = _sequential(self.model, self.audio[begin:end], self.offset + begin / SAMPLE_RATE, self.prompt,
-                               True, self.progress)
+        again, _ = _sequential(
+            self.model, self.audio[begin:end], self.offset + begin / SAMPLE_RATE, self.prompt, True, self.progress
+        )
         return again
 
 
@@ -440,8 +440,9 @@ def _one_by_one(
     """The former primed path: each window decoded on its own (kept to measure against)."""
     decoded, language = _Decoded(), "en"
     for begin, end in windows:
-        found, language = _sequential(model, audio[begin:end], offset + begin / SAMPLE_RATE, prompt,
-                                      word_timestamps, progress)
+        found, language = _sequential(
+            model, audio[begin:end], offset + begin / SAMPLE_RATE, prompt, word_timestamps, progress
+        )
         decoded.extend(found)
     return _Run(decoded, language, len(windows))
 
@@ -477,11 +478,25 @@ def transcribe(
             on_progress(min(1.0, max(0.0, (at - offset) / duration)))
 
     if prompt and batched:
-        run = _primed(model, audio, _speech(audio, window_seconds), offset=offset, prompt=prompt,
-                      seconds=window_seconds, progress=progress)
+        run = _primed(
+            model,
+            audio,
+            _speech(audio, window_seconds),
+            offset=offset,
+            prompt=prompt,
+            seconds=window_seconds,
+            progress=progress,
+        )
     elif prompt:
-        run = _one_by_one(model, audio, _windows(audio, window_seconds), offset=offset, prompt=prompt,
-                          word_timestamps=word_timestamps, progress=progress)
+        run = _one_by_one(
+            model,
+            audio,
+            _windows(audio, window_seconds),
+            offset=offset,
+            prompt=prompt,
+            word_timestamps=word_timestamps,
+            progress=progress,
+        )
     else:
         run = _Run(*_sequential(model, audio, offset, None, word_timestamps, progress))
     if on_progress is not None:
@@ -489,7 +504,12 @@ def transcribe(
     segments = run.decoded.segments
     logger.info(
         "transcribed: audio=%.1fs windows=%d segments=%d in %.2fs rounds=%d redecoded=%d",
-        duration, run.windows, len(segments), time.monotonic() - started, run.rounds, len(run.redecoded),
+        duration,
+        run.windows,
+        len(segments),
+        time.monotonic() - started,
+        run.rounds,
+        len(run.redecoded),
     )
     words = run.decoded.words if word_timestamps else []
     return TranscribeResult(segments, run.language, duration, bool(segments), words, redecoded=run.redecoded)

@@ -159,12 +159,22 @@ def _snap(parts: list[Segment], speech: npt.NDArray[np.bool_], offset: float) ->
         before = (parts[index - 1].end + part.start) / 2 if index > 0 else -np.inf
         after = (part.end + parts[index + 1].start) / 2 if index + 1 < len(parts) else np.inf
         middle = (part.start + part.end) / 2
-        start = _first_loud(speech, max(before, part.start - SNAP_SECONDS) - offset,
-                            min(middle, part.start + SNAP_SECONDS) - offset)
-        end = _first_loud(speech, max(middle, part.end - SNAP_SECONDS) - offset,
-                          min(after, part.end + SNAP_SECONDS) - offset, last=True)
-        snapped.append(replace(part, start=part.start if start is None else round(start + offset, 2),
-                               end=part.end if end is None else round(end + offset, 2)))
+        start = _first_loud(
+            speech, max(before, part.start - SNAP_SECONDS) - offset, min(middle, part.start + SNAP_SECONDS) - offset
+        )
+        end = _first_loud(
+            speech,
+            max(middle, part.end - SNAP_SECONDS) - offset,
+            min(after, part.end + SNAP_SECONDS) - offset,
+            last=True,
+        )
+        snapped.append(
+            replace(
+                part,
+                start=part.start if start is None else round(start + offset, 2),
+                end=part.end if end is None else round(end + offset, 2),
+            )
+        )
     return snapped
 
 

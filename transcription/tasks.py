@@ -19,8 +19,14 @@ logger = logging.getLogger(__name__)
 TRANSIENT = (OperationalError, InterfaceError, RedisConnectionError, ConnectionError, TimeoutError)
 
 
-@shared_task(name="transcription.tasks.start", acks_late=True, autoretry_for=TRANSIENT, retry_backoff=2,
-             retry_backoff_max=60, max_retries=5)
+@shared_task(
+    name="transcription.tasks.start",
+    acks_late=True,
+    autoretry_for=TRANSIENT,
+    retry_backoff=2,
+    retry_backoff_max=60,
+    max_retries=5,
+)
 def start(transcription_id: str) -> None:
     try:
         chunk_ids = pipeline.transcription_plan(transcription_id=transcription_id)
@@ -31,8 +37,16 @@ def start(transcription_id: str) -> None:
         run_chunk.delay(chunk_id)
 
 
-@shared_task(name="transcription.tasks.run_chunk", acks_late=True, soft_time_limit=3600, time_limit=3900,
-             autoretry_for=TRANSIENT, retry_backoff=2, retry_backoff_max=60, max_retries=5)
+@shared_task(
+    name="transcription.tasks.run_chunk",
+    acks_late=True,
+    soft_time_limit=3600,
+    time_limit=3900,
+    autoretry_for=TRANSIENT,
+    retry_backoff=2,
+    retry_backoff_max=60,
+    max_retries=5,
+)
 def run_chunk(chunk_id: int) -> None:
     try:
         pipeline.chunk_run(chunk_id=chunk_id)

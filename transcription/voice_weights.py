@@ -91,6 +91,7 @@ def read_legacy_checkpoint(path: Path) -> dict[str, npt.NDArray[np.float32]]:
 
 def slaney_mel_basis() -> npt.NDArray[np.float32]:
     """librosa.filters.mel(sr=16000, n_fft=400, n_mels=40): Slaney scale and area norm, as the encoder was trained."""
+
     def to_mel(hz: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
         linear = hz / (200.0 / 3)
         log = 15.0 + np.log(np.maximum(hz, 1e-10) / 1000.0) / (np.log(6.4) / 27.0)

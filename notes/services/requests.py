@@ -80,29 +80,56 @@ def note_request_create(
     style_resolve(practice=practice, style_key=style_key)
     texts = _check_texts(texts)
     if summary_only and audio:
-        raise DomainError("A summary-only note takes text inputs only; remove the audio or turn off Summary Only.",
-                          code="summary_only_audio")
+        raise DomainError(
+            "A summary-only note takes text inputs only; remove the audio or turn off Summary Only.",
+            code="summary_only_audio",
+        )
     if summary_only and not texts:
         raise DomainError("A summary-only note needs at least one text input.", code="no_inputs")
     if not summary_only and not audio:
-        raise DomainError("Record or attach the session audio, or turn on Summary Only to write from text alone.",
-                          code="audio_required")
+        raise DomainError(
+            "Record or attach the session audio, or turn on Summary Only to write from text alone.",
+            code="audio_required",
+        )
     if audio and consent_active(practice=practice, client=client) is None:
-        raise DomainError("This client has no recording consent on file. Record their consent before using audio.",
-                          code="no_consent")
-    return _store_request(practice=practice, actor=actor, client=client, style_key=style_key, audio=audio,
-                          texts=texts, summary_only=summary_only, instruction=instruction,
-                          date_of_service=date_of_service or timezone.localdate())
+        raise DomainError(
+            "This client has no recording consent on file. Record their consent before using audio.", code="no_consent"
+        )
+    return _store_request(
+        practice=practice,
+        actor=actor,
+        client=client,
+        style_key=style_key,
+        audio=audio,
+        texts=texts,
+        summary_only=summary_only,
+        instruction=instruction,
+        date_of_service=date_of_service or timezone.localdate(),
+    )
 
 
-def _store_request(*, practice: Practice, actor: User, client: Client, style_key: str,
-                   audio: Sequence[UploadedFile | Path], texts: list[tuple[str, str]], summary_only: bool,
-                   instruction: str, date_of_service: datetime.date) -> NoteRequest:
+def _store_request(
+    *,
+    practice: Practice,
+    actor: User,
+    client: Client,
+    style_key: str,
+    audio: Sequence[UploadedFile | Path],
+    texts: list[tuple[str, str]],
+    summary_only: bool,
+    instruction: str,
+    date_of_service: datetime.date,
+) -> NoteRequest:
     terms = chart_terms(practice=practice, client=client) if audio else []
     with transaction.atomic():
         request = NoteRequest.objects.create(
-            practice=practice, client=client, created_by=actor, style_key=style_key, summary_only=summary_only,
-            instruction=instruction.strip(), date_of_service=date_of_service,
+            practice=practice,
+            client=client,
+            created_by=actor,
+            style_key=style_key,
+            summary_only=summary_only,
+            instruction=instruction.strip(),
+            date_of_service=date_of_service,
         )
         position = 0
         transcriptions = []
@@ -110,16 +137,23 @@ def _store_request(*, practice: Practice, actor: User, client: Client, style_key
             with intake.local_upload_path(upload) as path:
                 info = intake.audio_check(path)
                 transcription = intake.transcription_create(
-                    practice=practice, path=path, info=info, priming_terms=terms)
-            request.inputs.create(practice=practice, kind=InputKind.AUDIO, transcription=transcription,
-                                  position=position)
+                    practice=practice, path=path, info=info, priming_terms=terms
+                )
+            request.inputs.create(
+                practice=practice, kind=InputKind.AUDIO, transcription=transcription, position=position
+            )
             transcriptions.append(transcription)
             position += 1
         for kind, text in texts:
             request.inputs.create(practice=practice, kind=kind, text=text, position=position)
             position += 1
-        audit_record(action="note_request.create", practice=practice, actor=actor, obj=request,
-                     detail={"audio_inputs": len(transcriptions), "text_inputs": len(texts)})
+        audit_record(
+            action="note_request.create",
+            practice=practice,
+            actor=actor,
+            obj=request,
+            detail={"audio_inputs": len(transcriptions), "text_inputs": len(texts)},
+        )
         if transcriptions:
             for transcription in transcriptions:
                 intake.transcription_enqueue(transcription)
@@ -144,10 +178,17 @@ def note_requests_stuck() -> list[str]:
 
 
 def note_request_fail(request: NoteRequest, *, code: str, message: str) -> None:
-    updated = NoteRequest.objects.filter(pk=request.pk).exclude(
-        status__in=[RequestStatus.READY, RequestStatus.NO_SPEECH, RequestStatus.FAILED]
-    ).update(status=RequestStatus.FAILED, error=message[:300], error_code=code, finished_at=timezone.now(),
-             updated_at=timezone.now())
+    updated = (
+        NoteRequest.objects.filter(pk=request.pk)
+        .exclude(status__in=[RequestStatus.READY, RequestStatus.NO_SPEECH, RequestStatus.FAILED])
+        .update(
+            status=RequestStatus.FAILED,
+            error=message[:300],
+            error_code=code,
+            finished_at=timezone.now(),
+            updated_at=timezone.now(),
+        )
+    )
     if updated:
         logger.warning("note request %s failed: %s", request.pk, code)
         request.refresh_from_db()
@@ -156,7 +197,8 @@ def note_request_fail(request: NoteRequest, *, code: str, message: str) -> None:
 def note_request_transcription_started(transcription: Transcription) -> None:
     for request in _requests_of(transcription):
         NoteRequest.objects.filter(pk=request.pk, status=RequestStatus.QUEUED).update(
-            status=RequestStatus.TRANSCRIBING, updated_at=timezone.now())
+            status=RequestStatus.TRANSCRIBING, updated_at=timezone.now()
+        )
 
 
 def note_request_transcription_finished(transcription: Transcription) -> None:
@@ -167,16 +209,22 @@ def note_request_transcription_finished(transcription: Transcription) -> None:
 
 def _requests_of(transcription: Transcription) -> list[NoteRequest]:
     ids = NoteRequest.objects.filter(inputs__transcription=transcription).values("pk")
-    return list(NoteRequest.objects.select_for_update().filter(pk__in=ids).exclude(
-        status__in=[RequestStatus.READY, RequestStatus.FAILED, RequestStatus.NO_SPEECH]))
+    return list(
+        NoteRequest.objects.select_for_update()
+        .filter(pk__in=ids)
+        .exclude(status__in=[RequestStatus.READY, RequestStatus.FAILED, RequestStatus.NO_SPEECH])
+    )
 
 
 def _advance_after_transcription(request: NoteRequest) -> None:
     transcriptions = request_transcriptions(practice=request.practice, request=request)
     failed = next((t for t in transcriptions if t.status == TranscriptionStatus.FAILED), None)
     if failed is not None:
-        note_request_fail(request, code=failed.error_code or "transcription_failed",
-                          message=failed.error or "The recording could not be transcribed.")
+        note_request_fail(
+            request,
+            code=failed.error_code or "transcription_failed",
+            message=failed.error or "The recording could not be transcribed.",
+        )
         return
     if not all(t.is_finished for t in transcriptions):
         return
@@ -185,8 +233,12 @@ def _advance_after_transcription(request: NoteRequest) -> None:
     has_text = request.inputs.exclude(kind=InputKind.AUDIO).exists()
     if not speech and not has_text:
         NoteRequest.objects.filter(pk=request.pk).update(
-            status=RequestStatus.NO_SPEECH, finished_at=timezone.now(), updated_at=timezone.now(),
-            error="No speech was found in the recording, so no note was written.", error_code="no_speech")
+            status=RequestStatus.NO_SPEECH,
+            finished_at=timezone.now(),
+            updated_at=timezone.now(),
+            error="No speech was found in the recording, so no note was written.",
+            error_code="no_speech",
+        )
         return
     _start_generating(request)
 
@@ -200,13 +252,17 @@ def _record_timing(request: NoteRequest, key: str, seconds: float) -> None:
 def note_request_generate(*, request_id: str) -> Note | None:
     """Write the note for a request in GENERATING; claims by counting the attempt."""
     claimed = NoteRequest.objects.filter(pk=request_id, status=RequestStatus.GENERATING).update(
-        attempts=F("attempts") + 1, updated_at=timezone.now())
+        attempts=F("attempts") + 1, updated_at=timezone.now()
+    )
     if not claimed:
         return None
     request = NoteRequest.objects.select_related("practice", "client", "created_by").get(pk=request_id)
     if request.attempts > settings.NOTE_MAX_ATTEMPTS:
-        note_request_fail(request, code="crashed", message=(
-            "The note could not be written: processing stopped unexpectedly several times. Please retry."))
+        note_request_fail(
+            request,
+            code="crashed",
+            message=("The note could not be written: processing stopped unexpectedly several times. Please retry."),
+        )
         return None
     style = style_resolve(practice=request.practice, style_key=request.style_key)
     ctx = note_context(request, style=style)
@@ -219,10 +275,11 @@ def note_request_generate(*, request_id: str) -> Note | None:
         total = (timezone.now() - request.created_at).total_seconds()
         _record_timing(request, "total_s", total)
         NoteRequest.objects.filter(pk=request.pk).update(
-            status=RequestStatus.READY, finished_at=timezone.now(), updated_at=timezone.now(), error="",
-            error_code="")
-    logger.info("note %s written for request %s by %s in %.1f s", note.pk, request.pk, draft.engine,
-                time.monotonic() - began)
+            status=RequestStatus.READY, finished_at=timezone.now(), updated_at=timezone.now(), error="", error_code=""
+        )
+    logger.info(
+        "note %s written for request %s by %s in %.1f s", note.pk, request.pk, draft.engine, time.monotonic() - began
+    )
     return note
 
 
@@ -242,8 +299,9 @@ def _save_note(request: NoteRequest, draft: NoteDraft, *, style_name: str) -> No
     fields = {
         "sections": _draft_sections(draft),
         "themes": draft.themes,
-        "risk_flags": [{**f.model_dump(mode="json"), "negated": f.negated, "acknowledged": False}
-                       for f in draft.risk_flags],
+        "risk_flags": [
+            {**f.model_dump(mode="json"), "negated": f.negated, "acknowledged": False} for f in draft.risk_flags
+        ],
         "context": context,
         "engine": draft.engine,
         "notice": draft.offline_notice or "",
@@ -252,8 +310,14 @@ def _save_note(request: NoteRequest, draft: NoteDraft, *, style_name: str) -> No
     }
     note = request.regenerates if request.regenerates and not request.regenerates.is_signed else None
     if note is None:
-        note = Note.objects.create(practice=request.practice, client=request.client, request=request,
-                                   author=request.created_by, date_of_service=request.date_of_service, **fields)
+        note = Note.objects.create(
+            practice=request.practice,
+            client=request.client,
+            request=request,
+            author=request.created_by,
+            date_of_service=request.date_of_service,
+            **fields,
+        )
     else:
         for name, value in fields.items():
             setattr(note, name, value)
@@ -266,11 +330,15 @@ def _save_note(request: NoteRequest, draft: NoteDraft, *, style_name: str) -> No
 def _save_goal_progress(note: Note, draft: NoteDraft) -> None:
     goals = {str(g.pk): g for g in TreatmentGoal.objects.filter(practice=note.practice, client=note.client)}
     GoalProgressEntry.objects.filter(note=note).delete()
-    GoalProgressEntry.objects.bulk_create([
-        GoalProgressEntry(practice=note.practice, note=note, goal=goals[p.goal_id], status=p.status,
-                          evidence=p.evidence_quote)
-        for p in draft.goal_progress if p.goal_id in goals
-    ])
+    GoalProgressEntry.objects.bulk_create(
+        [
+            GoalProgressEntry(
+                practice=note.practice, note=note, goal=goals[p.goal_id], status=p.status, evidence=p.evidence_quote
+            )
+            for p in draft.goal_progress
+            if p.goal_id in goals
+        ]
+    )
 
 
 def note_request_retry(*, request: NoteRequest, actor: User) -> NoteRequest:
@@ -279,11 +347,13 @@ def note_request_retry(*, request: NoteRequest, actor: User) -> NoteRequest:
         raise DomainError("Only a failed request can be retried.", code="not_failed")
     transcriptions = request_transcriptions(practice=request.practice, request=request)
     if any(t.status == TranscriptionStatus.FAILED for t in transcriptions):
-        raise DomainError("The recording was deleted after it failed, for privacy. Please upload it again.",
-                          code="audio_gone")
+        raise DomainError(
+            "The recording was deleted after it failed, for privacy. Please upload it again.", code="audio_gone"
+        )
     with transaction.atomic():
-        NoteRequest.objects.filter(pk=request.pk).update(status=RequestStatus.QUEUED, error="", error_code="",
-                                                         attempts=0, finished_at=None)
+        NoteRequest.objects.filter(pk=request.pk).update(
+            status=RequestStatus.QUEUED, error="", error_code="", attempts=0, finished_at=None
+        )
         request.refresh_from_db()
         audit_record(action="note_request.retry", practice=request.practice, actor=actor, obj=request)
         _start_generating(request)
@@ -299,13 +369,29 @@ def note_regenerate(*, note: Note, membership: Membership, style_key: str, instr
         raise DomainError("This note has no inputs to regenerate from.", code="no_inputs")
     with transaction.atomic():
         request = NoteRequest.objects.create(
-            practice=note.practice, client=note.client, created_by=membership.user, style_key=style_key,
-            summary_only=source.summary_only, instruction=instruction.strip(),
-            date_of_service=note.date_of_service, regenerates=note)
+            practice=note.practice,
+            client=note.client,
+            created_by=membership.user,
+            style_key=style_key,
+            summary_only=source.summary_only,
+            instruction=instruction.strip(),
+            date_of_service=note.date_of_service,
+            regenerates=note,
+        )
         for note_input in source.inputs.all():
-            request.inputs.create(practice=note.practice, kind=note_input.kind, text=note_input.text,
-                                  transcription=note_input.transcription, position=note_input.position)
-        audit_record(action="note.regenerate", practice=note.practice, actor=membership.user, obj=note,
-                     detail={"request": str(request.pk), "style": style_key})
+            request.inputs.create(
+                practice=note.practice,
+                kind=note_input.kind,
+                text=note_input.text,
+                transcription=note_input.transcription,
+                position=note_input.position,
+            )
+        audit_record(
+            action="note.regenerate",
+            practice=note.practice,
+            actor=membership.user,
+            obj=note,
+            detail={"request": str(request.pk), "style": style_key},
+        )
         _start_generating(request)
     return request

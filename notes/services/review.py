@@ -34,8 +34,20 @@ def note_update_section(*, note: Note, actor: User, section_key: str, text: str)
     if section["text"] == text:
         return note
     section["text"] = text.strip()
-    section["sentences"] = [{"text": text.strip(), "supported": True, "evidence": [], "placeholder": False,
-                             "issue": "", "resolution": "edited"}] if text.strip() else []
+    section["sentences"] = (
+        [
+            {
+                "text": text.strip(),
+                "supported": True,
+                "evidence": [],
+                "placeholder": False,
+                "issue": "",
+                "resolution": "edited",
+            }
+        ]
+        if text.strip()
+        else []
+    )
     note.save(update_fields=["sections", "updated_at"])
     audit_record(action="note.edit", practice=note.practice, actor=actor, obj=note, detail={"section": section_key})
     return note
@@ -58,11 +70,17 @@ def note_sentence_resolve(*, note: Note, actor: User, section_key: str, index: i
         raise DomainError("This section has no such sentence.", code="sentence")
     sentence = section["sentences"][index]
     sentence["resolution"] = "accepted" if action == "accept" else "removed"
-    section["text"] = " ".join(s["text"] for s in section["sentences"]
-                               if s.get("resolution") != "removed" and not s.get("placeholder"))
+    section["text"] = " ".join(
+        s["text"] for s in section["sentences"] if s.get("resolution") != "removed" and not s.get("placeholder")
+    )
     note.save(update_fields=["sections", "updated_at"])
-    audit_record(action=f"note.sentence_{action}", practice=note.practice, actor=actor, obj=note,
-                 detail={"section": section_key, "index": index})
+    audit_record(
+        action=f"note.sentence_{action}",
+        practice=note.practice,
+        actor=actor,
+        obj=note,
+        detail={"section": section_key, "index": index},
+    )
     return note
 
 
@@ -73,17 +91,25 @@ def note_risk_acknowledge(*, note: Note, actor: User, index: int) -> Note:
     note.risk_flags[index]["acknowledged"] = True
     note.risk_flags[index]["acknowledged_by"] = str(actor.pk)
     note.save(update_fields=["risk_flags", "updated_at"])
-    audit_record(action="note.risk_acknowledge", practice=note.practice, actor=actor, obj=note,
-                 detail={"index": index, "category": note.risk_flags[index]["category"]})
+    audit_record(
+        action="note.risk_acknowledge",
+        practice=note.practice,
+        actor=actor,
+        obj=note,
+        detail={"index": index, "category": note.risk_flags[index]["category"]},
+    )
     return note
 
 
 def note_blockers(note: Note) -> list[str]:
     """Why a draft cannot be signed yet, in words for the clinician."""
     blockers = []
-    unresolved = sum(1 for s in note.sections for sentence in s["sentences"]
-                     if not sentence.get("supported") and not sentence.get("placeholder")
-                     and not sentence.get("resolution"))
+    unresolved = sum(
+        1
+        for s in note.sections
+        for sentence in s["sentences"]
+        if not sentence.get("supported") and not sentence.get("placeholder") and not sentence.get("resolution")
+    )
     if unresolved:
         blockers.append(f"{unresolved} sentence(s) have no support in the session; accept or remove each.")
     pending = sum(1 for flag in note.risk_flags if not flag.get("acknowledged"))
@@ -93,9 +119,14 @@ def note_blockers(note: Note) -> list[str]:
 
 
 def content_hash(note: Note) -> str:
-    payload = {"note": str(note.pk), "client": str(note.client_id), "date": note.date_of_service.isoformat(),
-               "sections": note.plain_sections(), "signed_by": str(note.signed_by_id),
-               "signed_at": note.signed_at.isoformat() if note.signed_at else ""}
+    payload = {
+        "note": str(note.pk),
+        "client": str(note.client_id),
+        "date": note.date_of_service.isoformat(),
+        "sections": note.plain_sections(),
+        "signed_by": str(note.signed_by_id),
+        "signed_at": note.signed_at.isoformat() if note.signed_at else "",
+    }
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
 
 
@@ -121,25 +152,39 @@ def note_addendum_create(*, note: Note, actor: User, text: str) -> Addendum:
     if not text.strip():
         raise DomainError("Write the addendum text.", code="addendum_empty")
     addendum = Addendum.objects.create(practice=note.practice, note=note, author=actor, text=text.strip())
-    audit_record(action="note.addendum", practice=note.practice, actor=actor, obj=note,
-                 detail={"addendum": str(addendum.pk)})
+    audit_record(
+        action="note.addendum", practice=note.practice, actor=actor, obj=note, detail={"addendum": str(addendum.pk)}
+    )
     return addendum
 
 
 @transaction.atomic
-def note_import(*, practice: Practice, client: Client, author: User, text: str,
-                date_of_service: datetime.date) -> Note:
+def note_import(*, practice: Practice, client: Client, author: User, text: str, date_of_service: datetime.date) -> Note:
     """A note from another system, kept as a signed historical note."""
     if client.practice_id != practice.pk:
         raise DomainError("That client is not one of this practice's clients.", code="wrong_client")
     if not text.strip():
         raise DomainError("The note file is empty.", code="empty_note")
     note = Note.objects.create(
-        practice=practice, client=client, author=author, style_key="imported", style_name="Imported note",
-        date_of_service=date_of_service, engine="imported", imported=True,
-        sections=[{"key": "note", "title": "Imported note", "text": text.strip(),
-                   "sentences": [{"text": text.strip(), "supported": True, "evidence": [], "resolution": ""}]}],
-        status=NoteStatus.SIGNED, signed_by=author, signed_at=timezone.now(),
+        practice=practice,
+        client=client,
+        author=author,
+        style_key="imported",
+        style_name="Imported note",
+        date_of_service=date_of_service,
+        engine="imported",
+        imported=True,
+        sections=[
+            {
+                "key": "note",
+                "title": "Imported note",
+                "text": text.strip(),
+                "sentences": [{"text": text.strip(), "supported": True, "evidence": [], "resolution": ""}],
+            }
+        ],
+        status=NoteStatus.SIGNED,
+        signed_by=author,
+        signed_at=timezone.now(),
     )
     note.content_hash = content_hash(note)
     note.save(update_fields=["content_hash"])
@@ -147,10 +192,9 @@ def note_import(*, practice: Practice, client: Client, author: User, text: str,
     return note
 
 
-
-
-def transcripts_viewed(transcriptions: Iterable[Transcription], *, practice: Practice, actor: User,
-                       request: HttpRequest | None = None) -> None:
+def transcripts_viewed(
+    transcriptions: Iterable[Transcription], *, practice: Practice, actor: User, request: HttpRequest | None = None
+) -> None:
     """Each transcript shown to someone is an audit event."""
     for transcription in transcriptions:
         audit_record(action="transcript.view", practice=practice, actor=actor, obj=transcription, request=request)

@@ -15,21 +15,27 @@ from notes.models import CustomInstruction, InstructionLevel, NotePreference, No
 from notes.selectors import style_resolve
 
 
-def template_create(*, practice: Practice, actor: User, name: str, based_on: str,
-                    sections: list[dict[str, str]] | None = None) -> NoteTemplate:
+def template_create(
+    *, practice: Practice, actor: User, name: str, based_on: str, sections: list[dict[str, str]] | None = None
+) -> NoteTemplate:
     base = style_resolve(practice=practice, style_key=based_on)
     if not name.strip():
         raise DomainError("Name the template.", code="template_name")
-    rows = sections if sections is not None else [
-        {"key": s.key, "title": s.title, "instructions": s.instructions, "role": s.role} for s in base.sections]
-    template = NoteTemplate.objects.create(practice=practice, name=name.strip(), based_on=base.key,
-                                           sections=_clean_sections(rows), created_by=actor)
+    rows = (
+        sections
+        if sections is not None
+        else [{"key": s.key, "title": s.title, "instructions": s.instructions, "role": s.role} for s in base.sections]
+    )
+    template = NoteTemplate.objects.create(
+        practice=practice, name=name.strip(), based_on=base.key, sections=_clean_sections(rows), created_by=actor
+    )
     audit_record(action="template.create", practice=practice, actor=actor, obj=template)
     return template
 
 
-def template_update(*, template: NoteTemplate, actor: User, name: str | None = None,
-                    sections: list[dict[str, str]] | None = None) -> NoteTemplate:
+def template_update(
+    *, template: NoteTemplate, actor: User, name: str | None = None, sections: list[dict[str, str]] | None = None
+) -> NoteTemplate:
     if name is not None:
         if not name.strip():
             raise DomainError("Name the template.", code="template_name")
@@ -60,15 +66,22 @@ def _clean_sections(rows: list[dict[str, str]]) -> list[dict[str, str]]:
         if key in keys:
             raise DomainError(f"Two sections share the key '{key}'.", code="section_key")
         keys.add(key)
-        cleaned.append({"key": key, "title": title, "instructions": (row.get("instructions") or "").strip(),
-                        "role": row.get("role") or "summary"})
+        cleaned.append(
+            {
+                "key": key,
+                "title": title,
+                "instructions": (row.get("instructions") or "").strip(),
+                "role": row.get("role") or "summary",
+            }
+        )
     if not cleaned:
         raise DomainError("A template needs at least one section.", code="no_sections")
     return cleaned
 
 
-def instruction_set(*, membership: Membership, level: str, text: str, style_key: str = "",
-                    client: Client | None = None) -> CustomInstruction | None:
+def instruction_set(
+    *, membership: Membership, level: str, text: str, style_key: str = "", client: Client | None = None
+) -> CustomInstruction | None:
     """Create, replace or (with empty text) clear the standing instruction at one level."""
     practice, owner = membership.practice, membership.user
     if level not in InstructionLevel.values:
@@ -96,8 +109,9 @@ def instruction_set(*, membership: Membership, level: str, text: str, style_key:
     return existing
 
 
-def practice_default_style_set(*, practice: Practice, actor: User, style_key: str,
-                               request: HttpRequest | None = None) -> Practice:
+def practice_default_style_set(
+    *, practice: Practice, actor: User, style_key: str, request: HttpRequest | None = None
+) -> Practice:
     """The style preselected for members without a preference of their own; admins only (the view checks)."""
     style_resolve(practice=practice, style_key=style_key)
     return practice_settings_update(practice=practice, actor=actor, request=request, default_style=style_key)
@@ -106,5 +120,6 @@ def practice_default_style_set(*, practice: Practice, actor: User, style_key: st
 def preference_set(*, membership: Membership, preferred_style: str) -> NotePreference:
     style_resolve(practice=membership.practice, style_key=preferred_style)
     preference, _ = NotePreference.objects.update_or_create(
-        practice=membership.practice, user=membership.user, defaults={"preferred_style": preferred_style})
+        practice=membership.practice, user=membership.user, defaults={"preferred_style": preferred_style}
+    )
     return preference

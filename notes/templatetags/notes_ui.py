@@ -24,11 +24,17 @@ def goal_progress_chart(context: dict[str, Any], client: Client) -> dict[str, An
 
 @register.inclusion_tag("notes/_client_instruction.html", takes_context=True)
 def client_instruction(context: dict[str, Any], client: Client) -> dict[str, Any]:
-    return {"request": context["request"], "csrf_token": context.get("csrf_token"),
-            **panels.client_instruction_context(context["request"], client)}
+    return {
+        "request": context["request"],
+        "csrf_token": context.get("csrf_token"),
+        **panels.client_instruction_context(context["request"], client),
+    }
 
 
 @register.inclusion_tag("notes/_generate_dialog.html", takes_context=True)
 def generate_note_dialog(context: dict[str, Any], client: Client) -> dict[str, Any]:
-    return {"request": context["request"], "csrf_token": context.get("csrf_token"),
-            **panels.generate_context(context["request"], client)}
+    return {
+        "request": context["request"],
+        "csrf_token": context.get("csrf_token"),
+        **panels.generate_context(context["request"], client),
+    }

@@ -55,10 +55,15 @@ def _create_request(request: PracticeRequest, client_id: uuid.UUID, form: Genera
         for upload in recordings:
             paths.append(uploads.upload_finish(upload))
         note_request = note_request_create(
-            membership=request.membership, client_id=client_id, style_key=data["style"],
-            audio=[*request.FILES.getlist("audio"), *paths], texts=text_inputs(request.POST),
-            summary_only=data["summary_only"], date_of_service=data["date_of_service"],
-            instruction=data.get("instruction") or "")
+            membership=request.membership,
+            client_id=client_id,
+            style_key=data["style"],
+            audio=[*request.FILES.getlist("audio"), *paths],
+            texts=text_inputs(request.POST),
+            summary_only=data["summary_only"],
+            date_of_service=data["date_of_service"],
+            instruction=data.get("instruction") or "",
+        )
     except DomainError:
         for upload in recordings:
             uploads.upload_reopen(upload)  # keep the recording so the clinician can fix the form
@@ -90,8 +95,14 @@ def _upload_of(request: PracticeRequest, upload_id: uuid.UUID, client_id: uuid.U
 
 def _job_context(request: PracticeRequest, note_request: NoteRequest) -> dict[str, Any]:
     job = request_job_view(practice=request.practice, request=note_request)
-    return {"note_request": note_request, "job": job, "steps": _steps(job.status, has_audio=job.has_audio),
-            "finished": note_request.is_finished, "has_audio": job.has_audio, "audio_failed": job.audio_failed}
+    return {
+        "note_request": note_request,
+        "job": job,
+        "steps": _steps(job.status, has_audio=job.has_audio),
+        "finished": note_request.is_finished,
+        "has_audio": job.has_audio,
+        "audio_failed": job.audio_failed,
+    }
 
 
 def _steps(status: str, *, has_audio: bool) -> list[dict[str, str]]:
@@ -102,8 +113,17 @@ def _steps(status: str, *, has_audio: bool) -> list[dict[str, str]]:
     stages += [(RequestStatus.GENERATING.value, "Writing the note"), (RequestStatus.READY.value, "Note ready")]
     keys = [key for key, _ in stages]
     position = keys.index(status) if status in keys else -1
-    return [{"label": label, "state": "done" if position > i or status == RequestStatus.READY
-             else "current" if position == i else "todo"} for i, (_, label) in enumerate(stages)]
+    return [
+        {
+            "label": label,
+            "state": "done"
+            if position > i or status == RequestStatus.READY
+            else "current"
+            if position == i
+            else "todo",
+        }
+        for i, (_, label) in enumerate(stages)
+    ]
 
 
 class RequestDetail(LoginRequiredMixin, View):
@@ -123,8 +143,9 @@ class RequestStatusPart(LoginRequiredMixin, View):
         response = render(request, "notes/_job_status.html", context)
         note_id = context["job"].note_id
         if request.headers.get("HX-Request") and note_id and context["job"].status == RequestStatus.READY:
-            response["HX-Redirect"] = reverse("note-detail", kwargs={"practice_slug": practice_slug,
-                                                                     "note_id": note_id})
+            response["HX-Redirect"] = reverse(
+                "note-detail", kwargs={"practice_slug": practice_slug, "note_id": note_id}
+            )
         return response
 
 

@@ -54,17 +54,30 @@ class NoteTranscript(LoginRequiredMixin, View):
         request = attach_practice(request, practice_slug)
         note = get_note_for_user(request, note_id)
         transcripts = transcript_views(practice=request.practice, note=note)
-        transcripts_viewed([t.transcription for t in transcripts if t.lines], practice=request.practice,
-                           actor=request.user, request=request)
-        return render(request, "notes/transcript.html", {
-            "note": note, "client": note.client, "transcripts": transcripts,
-            "can_rename": request.membership.can_write, "name_max": SPEAKER_NAME_MAX})
+        transcripts_viewed(
+            [t.transcription for t in transcripts if t.lines],
+            practice=request.practice,
+            actor=request.user,
+            request=request,
+        )
+        return render(
+            request,
+            "notes/transcript.html",
+            {
+                "note": note,
+                "client": note.client,
+                "transcripts": transcripts,
+                "can_rename": request.membership.can_write,
+                "name_max": SPEAKER_NAME_MAX,
+            },
+        )
 
     def post(self, request: HttpRequest, practice_slug: str, note_id: uuid.UUID) -> HttpResponse:
         request = attach_practice(request, practice_slug)
         note = get_note_for_user(request, note_id)
-        transcription = note_transcription(practice=request.practice, note=note,
-                                           transcription_id=request.POST.get("transcription", ""))
+        transcription = note_transcription(
+            practice=request.practice, note=note, transcription_id=request.POST.get("transcription", "")
+        )
         if transcription is None:
             raise Http404("No such transcript.")
         names = dict(zip(request.POST.getlist("speaker"), request.POST.getlist("name"), strict=False))
@@ -80,13 +93,20 @@ class NoteTranscript(LoginRequiredMixin, View):
 def _note_context(request: PracticeRequest, note: Note, **extra: Any) -> dict[str, Any]:
     editable = request.membership.can_write and not note.is_signed
     regenerate = RegenerateForm(initial={"style": note.style_key}, practice=request.practice)
-    return {"note": note, "client": note.client, "sections": section_views(note), "risks": risk_views(note),
-            "blockers": note_blockers(note) if not note.is_signed else [], "editable": editable,
-            "regenerate_form": regenerate, "addendum_form": AddendumForm(),
-            "addenda": addendum_list(practice=request.practice, note=note),
-            "can_regenerate": editable and note.request_id is not None,
-            "has_recording": bool(note.request and request_transcriptions(practice=request.practice,
-                                                                          request=note.request)), **extra}
+    return {
+        "note": note,
+        "client": note.client,
+        "sections": section_views(note),
+        "risks": risk_views(note),
+        "blockers": note_blockers(note) if not note.is_signed else [],
+        "editable": editable,
+        "regenerate_form": regenerate,
+        "addendum_form": AddendumForm(),
+        "addenda": addendum_list(practice=request.practice, note=note),
+        "can_regenerate": editable and note.request_id is not None,
+        "has_recording": bool(note.request and request_transcriptions(practice=request.practice, request=note.request)),
+        **extra,
+    }
 
 
 class _NoteAction(LoginRequiredMixin, View):
@@ -133,8 +153,9 @@ class NoteSentence(_NoteAction):
     form_class = SentenceForm
 
     def act(self, request: PracticeRequest, note: Note, data: dict[str, Any]) -> HttpResponse | None:
-        note_sentence_resolve(note=note, actor=request.user, section_key=data["section"], index=data["index"],
-                              action=data["action"])
+        note_sentence_resolve(
+            note=note, actor=request.user, section_key=data["section"], index=data["index"], action=data["action"]
+        )
         return self.back(note, f"#section-{data['section']}")
 
 
@@ -169,8 +190,12 @@ class NoteRegenerate(_NoteAction):
         form = RegenerateForm(request.POST, practice=request.practice)
         if not form.is_valid():
             raise DomainError("Choose one of this practice's note styles or templates.", code="unknown_style")
-        new = note_regenerate(note=note, membership=request.membership, style_key=form.cleaned_data["style"],
-                              instruction=form.cleaned_data.get("instruction") or "")
+        new = note_regenerate(
+            note=note,
+            membership=request.membership,
+            style_key=form.cleaned_data["style"],
+            instruction=form.cleaned_data.get("instruction") or "",
+        )
         return redirect("note-request-detail", practice_slug=note.practice.slug, request_id=new.pk)
 
 
@@ -188,8 +213,14 @@ class NoteExportPdf(LoginRequiredMixin, View):
         note = get_note_for_user(request, note_id)
         response = HttpResponse(export.note_pdf(note), content_type="application/pdf")
         response["Content-Disposition"] = f'attachment; filename="{_export_name(note, "pdf")}"'
-        audit_record(action="note.export", practice=request.practice, actor=request.user, obj=note,
-                     request=request, detail={"format": "pdf"})
+        audit_record(
+            action="note.export",
+            practice=request.practice,
+            actor=request.user,
+            obj=note,
+            request=request,
+            detail={"format": "pdf"},
+        )
         return response
 
 
@@ -203,6 +234,12 @@ class NoteExportText(LoginRequiredMixin, View):
         if request.GET.get("download"):
             response["Content-Disposition"] = f'attachment; filename="{_export_name(note, "txt")}"'
         response["Cache-Control"] = "no-store"
-        audit_record(action="note.export", practice=request.practice, actor=request.user, obj=note,
-                     request=request, detail={"format": "text"})
+        audit_record(
+            action="note.export",
+            practice=request.practice,
+            actor=request.user,
+            obj=note,
+            request=request,
+            detail={"format": "text"},
+        )
         return response

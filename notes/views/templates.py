@@ -48,8 +48,12 @@ def template_list(request: HttpRequest, practice_slug: str) -> HttpResponse:
         require_admin(request)
         if form.is_valid():
             try:
-                template = template_create(practice=request.practice, actor=request.user,
-                                           name=form.cleaned_data["name"], based_on=form.cleaned_data["based_on"])
+                template = template_create(
+                    practice=request.practice,
+                    actor=request.user,
+                    name=form.cleaned_data["name"],
+                    based_on=form.cleaned_data["based_on"],
+                )
             except DomainError as error:
                 form.add_error(None, error.message)
             else:
@@ -58,13 +62,19 @@ def template_list(request: HttpRequest, practice_slug: str) -> HttpResponse:
     return _templates_page(request, form=form)
 
 
-def _templates_page(request: PracticeRequest, *, form: TemplateCreateForm | None = None,
-                    default_form: DefaultStyleForm | None = None) -> HttpResponse:
+def _templates_page(
+    request: PracticeRequest, *, form: TemplateCreateForm | None = None, default_form: DefaultStyleForm | None = None
+) -> HttpResponse:
     form = form if form is not None else TemplateCreateForm(practice=request.practice)
     default_form = default_form if default_form is not None else DefaultStyleForm(practice=request.practice)
     templates = note_template_list(practice=request.practice)
-    context = {"form": form, "default_form": default_form, "builtins": BUILTIN_STYLES.values(),
-               "templates": templates, "is_admin": request.membership.is_admin}
+    context = {
+        "form": form,
+        "default_form": default_form,
+        "builtins": BUILTIN_STYLES.values(),
+        "templates": templates,
+        "is_admin": request.membership.is_admin,
+    }
     return render(request, "notes/templates.html", context, status=400 if form.errors or default_form.errors else 200)
 
 
@@ -78,8 +88,12 @@ class PracticeDefaultStyle(LoginRequiredMixin, View):
         if not form.is_valid():
             return _templates_page(request, default_form=form)
         try:
-            practice_default_style_set(practice=request.practice, actor=request.user, request=request,
-                                       style_key=form.cleaned_data["default_style"])
+            practice_default_style_set(
+                practice=request.practice,
+                actor=request.user,
+                request=request,
+                style_key=form.cleaned_data["default_style"],
+            )
         except DomainError as error:
             form.add_error(None, error.message)
             return _templates_page(request, default_form=form)
@@ -98,15 +112,21 @@ def template_edit(request: HttpRequest, practice_slug: str, template_id: uuid.UU
         sections = sections_from_post(request.POST)
         if form.is_valid():
             try:
-                template_update(template=template, actor=request.user, name=form.cleaned_data["name"],
-                                sections=sections)
+                template_update(
+                    template=template, actor=request.user, name=form.cleaned_data["name"], sections=sections
+                )
             except DomainError as error:
                 form.add_error(None, error.message)
             else:
                 messages.success(request, "Template saved.")
                 return redirect("note-template-edit", practice_slug=practice_slug, template_id=template.pk)
-    context = {"template": template, "form": form, "sections": sections, "roles": sorted(ROLES),
-               "is_admin": request.membership.is_admin}
+    context = {
+        "template": template,
+        "form": form,
+        "sections": sections,
+        "roles": sorted(ROLES),
+        "is_admin": request.membership.is_admin,
+    }
     return render(request, "notes/template_edit.html", context, status=400 if form.errors else 200)
 
 
@@ -141,11 +161,15 @@ def _settings_forms(request: PracticeRequest) -> dict[str, Any]:
     posted = request.POST.get("form") if request.method == "POST" else None
     data = {name: (request.POST if posted == name else None) for name in ("preference", "general", "template")}
     return {
-        "preference": PreferenceForm(data["preference"], practice=request.practice,
-                                     initial={"style": preferred_style(practice=request.practice,
-                                                                       user=request.user)}, auto_id="pref-%s"),
-        "general": InstructionForm(data["general"], initial={"text": general.text if general else ""},
-                                   auto_id="general-%s"),
+        "preference": PreferenceForm(
+            data["preference"],
+            practice=request.practice,
+            initial={"style": preferred_style(practice=request.practice, user=request.user)},
+            auto_id="pref-%s",
+        ),
+        "general": InstructionForm(
+            data["general"], initial={"text": general.text if general else ""}, auto_id="general-%s"
+        ),
         "template": TemplateInstructionForm(data["template"], practice=request.practice, auto_id="tpl-%s"),
     }
 
@@ -163,19 +187,32 @@ def _settings_save(request: PracticeRequest, form: Any, save: Any, done: str) ->
 
 
 def _save_preference(request: PracticeRequest, forms_: dict[str, Any]) -> bool:
-    return _settings_save(request, forms_["preference"], lambda data: preference_set(
-        membership=request.membership, preferred_style=data["style"]), "Preferred template saved.")
+    return _settings_save(
+        request,
+        forms_["preference"],
+        lambda data: preference_set(membership=request.membership, preferred_style=data["style"]),
+        "Preferred template saved.",
+    )
 
 
 def _save_general(request: PracticeRequest, forms_: dict[str, Any]) -> bool:
-    return _settings_save(request, forms_["general"], lambda data: instruction_set(
-        membership=request.membership, level=InstructionLevel.GENERAL, text=data["text"]), "Instruction saved.")
+    return _settings_save(
+        request,
+        forms_["general"],
+        lambda data: instruction_set(membership=request.membership, level=InstructionLevel.GENERAL, text=data["text"]),
+        "Instruction saved.",
+    )
 
 
 def _save_template(request: PracticeRequest, forms_: dict[str, Any]) -> bool:
-    return _settings_save(request, forms_["template"], lambda data: instruction_set(
-        membership=request.membership, level=InstructionLevel.TEMPLATE, text=data["text"],
-        style_key=data["style"]), "Template instruction saved.")
+    return _settings_save(
+        request,
+        forms_["template"],
+        lambda data: instruction_set(
+            membership=request.membership, level=InstructionLevel.TEMPLATE, text=data["text"], style_key=data["style"]
+        ),
+        "Template instruction saved.",
+    )
 
 
 class ClientInstruction(LoginRequiredMixin, View):
@@ -187,8 +224,12 @@ class ClientInstruction(LoginRequiredMixin, View):
         form = InstructionForm(request.POST)
         if form.is_valid():
             try:
-                instruction_set(membership=request.membership, level=InstructionLevel.CLIENT,
-                                text=form.cleaned_data["text"], client=client)
+                instruction_set(
+                    membership=request.membership,
+                    level=InstructionLevel.CLIENT,
+                    text=form.cleaned_data["text"],
+                    client=client,
+                )
             except DomainError as error:
                 messages.error(request, error.message)
             else:

@@ -26,8 +26,16 @@ def _json_error(error: DomainError) -> JsonResponse:
 
 
 def _upload_json(upload: AudioUpload, status: int = 200) -> JsonResponse:
-    return JsonResponse({"id": str(upload.pk), "status": upload.status, "next_seq": upload.next_seq,
-                         "bytes": upload.bytes, "client_id": str(upload.client_id)}, status=status)
+    return JsonResponse(
+        {
+            "id": str(upload.pk),
+            "status": upload.status,
+            "next_seq": upload.next_seq,
+            "bytes": upload.bytes,
+            "client_id": str(upload.client_id),
+        },
+        status=status,
+    )
 
 
 class UploadStart(LoginRequiredMixin, View):
@@ -54,8 +62,9 @@ class UploadPart(LoginRequiredMixin, View):
         request = attach_practice(request, practice_slug)
         upload = get_upload_for_user(request, upload_id, write=True)
         if int(request.META.get("CONTENT_LENGTH") or 0) > uploads.CHUNK_MAX_BYTES:
-            return _json_error(DomainError("This part of the recording is too large.", code="chunk_too_large",
-                                           status_code=413))
+            return _json_error(
+                DomainError("This part of the recording is too large.", code="chunk_too_large", status_code=413)
+            )
         try:
             upload = uploads.upload_append(upload, seq, request.body)
         except DomainError as error:

@@ -135,7 +135,8 @@ def test_summary_only(page: Any, ready: World) -> None:
     dialog.get_by_role("switch", name="Summary Only").check()
     assert not dialog.get_by_role("button", name="Record", exact=True).is_visible()
     dialog.get_by_label("Text input").first.fill(
-        "Client reported better sleep this week. We practised a breathing exercise. Next session in two weeks.")
+        "Client reported better sleep this week. We practised a breathing exercise. Next session in two weeks."
+    )
     create_and_wait_for_note(page, dialog)
     assert_sections(page, "dap")
     resolve_and_sign(page)

@@ -20,8 +20,9 @@ TABLETS = {"tablet-portrait": {"width": 768, "height": 1024}, "tablet-landscape"
 
 @pytest.fixture(params=list(TABLETS))
 def tablet(request: pytest.FixtureRequest, chromium: Any, live_server: Any) -> Iterator[tuple[str, Any]]:
-    context = chromium.new_context(base_url=live_server.url, viewport=TABLETS[request.param], has_touch=True,
-                                   is_mobile=True, device_scale_factor=2)
+    context = chromium.new_context(
+        base_url=live_server.url, viewport=TABLETS[request.param], has_touch=True, is_mobile=True, device_scale_factor=2
+    )
     context.set_default_timeout(20_000)
     page = context.new_page()
     try:
@@ -35,10 +36,17 @@ def note(transactional_db: None, world: World) -> Note:
     give_consent(world.a)
     draft = make_draft(world.a)
     assert draft.request is not None
-    transcription = Transcription.objects.create(practice=draft.practice, status=TranscriptionStatus.DONE,
-                                                 duration=90.0, priming_terms="")
-    TranscriptSegment.objects.create(practice=draft.practice, transcription=transcription, start=75.2, end=79.0,
-                                     speaker="Speaker 2", text="I slept badly most nights this week, again.")
+    transcription = Transcription.objects.create(
+        practice=draft.practice, status=TranscriptionStatus.DONE, duration=90.0, priming_terms=""
+    )
+    TranscriptSegment.objects.create(
+        practice=draft.practice,
+        transcription=transcription,
+        start=75.2,
+        end=79.0,
+        speaker="Speaker 2",
+        text="I slept badly most nights this week, again.",
+    )
     draft.request.inputs.create(practice=draft.practice, kind=InputKind.AUDIO, transcription=transcription)
     return draft
 
@@ -53,10 +61,13 @@ def test_pages_fit_a_tablet(tablet: tuple[str, Any], world: World, note: Note) -
     width = TABLETS[name]["width"]
     sign_in(page, world.a.clinician.email)
     slug = world.a.practice.slug
-    for path, what in [(f"/p/{slug}/", "dashboard"), (f"/p/{slug}/clients/{world.a.client.pk}/", "client page"),
-                       (f"/p/{slug}/notes/{note.pk}/", "note page"),
-                       (f"/p/{slug}/notes/{note.pk}/transcript/", "transcript page"),
-                       (f"/p/{slug}/templates/", "templates page")]:
+    for path, what in [
+        (f"/p/{slug}/", "dashboard"),
+        (f"/p/{slug}/clients/{world.a.client.pk}/", "client page"),
+        (f"/p/{slug}/notes/{note.pk}/", "note page"),
+        (f"/p/{slug}/notes/{note.pk}/transcript/", "transcript page"),
+        (f"/p/{slug}/templates/", "templates page"),
+    ]:
         page.goto(path)
         assert_fits(page, what)
     page.goto(f"/p/{slug}/notes/{note.pk}/")

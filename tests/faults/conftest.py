@@ -41,15 +41,25 @@ class PrivateStack:
         env = dict(os.environ)
         for name in ("TEST_DATABASE_NAME", "LLM_BASE_URL"):
             env.pop(name, None)
-        env.update(DATA_DIR=str(self.data_dir), DATABASE_URL=self.database_url, REDIS_URL=self.redis_url,
-                   TRANSCRIPTION_CHUNK_SECONDS=str(CHUNK_SECONDS), **extra)
+        env.update(
+            DATA_DIR=str(self.data_dir),
+            DATABASE_URL=self.database_url,
+            REDIS_URL=self.redis_url,
+            TRANSCRIPTION_CHUNK_SECONDS=str(CHUNK_SECONDS),
+            **extra,
+        )
         return env
 
     def drive(self, *args: str, **extra_env: str) -> Any:
         """Run one driver command in the stack and return its JSON answer."""
-        done = subprocess.run([sys.executable, "-m", "tests.faults.driver", *args], cwd=REPO,
-                              env=self.env(LOG_LEVEL="WARNING", **extra_env), capture_output=True, text=True,
-                              timeout=120)
+        done = subprocess.run(
+            [sys.executable, "-m", "tests.faults.driver", *args],
+            cwd=REPO,
+            env=self.env(LOG_LEVEL="WARNING", **extra_env),
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert done.returncode == 0, done.stderr[-2000:]
         return json.loads(done.stdout.strip().splitlines()[-1])
 
@@ -87,7 +97,9 @@ class PrivateStack:
     def transcription(self, request_id: str) -> dict[str, Any]:
         rows = self.query(
             "SELECT t.status, t.audio, t.audio_deleted_at, t.attempts FROM transcription_transcription t "
-            "JOIN notes_noteinput i ON i.transcription_id = t.id WHERE i.request_id = %s", request_id)
+            "JOIN notes_noteinput i ON i.transcription_id = t.id WHERE i.request_id = %s",
+            request_id,
+        )
         status, audio, deleted_at, attempts = rows[0]
         return {"status": status, "audio": audio, "audio_deleted_at": deleted_at, "attempts": attempts}
 
@@ -95,13 +107,19 @@ class PrivateStack:
         rows = self.query(
             "SELECT c.id, c.status, c.attempts, c.claimed_by FROM transcription_transcriptionchunk c "
             "JOIN notes_noteinput i ON i.transcription_id = c.transcription_id WHERE i.request_id = %s "
-            "ORDER BY c.index", request_id)
+            "ORDER BY c.index",
+            request_id,
+        )
         return [{"id": r[0], "status": r[1], "attempts": r[2], "claimed_by": r[3]} for r in rows]
 
     def heartbeat_older_than(self, chunk_id: int, seconds: float) -> bool:
         """True once the chunk's last heartbeat is more than `seconds` old by the database's clock."""
-        rows = self.query("SELECT heartbeat_at < now() - make_interval(secs => %s) "
-                          "FROM transcription_transcriptionchunk WHERE id = %s", seconds, chunk_id)
+        rows = self.query(
+            "SELECT heartbeat_at < now() - make_interval(secs => %s) "
+            "FROM transcription_transcriptionchunk WHERE id = %s",
+            seconds,
+            chunk_id,
+        )
         return bool(rows and rows[0][0])
 
     def running_chunk(self, request_id: str) -> dict[str, Any] | None:
@@ -111,7 +129,8 @@ class PrivateStack:
         rows = self.query(
             "SELECT count(*) FROM intellisession_auditevent e JOIN notes_noteinput i "
             "ON e.object_id = i.transcription_id::text WHERE i.request_id = %s AND e.action = 'audio.delete'",
-            request_id)
+            request_id,
+        )
         return int(rows[0][0])
 
     def stored_audio(self) -> list[Path]:
@@ -135,8 +154,9 @@ def private_stack() -> Iterator[PrivateStack]:
     redis_url = devservices.redis_url(data_dir)
     stack = PrivateStack(data_dir, database_url, redis_url)
     try:
-        subprocess.run([sys.executable, "manage.py", "migrate", "-v", "0"], cwd=REPO, env=stack.env(), check=True,
-                       timeout=300)
+        subprocess.run(
+            [sys.executable, "manage.py", "migrate", "-v", "0"], cwd=REPO, env=stack.env(), check=True, timeout=300
+        )
         yield stack
     finally:
         devservices.redis_stop(data_dir)

@@ -35,8 +35,9 @@ def seed() -> dict[str, str]:
     Membership.objects.create(user=user, practice=practice, role=Role.CLINICIAN)
     client = Client.objects.create(practice=practice, name="Fault client")
     client.assigned_clinicians.add(user)
-    RecordingConsent.objects.create(practice=practice, client=client, given_on=datetime.date(2026, 1, 5),
-                                    recorded_by=user)
+    RecordingConsent.objects.create(
+        practice=practice, client=client, given_on=datetime.date(2026, 1, 5), recorded_by=user
+    )
     return {"slug": slug, "client_id": str(client.pk), "token": Token.objects.create(user=user).key}
 
 
@@ -66,12 +67,19 @@ def upload(slug: str, token: str, client_id: str, audio: Path | None, stop_redis
     api.credentials(HTTP_AUTHORIZATION=f"Token {token}")
     url = f"/api/v1/practices/{slug}/note-requests/"
     if audio is None:
-        response = api.post(url, {"client_id": client_id, "style": "soap", "summary_only": "true",
-                                  "session_summary": "Discussed sleep and the plan for the week."}, format="multipart")
+        response = api.post(
+            url,
+            {
+                "client_id": client_id,
+                "style": "soap",
+                "summary_only": "true",
+                "session_summary": "Discussed sleep and the plan for the week.",
+            },
+            format="multipart",
+        )
     else:
         with open(audio, "rb") as handle:
-            response = api.post(url, {"client_id": client_id, "style": "soap", "audio": [handle]},
-                                format="multipart")
+            response = api.post(url, {"client_id": client_id, "style": "soap", "audio": [handle]}, format="multipart")
     try:
         body = response.json()
     except ValueError:

@@ -28,11 +28,16 @@ def fake_llm() -> Iterator[FakeLLMServer]:
 
 
 @pytest.fixture(scope="module")
-def llm_worker(private_stack: PrivateStack, fake_llm: FakeLLMServer,
-               tmp_path_factory: pytest.TempPathFactory) -> Iterator[WorkerProcess]:
-    worker = private_stack.worker(tmp_path_factory.mktemp("llm-worker") / "worker.log", LLM_BASE_URL=fake_llm.base_url,
-                                  LLM_API_KEY="test", LLM_TIMEOUT="1",
-                                  LLM_MAX_RETRIES=str(LLM_MAX_RETRIES)).start()
+def llm_worker(
+    private_stack: PrivateStack, fake_llm: FakeLLMServer, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[WorkerProcess]:
+    worker = private_stack.worker(
+        tmp_path_factory.mktemp("llm-worker") / "worker.log",
+        LLM_BASE_URL=fake_llm.base_url,
+        LLM_API_KEY="test",
+        LLM_TIMEOUT="1",
+        LLM_MAX_RETRIES=str(LLM_MAX_RETRIES),
+    ).start()
     try:
         yield worker
     finally:
@@ -52,7 +57,8 @@ def note_engine(stack: PrivateStack, request_id: str) -> str | None:
 
 
 def test_timeout_then_an_answer_is_retried_and_the_note_is_written(
-        llm: FakeLLMServer, private_stack: PrivateStack, stack_world: dict[str, str]) -> None:
+    llm: FakeLLMServer, private_stack: PrivateStack, stack_world: dict[str, str]
+) -> None:
     llm.script = ["timeout"]
     request_id = private_stack.accepted(stack_world, None)
     job = wait_for(lambda: private_stack.finished(request_id), timeout=60)
@@ -62,7 +68,8 @@ def test_timeout_then_an_answer_is_retried_and_the_note_is_written(
 
 
 def test_server_error_every_time_fails_after_bounded_retries_with_a_reason(
-        llm: FakeLLMServer, private_stack: PrivateStack, stack_world: dict[str, str]) -> None:
+    llm: FakeLLMServer, private_stack: PrivateStack, stack_world: dict[str, str]
+) -> None:
     llm.behaviour = "500"
     request_id = private_stack.accepted(stack_world, None)
     job = wait_for(lambda: private_stack.finished(request_id), timeout=60)
@@ -72,7 +79,8 @@ def test_server_error_every_time_fails_after_bounded_retries_with_a_reason(
 
 
 def test_malformed_reply_fails_with_a_reason_after_one_re_ask(
-        llm: FakeLLMServer, private_stack: PrivateStack, stack_world: dict[str, str]) -> None:
+    llm: FakeLLMServer, private_stack: PrivateStack, stack_world: dict[str, str]
+) -> None:
     llm.behaviour = "malformed"
     request_id = private_stack.accepted(stack_world, None)
     job = wait_for(lambda: private_stack.finished(request_id), timeout=60)
@@ -82,7 +90,8 @@ def test_malformed_reply_fails_with_a_reason_after_one_re_ask(
 
 
 def test_recording_whose_note_cannot_be_written_still_has_its_audio_deleted(
-        llm: FakeLLMServer, private_stack: PrivateStack, stack_world: dict[str, str]) -> None:
+    llm: FakeLLMServer, private_stack: PrivateStack, stack_world: dict[str, str]
+) -> None:
     llm.behaviour = "malformed"
     request_id = private_stack.accepted(stack_world, Path(SAMPLES / "sample_session.mp3"))
     job = wait_for(lambda: private_stack.finished(request_id), timeout=120)

@@ -9,9 +9,9 @@ from tests.conftest import wait_for
 from tests.faults.conftest import PrivateStack
 
 
-def test_postgres_restart_mid_transcription_job_still_ends_ready(private_stack: PrivateStack,
-                                                                 stack_world: dict[str, str], chunked_audio: Path,
-                                                                 tmp_path: Path) -> None:
+def test_postgres_restart_mid_transcription_job_still_ends_ready(
+    private_stack: PrivateStack, stack_world: dict[str, str], chunked_audio: Path, tmp_path: Path
+) -> None:
     worker = private_stack.worker(tmp_path / "worker.log").start()
     try:
         request_id = private_stack.accepted(stack_world, chunked_audio)

@@ -17,8 +17,9 @@ SAMPLE = SAMPLES / "sample_session.mp3"
 STALE_SECONDS = 2  # for the sweeper: queued work older than this goes back on the queue
 
 
-def test_upload_while_redis_is_down_is_refused_and_keeps_nothing(private_stack: PrivateStack,
-                                                                 stack_world: dict[str, str]) -> None:
+def test_upload_while_redis_is_down_is_refused_and_keeps_nothing(
+    private_stack: PrivateStack, stack_world: dict[str, str]
+) -> None:
     before = private_stack.query("SELECT count(*) FROM notes_noterequest")[0][0]
     url = redis_url(private_stack.data_dir)
     redis_stop(private_stack.data_dir)
@@ -33,7 +34,8 @@ def test_upload_while_redis_is_down_is_refused_and_keeps_nothing(private_stack: 
 
 
 def test_redis_lost_after_the_upload_is_stored_the_sweeper_queues_the_job_when_it_is_back(
-        private_stack: PrivateStack, stack_world: dict[str, str], tmp_path: Path) -> None:
+    private_stack: PrivateStack, stack_world: dict[str, str], tmp_path: Path
+) -> None:
     worker = private_stack.worker(tmp_path / "worker.log").start()
     try:
         answer = private_stack.upload(stack_world, SAMPLE, "--stop-redis-after-store")

@@ -16,7 +16,8 @@ STALE_SECONDS = 2
 
 
 def test_killed_worker_chunk_is_requeued_by_the_sweeper_and_the_job_finishes(
-        private_stack: PrivateStack, stack_world: dict[str, str], chunked_audio: Path, tmp_path: Path) -> None:
+    private_stack: PrivateStack, stack_world: dict[str, str], chunked_audio: Path, tmp_path: Path
+) -> None:
     first = private_stack.worker(tmp_path / "first.log").start()
     try:
         request_id = private_stack.accepted(stack_world, chunked_audio)

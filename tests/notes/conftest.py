@@ -36,8 +36,15 @@ def segments_from_script(lines: list[str]) -> list[Segment]:
 def fifty_minutes() -> list[Segment]:
     """About fifty minutes of transcript: the sample's lines over and over, each made unique."""
     base = segments_from_script(sample_lines())
-    return [Segment(round(i * 4.2, 2), round(i * 4.2 + 4.0, 2), f"{base[i % len(base)].text} Item {i} was noted.",
-                    base[i % len(base)].speaker) for i in range(700)]
+    return [
+        Segment(
+            round(i * 4.2, 2),
+            round(i * 4.2 + 4.0, 2),
+            f"{base[i % len(base)].text} Item {i} was noted.",
+            base[i % len(base)].speaker,
+        )
+        for i in range(700)
+    ]
 
 
 @pytest.fixture

@@ -11,10 +11,14 @@ from notes.voice import client_statement, fragment, has_first_person, second_to_
 @pytest.mark.parametrize(
     ("said", "written"),
     [
-        ("I missed two doses of my medication because I felt dizzy.",
-         "Client reported missing two doses of their medication because they felt dizzy."),
-        ("I left my cart and sat in the car for twenty minutes.",
-         "Client reported leaving their cart and sitting in the car for twenty minutes."),
+        (
+            "I missed two doses of my medication because I felt dizzy.",
+            "Client reported missing two doses of their medication because they felt dizzy.",
+        ),
+        (
+            "I left my cart and sat in the car for twenty minutes.",
+            "Client reported leaving their cart and sitting in the car for twenty minutes.",
+        ),
         ("I was tired and I am sad.", "Client reported that they were tired and they are sad."),
         ("It was very hard.", "Client reported that it was very hard."),
         ("I used to walk my dog in the park.", "Client reported that they used to walk their dog in the park."),
@@ -52,10 +56,12 @@ def test_numbers_and_comparisons_are_kept_exactly() -> None:
 
 def test_clinician_instructions_turn_to_the_third_person() -> None:
     assert second_to_third("schedule two short walks with your dog before our next session") == (
-        "schedule two short walks with their dog before the next session")
+        "schedule two short walks with their dog before the next session"
+    )
     assert second_to_third("I'd like to refer you") is None  # the clinician's own first person is not converted
     assert second_to_third("try the time-out and use I-statements when you come back") == (
-        "try the time-out and use I-statements when they come back")
+        "try the time-out and use I-statements when they come back"
+    )
 
 
 def test_first_person_is_found_outside_quotes_only() -> None:

@@ -109,8 +109,10 @@ def test_placeholders_and_short_answers() -> None:
 
 def test_grounding_a_fifty_minute_transcript_finds_each_claims_source() -> None:
     ctx = make_ctx("soap", segments=fifty_minutes())
-    claims = {"The client spent most of Saturday in bed.": "Saturday",
-              "Client emailed her manager on Wednesday.": "Wednesday"}
+    claims = {
+        "The client spent most of Saturday in bed.": "Saturday",
+        "Client emailed her manager on Wednesday.": "Wednesday",
+    }
     (section,) = ground([SectionDraft("s", "S", [Sentence(t, False) for t in claims] * 20)], ctx)
     for sentence in section.sentences:
         assert sentence.supported, sentence.text

@@ -40,9 +40,14 @@ def llama_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     port = free_port()
     command = [sys.executable, "-m", "llama_cpp.server", "--model", str(_model_path()), "--host", "127.0.0.1",
                "--port", str(port), "--n_ctx", "8192"]  # fmt: skip
-    server = Process("llama_cpp.server", command, log_path=tmp_path_factory.mktemp("llama") / "server.log",
-                     ready=http_ok(f"http://127.0.0.1:{port}/v1/models"), ready_timeout=STARTUP_TIMEOUT_S,
-                     stop_timeout=15)
+    server = Process(
+        "llama_cpp.server",
+        command,
+        log_path=tmp_path_factory.mktemp("llama") / "server.log",
+        ready=http_ok(f"http://127.0.0.1:{port}/v1/models"),
+        ready_timeout=STARTUP_TIMEOUT_S,
+        stop_timeout=15,
+    )
     with server:
         yield f"http://127.0.0.1:{port}/v1"
 

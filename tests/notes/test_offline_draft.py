@@ -76,8 +76,9 @@ def test_speakers_named_by_role_override_the_heuristic() -> None:
     swapped = {"Speaker 1": "Client", "Speaker 2": "Therapist"}
     segments = [Segment(s.start, s.end, s.text, swapped.get(s.speaker, s.speaker)) for s in ctx.segments]
     assert resolve_speakers(segments, None) == {"Client": "client", "Therapist": "therapist"}
-    one_named = [Segment(s.start, s.end, s.text, "Therapist" if s.speaker == "Speaker 2" else s.speaker)
-                 for s in ctx.segments]
+    one_named = [
+        Segment(s.start, s.end, s.text, "Therapist" if s.speaker == "Speaker 2" else s.speaker) for s in ctx.segments
+    ]
     assert resolve_speakers(one_named, None) == {"Therapist": "therapist", "Speaker 1": "client"}
 
 

@@ -70,9 +70,12 @@ def test_session_audio_truth_matches_its_scripted_session() -> None:
 
 
 def test_a_sentence_split_across_two_segments_is_read_whole() -> None:
-    segments = [Segment(0.0, 2.0, "Hi.", "Speaker 1"), Segment(2.5, 4.0, "How have you been?", "Speaker 1"),
-                Segment(4.5, 7.0, "I missed two doses of my", "Speaker 2"),
-                Segment(7.0, 9.0, "sertraline because I felt dizzy.", "Speaker 2")]
+    segments = [
+        Segment(0.0, 2.0, "Hi.", "Speaker 1"),
+        Segment(2.5, 4.0, "How have you been?", "Speaker 1"),
+        Segment(4.5, 7.0, "I missed two doses of my", "Speaker 2"),
+        Segment(7.0, 9.0, "sertraline because I felt dizzy.", "Speaker 2"),
+    ]
     ctx = make_ctx("soap", segments=segments)
     ctx.speaker_roles = None
     (sentence,) = offline_draft(ctx).sections[0].sentences

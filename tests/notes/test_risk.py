@@ -24,7 +24,7 @@ HELD_OUT = tuple(HERE / f"risk_corpus_heldout{n}.jsonl" for n in ("", "2", "3"))
 # used to fix what it showed missing. Those first measurements are the honest figures for new phrasings.
 FIRST_LOOK = {
     "held-out part 1": "endorsed recall 0.925 (49/53), false endorsements 0.019 (1/54), "
-                       "status accuracy 0.949 (111/117)",
+    "status accuracy 0.949 (111/117)",
     "held-out part 2": "endorsed recall 0.865 (32/37), false endorsements 0.024 (1/41), status accuracy 0.929 (79/85)",
     "held-out part 3": "endorsed recall 0.476 (10/21), false endorsements 0.000 (0/21), status accuracy 0.689 (31/45)",
 }
@@ -48,8 +48,10 @@ def _kinds(items: list[RiskItem]) -> list[tuple[str, str, str | None]]:
 
 
 def test_items_carry_speaker_time_and_source() -> None:
-    segments = [Segment(0.0, 3.0, "Fine.", "Speaker 1"),
-                Segment(30.0, 40.0, "It was fine. But I want to die.", "Speaker 2")]
+    segments = [
+        Segment(0.0, 3.0, "Fine.", "Speaker 1"),
+        Segment(30.0, 40.0, "It was fine. But I want to die.", "Speaker 2"),
+    ]
     inputs = [TextInput("post_session", "Client disclosed that her partner hits her.", "in-3")]
     items = find_risks(segments, inputs, speaker_roles=ROLES)
     assert [(i.category, i.status, i.source, i.quote, i.speaker, i.ref) for i in items] == [
@@ -154,15 +156,21 @@ def test_an_answer_to_a_screening_question_is_an_item_with_the_question_as_conte
     segments = [Segment(0, 3, question, "Speaker 1"), Segment(3, 5, answer, "Speaker 2")]
     (item,) = find_risks(segments, [], speaker_roles=ROLES)
     assert (item.category, item.status, item.quote, item.context, item.speaker) == (
-        "suicide", "endorsed", answer, question, "Speaker 2",
+        "suicide",
+        "endorsed",
+        answer,
+        question,
+        "Speaker 2",
     )
     denial = [Segment(0, 3, "Any thoughts of hurting yourself?", "Speaker 1"), Segment(3, 5, "No, none.", "Speaker 2")]
     assert [(i.category, i.status) for i in find_risks(denial, [], speaker_roles=ROLES)] == [("self_harm", "denied")]
 
 
 def test_an_unanswered_screening_question_is_not_an_item() -> None:
-    segments = [Segment(0, 3, "Have you had any thoughts of suicide?", "Speaker 1"),
-                Segment(3, 6, "I've been sleeping badly.", "Speaker 2")]
+    segments = [
+        Segment(0, 3, "Have you had any thoughts of suicide?", "Speaker 1"),
+        Segment(3, 6, "I've been sleeping badly.", "Speaker 2"),
+    ]
     assert find_risks(segments, [], speaker_roles=ROLES) == []
 
 
@@ -237,8 +245,10 @@ def test_the_pipeline_is_built_once_per_process_and_is_fast(capsys: pytest.Captu
 def test_no_text_reaches_the_logs(caplog: pytest.LogCaptureFixture, capfd: pytest.CaptureFixture[str]) -> None:
     caplog.set_level(logging.DEBUG)
     secret = "Zanzibar"
-    find_risks([Segment(0, 4, f"I want to kill myself in {secret}.", "Speaker 2")],
-               [TextInput("session_summary", f"Pt denies SI in {secret}.", "in-1")])
+    find_risks(
+        [Segment(0, 4, f"I want to kill myself in {secret}.", "Speaker 2")],
+        [TextInput("session_summary", f"Pt denies SI in {secret}.", "in-1")],
+    )
     out, err = capfd.readouterr()
     assert secret not in out and secret not in err
     assert all(secret not in record.getMessage() for record in caplog.records)
@@ -288,8 +298,10 @@ def _entries(path: Path) -> list[dict[str, Any]]:
 
 def _run(entry: dict[str, Any]) -> list[RiskItem]:
     if "turns" in entry:
-        segments = [Segment(5.0 * i, 5.0 * i + 4, text, "Speaker 1" if role == "therapist" else "Speaker 2")
-                    for i, (role, text) in enumerate(entry["turns"])]
+        segments = [
+            Segment(5.0 * i, 5.0 * i + 4, text, "Speaker 1" if role == "therapist" else "Speaker 2")
+            for i, (role, text) in enumerate(entry["turns"])
+        ]
         return find_risks(segments, [], speaker_roles=ROLES)
     if entry["who"] == "input":
         return _typed(entry["text"])
@@ -314,8 +326,9 @@ def _score(entries: list[dict[str, Any]]) -> _Scores:
     return scores
 
 
-def _score_entry(scores: _Scores, entry: dict[str, Any], expected: dict[tuple[str, str], set[str]],
-                 items: list[RiskItem]) -> None:
+def _score_entry(
+    scores: _Scores, entry: dict[str, Any], expected: dict[tuple[str, str], set[str]], items: list[RiskItem]
+) -> None:
     found: dict[tuple[str, str], set[str | None]] = {}
     for item in items:
         found.setdefault((item.category, item.status), set()).add(item.level)
@@ -363,8 +376,18 @@ def test_the_corpus_is_read_as_labelled(capsys: pytest.CaptureFixture[str]) -> N
     parts.update({f"held-out part {n}": _score(_entries(path)) for n, path in enumerate(HELD_OUT, start=1)})
     everything = _Scores()
     for part in parts.values():
-        for name in ("endorsed", "endorsed_found", "negatives", "false_endorsements", "labels", "labels_right",
-                     "levels", "levels_right", "exact", "entries"):
+        for name in (
+            "endorsed",
+            "endorsed_found",
+            "negatives",
+            "false_endorsements",
+            "labels",
+            "labels_right",
+            "levels",
+            "levels_right",
+            "exact",
+            "entries",
+        ):
             setattr(everything, name, getattr(everything, name) + getattr(part, name))
         everything.misses += part.misses
     with capsys.disabled():

@@ -88,8 +88,12 @@ def contains(sentence: str, phrase: str) -> bool:
 
 
 def found_in(note: NoteDraft, fact: dict[str, Any], sections: set[str]) -> bool:
-    return any(all(contains(s.text, p) for p in fact["must"])
-               for section in note.sections if section.key in sections for s in section.sentences)
+    return any(
+        all(contains(s.text, p) for p in fact["must"])
+        for section in note.sections
+        if section.key in sections
+        for s in section.sentences
+    )
 
 
 def score(paths: list[Path], style: str) -> tuple[int, int, list[str]]:
@@ -127,8 +131,10 @@ def test_expected_facts_land_in_the_right_section(style: str) -> None:
     held_hits, held_total, _ = score(held, style)
     share, held_share = hits / total, held_hits / held_total
     overall = (hits + held_hits) / (total + held_total)
-    print(f"\n{style}: {hits}/{total} = {share:.0%} on the tuning sessions; held out {held_hits}/{held_total} = "
-          f"{held_share:.0%}; all {overall:.0%}")
+    print(
+        f"\n{style}: {hits}/{total} = {share:.0%} on the tuning sessions; held out {held_hits}/{held_total} = "
+        f"{held_share:.0%}; all {overall:.0%}"
+    )
     for miss in misses:
         print("  missed", miss)
     assert overall >= MIN_SHARE and share >= MIN_SHARE

@@ -31,12 +31,20 @@ def hanging_llm() -> Iterator[FakeLLMServer]:
 
 
 @pytest.fixture(scope="module")
-def faulty_worker(django_db_setup: None, hanging_llm: FakeLLMServer,
-                  tmp_path_factory: pytest.TempPathFactory) -> Iterator[WorkerProcess]:
+def faulty_worker(
+    django_db_setup: None, hanging_llm: FakeLLMServer, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[WorkerProcess]:
     purge_queues()
-    worker = WorkerProcess(tmp_path_factory.mktemp("faulty-worker") / "worker.log", queues="llm,default",
-                           extra_env={"LLM_BASE_URL": hanging_llm.base_url, "LLM_API_KEY": "test",
-                                      "LLM_TIMEOUT": "100", "LLM_MAX_RETRIES": "2"})
+    worker = WorkerProcess(
+        tmp_path_factory.mktemp("faulty-worker") / "worker.log",
+        queues="llm,default",
+        extra_env={
+            "LLM_BASE_URL": hanging_llm.base_url,
+            "LLM_API_KEY": "test",
+            "LLM_TIMEOUT": "100",
+            "LLM_MAX_RETRIES": "2",
+        },
+    )
     worker.args += ["--include", "tests.notes_flow.worker_faults"]
     worker.start()
     try:
@@ -50,12 +58,19 @@ def ended(request_id: uuid.UUID) -> NoteRequest | None:
 
 
 def test_a_bug_in_the_engine_fails_the_request_at_once_with_a_plain_reason(
-        transactional_db: None, world: World, faulty_worker: WorkerProcess) -> None:
-    membership = Membership.objects.select_related("practice", "user").get(user=world.a.clinician,
-                                                                           practice=world.a.practice)
+    transactional_db: None, world: World, faulty_worker: WorkerProcess
+) -> None:
+    membership = Membership.objects.select_related("practice", "user").get(
+        user=world.a.clinician, practice=world.a.practice
+    )
     began = time.monotonic()
-    request = note_request_create(membership=membership, client_id=world.a.client.pk, style_key="soap",
-                                  summary_only=True, texts=[("session_summary", f"{BUG_MARKER} {SESSION}")])
+    request = note_request_create(
+        membership=membership,
+        client_id=world.a.client.pk,
+        style_key="soap",
+        summary_only=True,
+        texts=[("session_summary", f"{BUG_MARKER} {SESSION}")],
+    )
     job = wait_for(lambda: ended(request.pk), timeout=30)
     assert time.monotonic() - began < 15
     assert (job.status, job.error_code, job.error) == (RequestStatus.FAILED, "error", UNEXPECTED)
@@ -65,11 +80,18 @@ def test_a_bug_in_the_engine_fails_the_request_at_once_with_a_plain_reason(
 
 
 def test_the_soft_time_limit_fails_the_request_with_a_plain_reason(
-        transactional_db: None, world: World, faulty_worker: WorkerProcess, hanging_llm: FakeLLMServer) -> None:
+    transactional_db: None, world: World, faulty_worker: WorkerProcess, hanging_llm: FakeLLMServer
+) -> None:
     hanging_llm.requests.clear()
-    request = NoteRequest.objects.create(practice=world.a.practice, client=world.a.client,
-                                         created_by=world.a.clinician, style_key="soap", summary_only=True,
-                                         date_of_service=datetime.date(2026, 1, 5), status=RequestStatus.GENERATING)
+    request = NoteRequest.objects.create(
+        practice=world.a.practice,
+        client=world.a.client,
+        created_by=world.a.clinician,
+        style_key="soap",
+        summary_only=True,
+        date_of_service=datetime.date(2026, 1, 5),
+        status=RequestStatus.GENERATING,
+    )
     request.inputs.create(practice=world.a.practice, kind="session_summary", text=SESSION)
     began = time.monotonic()
     # The same task with a 3-second soft limit instead of its own 15 minutes.

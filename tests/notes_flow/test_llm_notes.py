@@ -22,35 +22,57 @@ INVENTED = "Sam reported that he started running marathons."
 
 @pytest.fixture
 def llm() -> Iterator[FakeLLMServer]:
-    with FakeLLMServer("ok", sections={"subjective": f"{SUMMARY.removeprefix('Sam said he ')} {INVENTED}",
-                                       "plan": "Sam will start three mornings a week."},
-                       themes=["return to work"]) as server, \
-            override_settings(LLM_BASE_URL=server.base_url, LLM_API_KEY="test", LLM_MODEL="fake", LLM_TIMEOUT=5):
+    with (
+        FakeLLMServer(
+            "ok",
+            sections={
+                "subjective": f"{SUMMARY.removeprefix('Sam said he ')} {INVENTED}",
+                "plan": "Sam will start three mornings a week.",
+            },
+            themes=["return to work"],
+        ) as server,
+        override_settings(LLM_BASE_URL=server.base_url, LLM_API_KEY="test", LLM_MODEL="fake", LLM_TIMEOUT=5),
+    ):
         yield server
 
 
 def instructions(world: World) -> None:
     member = membership(world)
     instruction_set(membership=member, level=InstructionLevel.GENERAL, text="GENERAL-RULE write in third person")
-    instruction_set(membership=member, level=InstructionLevel.TEMPLATE, style_key="soap",
-                    text="TEMPLATE-RULE keep the plan short")
-    instruction_set(membership=member, level=InstructionLevel.CLIENT, client=world.a.client,
-                    text="CLIENT-RULE use the name Sam")
+    instruction_set(
+        membership=member, level=InstructionLevel.TEMPLATE, style_key="soap", text="TEMPLATE-RULE keep the plan short"
+    )
+    instruction_set(
+        membership=member, level=InstructionLevel.CLIENT, client=world.a.client, text="CLIENT-RULE use the name Sam"
+    )
 
 
 @pytest.mark.usefixtures("eager")
-def test_llm_request_carries_prior_note_goals_and_every_instruction_level(chart: World,
-                                                                         llm: FakeLLMServer) -> None:
+def test_llm_request_carries_prior_note_goals_and_every_instruction_level(chart: World, llm: FakeLLMServer) -> None:
     instructions(chart)
-    request, note = generate(chart, summary_only=True, style_key="soap", texts=[("session_summary", SUMMARY)],
-                             instruction="NOTE-RULE mention the journal")
+    request, note = generate(
+        chart,
+        summary_only=True,
+        style_key="soap",
+        texts=[("session_summary", SUMMARY)],
+        instruction="NOTE-RULE mention the journal",
+    )
     assert request.status == "ready" and note is not None and note.engine == "llm"
     body = json.dumps(llm.requests[0])
-    for expected in (PRIOR_NOTE[:60], "Return to work part time", "Three mornings a week", "GENERAL-RULE",
-                     "TEMPLATE-RULE", "CLIENT-RULE", "NOTE-RULE", SUMMARY[:40]):
+    for expected in (
+        PRIOR_NOTE[:60],
+        "Return to work part time",
+        "Three mornings a week",
+        "GENERAL-RULE",
+        "TEMPLATE-RULE",
+        "CLIENT-RULE",
+        "NOTE-RULE",
+        SUMMARY[:40],
+    ):
         assert expected in body, expected
-    assert body.index("GENERAL-RULE") < body.index("TEMPLATE-RULE") < body.index("CLIENT-RULE") < body.index(
-        "NOTE-RULE")
+    assert (
+        body.index("GENERAL-RULE") < body.index("TEMPLATE-RULE") < body.index("CLIENT-RULE") < body.index("NOTE-RULE")
+    )
     assert "tools" not in llm.requests[0]
     assert note.context["instructions"] and note.themes == ["return to work"]
 
@@ -64,15 +86,18 @@ def test_unsupported_llm_sentence_is_flagged_and_must_be_resolved(chart: World, 
     assert [subjective["sentences"][i]["text"] for i in flagged] == [INVENTED]
     with pytest.raises(DomainError, match="no support"):
         note_sign(note=note, actor=chart.a.clinician)
-    note = note_sentence_resolve(note=note, actor=chart.a.clinician, section_key="subjective", index=flagged[0],
-                                 action="remove")
+    note = note_sentence_resolve(
+        note=note, actor=chart.a.clinician, section_key="subjective", index=flagged[0], action="remove"
+    )
     assert INVENTED not in note.sections[0]["text"]
     assert note_sign(note=note, actor=chart.a.clinician).status == "signed"
 
 
 @pytest.mark.usefixtures("eager")
-@pytest.mark.parametrize(("behaviour", "code"), [("400", "bad_request"), ("refusal", "refusal"),
-                                                  ("schema_violation", "schema"), ("malformed", "malformed")])
+@pytest.mark.parametrize(
+    ("behaviour", "code"),
+    [("400", "bad_request"), ("refusal", "refusal"), ("schema_violation", "schema"), ("malformed", "malformed")],
+)
 def test_permanent_llm_errors_fail_at_once_with_a_reason(chart: World, behaviour: str, code: str) -> None:
     with FakeLLMServer(behaviour) as server, override_settings(LLM_BASE_URL=server.base_url, LLM_TIMEOUT=5):
         request, note = generate(chart, summary_only=True, style_key="soap", texts=[("session_summary", SUMMARY)])
@@ -83,8 +108,10 @@ def test_permanent_llm_errors_fail_at_once_with_a_reason(chart: World, behaviour
 
 @pytest.mark.usefixtures("eager")
 def test_server_errors_are_retried_then_fail_with_a_reason(chart: World) -> None:
-    with FakeLLMServer("500") as server, override_settings(LLM_BASE_URL=server.base_url, LLM_TIMEOUT=5,
-                                                          LLM_MAX_RETRIES=1):
+    with (
+        FakeLLMServer("500") as server,
+        override_settings(LLM_BASE_URL=server.base_url, LLM_TIMEOUT=5, LLM_MAX_RETRIES=1),
+    ):
         request, _note = generate(chart, summary_only=True, style_key="soap", texts=[("session_summary", SUMMARY)])
     assert request.status == "failed" and request.error_code == "server_error"
     assert request.error == "The note-writing service had an internal error."
@@ -93,8 +120,7 @@ def test_server_errors_are_retried_then_fail_with_a_reason(chart: World) -> None
 
 @pytest.mark.usefixtures("eager")
 def test_a_transient_error_then_success_ends_ready(chart: World) -> None:
-    with FakeLLMServer(script=["500", "ok"]) as server, override_settings(LLM_BASE_URL=server.base_url,
-                                                                        LLM_TIMEOUT=5):
+    with FakeLLMServer(script=["500", "ok"]) as server, override_settings(LLM_BASE_URL=server.base_url, LLM_TIMEOUT=5):
         request, note = generate(chart, summary_only=True, style_key="soap", texts=[("session_summary", SUMMARY)])
     assert request.status == "ready" and note is not None and len(server.requests) == 2
 
@@ -110,8 +136,14 @@ def test_note_writing_whose_message_was_lost_is_requeued(chart: World) -> None:
     from notes.tasks import requeue_stuck
 
     request = NoteRequest.objects.create(
-        practice=chart.a.practice, client=chart.a.client, created_by=chart.a.clinician, style_key="soap",
-        date_of_service=datetime.date(2026, 1, 5), summary_only=True, status="generating")
+        practice=chart.a.practice,
+        client=chart.a.client,
+        created_by=chart.a.clinician,
+        style_key="soap",
+        date_of_service=datetime.date(2026, 1, 5),
+        summary_only=True,
+        status="generating",
+    )
     request.inputs.create(practice=chart.a.practice, kind="session_summary", text=SUMMARY)
     assert requeue_stuck() == 0  # fresh: its task may still be on its way
     old = timezone.now() - datetime.timedelta(seconds=GENERATE_TIME_LIMIT + 120)

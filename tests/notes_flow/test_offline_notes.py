@@ -36,8 +36,9 @@ def test_every_style_yields_all_its_sections_from_the_sample(chart: World) -> No
 @pytest.mark.usefixtures("eager")
 def test_offline_statements_keep_evidence_from_the_inputs(chart: World) -> None:
     summary = "Sam arrived on time and was tearful when talking about his father."
-    request, note = generate(chart, SAMPLES / "sample_session.wav", style_key="birp",
-                             texts=[("session_summary", summary)])
+    request, note = generate(
+        chart, SAMPLES / "sample_session.wav", style_key="birp", texts=[("session_summary", summary)]
+    )
     assert note is not None and note.engine == "offline" and "offline" in note.notice.lower()
     transcription = request.inputs.get(kind="audio").transcription
     assert transcription is not None
@@ -58,9 +59,15 @@ def test_offline_statements_keep_evidence_from_the_inputs(chart: World) -> None:
 
 @pytest.mark.usefixtures("eager")
 def test_summary_only_note_needs_no_audio_and_no_consent(transactional_db: None, world: World) -> None:
-    request, note = generate(world, summary_only=True, style_key="dap",
-                             texts=[("session_summary", "Client reported better sleep. We practised grounding."),
-                                    ("post_session", "Next week we will review the sleep diary.")])
+    request, note = generate(
+        world,
+        summary_only=True,
+        style_key="dap",
+        texts=[
+            ("session_summary", "Client reported better sleep. We practised grounding."),
+            ("post_session", "Next week we will review the sleep diary."),
+        ],
+    )
     assert request.status == "ready" and note is not None
     assert [s["key"] for s in note.sections] == ["data", "assessment", "plan"]
     assert not request.inputs.filter(kind="audio").exists()
@@ -83,8 +90,12 @@ def test_risk_statement_in_the_audio_is_flagged_and_blocks_signing(chart: World)
         note_sign(note=note, actor=chart.a.clinician)
     for index in range(len(flags)):
         note = note_risk_acknowledge(note=note, actor=chart.a.clinician, index=index)
-    unresolved = [(s["key"], i) for s in note.sections for i, x in enumerate(s["sentences"])
-                  if not x["supported"] and not x.get("placeholder")]
+    unresolved = [
+        (s["key"], i)
+        for s in note.sections
+        for i, x in enumerate(s["sentences"])
+        if not x["supported"] and not x.get("placeholder")
+    ]
     assert not unresolved
     signed = note_sign(note=note, actor=chart.a.clinician)
     assert signed.status == "signed" and len(signed.content_hash) == 64

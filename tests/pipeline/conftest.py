@@ -12,8 +12,9 @@ from tests.conftest import World
 @pytest.fixture
 def consented(world: World) -> World:
     for side in (world.a, world.b):
-        RecordingConsent.objects.create(practice=side.practice, client=side.client,
-                                        given_on=datetime.date(2026, 1, 5), recorded_by=side.clinician)
+        RecordingConsent.objects.create(
+            practice=side.practice, client=side.client, given_on=datetime.date(2026, 1, 5), recorded_by=side.clinician
+        )
     return world
 
 

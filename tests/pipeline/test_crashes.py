@@ -33,8 +33,9 @@ def two_minute_audio(tmp_path: Path) -> Path:
 
 
 def running_chunk(request_id: uuid.UUID) -> TranscriptionChunk | None:
-    return TranscriptionChunk.objects.filter(transcription__note_inputs__request_id=request_id,
-                                             status="running").first()
+    return TranscriptionChunk.objects.filter(
+        transcription__note_inputs__request_id=request_id, status="running"
+    ).first()
 
 
 def reclaimed_or_finished(chunk: TranscriptionChunk, request_id: uuid.UUID) -> bool:
@@ -50,8 +51,9 @@ def kill_holder(worker: WorkerProcess, chunk: TranscriptionChunk) -> int:
     return pid
 
 
-def test_killed_worker_process_job_finishes_and_audio_is_deleted(celery_worker: WorkerProcess, consented: World,
-                                                                  two_minute_audio: Path) -> None:
+def test_killed_worker_process_job_finishes_and_audio_is_deleted(
+    celery_worker: WorkerProcess, consented: World, two_minute_audio: Path
+) -> None:
     request_id = create(consented, two_minute_audio)
     chunk = wait_for(lambda: running_chunk(request_id), timeout=60, every=0.1)
     killed = kill_holder(celery_worker, chunk)
@@ -64,8 +66,9 @@ def test_killed_worker_process_job_finishes_and_audio_is_deleted(celery_worker: 
     assert AuditEvent.objects.filter(action="audio.delete", object_id=str(transcription.pk)).exists()
 
 
-def test_job_that_keeps_killing_its_worker_fails_with_a_reason(celery_worker: WorkerProcess, consented: World,
-                                                                two_minute_audio: Path) -> None:
+def test_job_that_keeps_killing_its_worker_fails_with_a_reason(
+    celery_worker: WorkerProcess, consented: World, two_minute_audio: Path
+) -> None:
     request_id = create(consented, two_minute_audio)
     kills = 0
     while not finished(request_id):
@@ -80,8 +83,9 @@ def test_job_that_keeps_killing_its_worker_fails_with_a_reason(celery_worker: Wo
     assert stored_audio() == []
 
 
-def test_sweeper_deletes_old_audio_whatever_the_state(idle_broker: None, consented: World,
-                                                      two_minute_audio: Path) -> None:
+def test_sweeper_deletes_old_audio_whatever_the_state(
+    idle_broker: None, consented: World, two_minute_audio: Path
+) -> None:
     request_id = create(consented, two_minute_audio)  # no worker: it stays queued
     transcription = Transcription.objects.get(note_inputs__request_id=request_id)
     assert stored_audio()
@@ -106,8 +110,9 @@ def test_sweeper_deletes_orphan_audio_files(tmp_path: Path) -> None:
     assert AuditEvent.objects.filter(action="audio.delete", detail__reason="orphan").exists()
 
 
-def test_sweeper_sends_waiting_work_again_only_when_its_message_is_gone(idle_broker: None, consented: World,
-                                                                        two_minute_audio: Path) -> None:
+def test_sweeper_sends_waiting_work_again_only_when_its_message_is_gone(
+    idle_broker: None, consented: World, two_minute_audio: Path
+) -> None:
     queue = "transcription"
     request_id = create(consented, two_minute_audio)  # no worker: its message waits
     transcription = Transcription.objects.get(note_inputs__request_id=request_id)
@@ -120,10 +125,18 @@ def test_sweeper_sends_waiting_work_again_only_when_its_message_is_gone(idle_bro
 
     # Planned, two chunks waiting: again one message each, and none while they are in line.
     Transcription.objects.filter(pk=transcription.pk).update(status="running", started_at=long_ago, chunks_total=2)
-    TranscriptionChunk.objects.bulk_create([
-        TranscriptionChunk(practice_id=transcription.practice_id, transcription=transcription, index=i,
-                           start=60.0 * i, end=60.0 * (i + 1)) for i in range(2)
-    ])
+    TranscriptionChunk.objects.bulk_create(
+        [
+            TranscriptionChunk(
+                practice_id=transcription.practice_id,
+                transcription=transcription,
+                index=i,
+                start=60.0 * i,
+                end=60.0 * (i + 1),
+            )
+            for i in range(2)
+        ]
+    )
     purge_queues()
     assert sweeper.requeue_stuck() == 2 and waiting_messages(queue) == 2
     assert sweeper.requeue_stuck() == 0 and waiting_messages(queue) == 2

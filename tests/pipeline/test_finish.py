@@ -24,12 +24,20 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def running_job(world: World, *, claimed_by: str, heartbeat_ago: float = 0.0) -> TranscriptionChunk:
     """A recording of one chunk, held by `claimed_by`, transcribed and about to be saved."""
     practice = world.a.practice
-    transcription = Transcription.objects.create(practice=practice, status=TranscriptionStatus.RUNNING,
-                                                 started_at=timezone.now(), duration=10.0, chunks_total=1)
+    transcription = Transcription.objects.create(
+        practice=practice, status=TranscriptionStatus.RUNNING, started_at=timezone.now(), duration=10.0, chunks_total=1
+    )
     beat = timezone.now() - timedelta(seconds=heartbeat_ago)
-    return TranscriptionChunk.objects.create(practice=practice, transcription=transcription, index=0, start=0.0,
-                                             end=10.0, status=ChunkStatus.RUNNING, claimed_by=claimed_by,
-                                             heartbeat_at=beat)
+    return TranscriptionChunk.objects.create(
+        practice=practice,
+        transcription=transcription,
+        index=0,
+        start=0.0,
+        end=10.0,
+        status=ChunkStatus.RUNNING,
+        claimed_by=claimed_by,
+        heartbeat_at=beat,
+    )
 
 
 def chunk_lock_is_free(chunk_id: int) -> bool:
@@ -61,8 +69,9 @@ def test_the_owner_is_told_after_the_last_chunk_is_committed(world: World) -> No
 
     transcription_finished.connect(receiver, weak=False, dispatch_uid="test-finish-lock")
     try:
-        pipeline._chunk_save(chunk, [Segment(0.0, 4.0, "We talked about sleep.")], speech_found=True,
-                             language="en", prints=[])
+        pipeline._chunk_save(
+            chunk, [Segment(0.0, 4.0, "We talked about sleep.")], speech_found=True, language="en", prints=[]
+        )
     finally:
         transcription_finished.disconnect(dispatch_uid="test-finish-lock")
     assert seen == [True]

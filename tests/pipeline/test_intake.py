@@ -21,9 +21,11 @@ pytestmark = pytest.mark.django_db
 def post_audio(world: World, path: Path, **fields: object) -> tuple[int, dict[str, object]]:
     api = api_client_for(world.a.clinician)
     with open(path, "rb") as handle:
-        response = api.post(f"/api/v1/practices/{world.a.practice.slug}/note-requests/",
-                            {"client_id": str(world.a.client.pk), "style_key": "soap", "audio": [handle], **fields},
-                            format="multipart")
+        response = api.post(
+            f"/api/v1/practices/{world.a.practice.slug}/note-requests/",
+            {"client_id": str(world.a.client.pk), "style_key": "soap", "audio": [handle], **fields},
+            format="multipart",
+        )
     return response.status_code, response.json()
 
 
@@ -33,11 +35,14 @@ def assert_nothing_kept() -> None:
     assert stored_audio() == []
 
 
-@pytest.mark.parametrize(("sample", "code", "words"), [
-    ("empty.wav", "audio_empty", "empty"),
-    ("not_audio.mp3", "audio_not_audio", "not an audio recording"),
-    ("truncated.m4a", "audio_damaged", "damaged"),
-])
+@pytest.mark.parametrize(
+    ("sample", "code", "words"),
+    [
+        ("empty.wav", "audio_empty", "empty"),
+        ("not_audio.mp3", "audio_not_audio", "not an audio recording"),
+        ("truncated.m4a", "audio_damaged", "damaged"),
+    ],
+)
 def test_bad_file_is_refused_with_a_clear_message(consented: World, sample: str, code: str, words: str) -> None:
     status, body = post_audio(consented, SAMPLES / sample)
     assert status == 400
@@ -88,24 +93,30 @@ def test_audio_is_checked_by_content_not_by_name(consented: World, tmp_path: Pat
 
 
 def test_summary_only_with_audio_is_refused(consented: World) -> None:
-    status, body = post_audio(consented, SAMPLES / "sample_session.mp3", summary_only=True,
-                              session_summary="Talked about sleep.")
+    status, body = post_audio(
+        consented, SAMPLES / "sample_session.mp3", summary_only=True, session_summary="Talked about sleep."
+    )
     assert status == 400 and body["error"]["code"] == "summary_only_audio"  # type: ignore[index]
     assert_nothing_kept()
 
 
 def test_note_without_audio_or_summary_only_is_refused(consented: World) -> None:
     api = api_client_for(consented.a.clinician)
-    response = api.post("/api/v1/practices/alpha/note-requests/",
-                        {"client_id": str(consented.a.client.pk), "session_summary": "Talked."}, format="json")
+    response = api.post(
+        "/api/v1/practices/alpha/note-requests/",
+        {"client_id": str(consented.a.client.pk), "session_summary": "Talked."},
+        format="json",
+    )
     assert response.status_code == 400 and response.json()["error"]["code"] == "audio_required"
 
 
 def test_read_only_member_cannot_create_a_note_request(consented: World) -> None:
     api = api_client_for(consented.a.reader)
-    response = api.post("/api/v1/practices/alpha/note-requests/",
-                        {"client_id": str(consented.a.client.pk), "summary_only": True,
-                         "session_summary": "Talked."}, format="json")
+    response = api.post(
+        "/api/v1/practices/alpha/note-requests/",
+        {"client_id": str(consented.a.client.pk), "summary_only": True, "session_summary": "Talked."},
+        format="json",
+    )
     assert response.status_code == 403
     assert not NoteRequest.objects.exists()
 

@@ -21,9 +21,11 @@ KEY_WORDS = ("brother", "manager", "journal")
 def create(world: World, audio: Path, **fields: object) -> uuid.UUID:
     api = api_client_for(world.a.clinician)
     with open(audio, "rb") as handle:
-        response = api.post(f"/api/v1/practices/{world.a.practice.slug}/note-requests/",
-                            {"client_id": str(world.a.client.pk), "style_key": "soap", "audio": [handle], **fields},
-                            format="multipart")
+        response = api.post(
+            f"/api/v1/practices/{world.a.practice.slug}/note-requests/",
+            {"client_id": str(world.a.client.pk), "style_key": "soap", "audio": [handle], **fields},
+            format="multipart",
+        )
     assert response.status_code == 202, response.content
     return uuid.UUID(response.json()["id"])
 
@@ -34,8 +36,9 @@ def finished(request_id: uuid.UUID) -> NoteRequest | None:
 
 
 def transcript_text(request_id: uuid.UUID) -> str:
-    return " ".join(s.text or "" for s in TranscriptSegment.objects.filter(
-        transcription__note_inputs__request_id=request_id)).lower()
+    return " ".join(
+        s.text or "" for s in TranscriptSegment.objects.filter(transcription__note_inputs__request_id=request_id)
+    ).lower()
 
 
 @pytest.fixture(scope="module")
@@ -48,8 +51,9 @@ def formats(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
 
 @pytest.mark.parametrize("ext", ["wav", "mp3", "m4a", "webm", "ogg", "flac"])
-def test_each_format_becomes_a_note_and_its_audio_is_deleted(pipeline: object, consented: World,
-                                                             formats: dict[str, Path], ext: str) -> None:
+def test_each_format_becomes_a_note_and_its_audio_is_deleted(
+    pipeline: object, consented: World, formats: dict[str, Path], ext: str
+) -> None:
     request_id = create(consented, formats[ext])
     request = wait_for(lambda: finished(request_id), timeout=120)
     assert request.status == "ready", (request.status, request.error)
@@ -107,8 +111,9 @@ def test_other_practice_cannot_see_the_job(pipeline: object, consented: World) -
     wait_for(lambda: finished(request_id), timeout=120)
 
 
-def test_long_recording_is_split_into_chunks_and_merged_in_order(pipeline: object, consented: World,
-                                                                tmp_path: Path) -> None:
+def test_long_recording_is_split_into_chunks_and_merged_in_order(
+    pipeline: object, consented: World, tmp_path: Path
+) -> None:
     sample = load(SAMPLES / "sample_session.wav")
     audio = write(tmp_path / "long.wav", concat(sample, silence(3), sample, silence(3), sample))
     request_id = create(consented, audio)

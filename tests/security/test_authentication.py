@@ -188,8 +188,9 @@ def test_api_token_needs_the_code_when_mfa_is_on(world: World) -> None:
 
 def test_api_token_refused_while_required_mfa_is_not_set_up(mfa_practice: Practice) -> None:
     user = new_member(mfa_practice, Role.ADMIN)
-    response = APIClient(REMOTE_ADDR=fresh_ip()).post("/api/v1/auth/token/",
-                                                      {"username": user.email, "password": PASSWORD})
+    response = APIClient(REMOTE_ADDR=fresh_ip()).post(
+        "/api/v1/auth/token/", {"username": user.email, "password": PASSWORD}
+    )
     assert response.status_code == 400 and "two-factor" in str(response.json())
 
 
@@ -261,6 +262,9 @@ def test_behind_the_proxy_the_audit_log_records_the_clients_address(world: World
     user = new_member(world.a.practice)
     client = browser()
     # The proxy appends the address it saw; anything left of it came from the client and may be forged.
-    client.post("/accounts/login/", {"login": user.email, "password": PASSWORD},
-                HTTP_X_FORWARDED_FOR="198.51.100.66, 203.0.113.9")
+    client.post(
+        "/accounts/login/",
+        {"login": user.email, "password": PASSWORD},
+        HTTP_X_FORWARDED_FOR="198.51.100.66, 203.0.113.9",
+    )
     assert AuditEvent.objects.get(action="auth.sign_in", actor=user).ip_address == "203.0.113.9"

@@ -55,10 +55,16 @@ def start_worker(tmp_path: Path, llm: FakeLLMServer) -> WorkerProcess:
     from intellisession.celery import app
 
     app.control.purge()
-    worker = WorkerProcess(tmp_path / "worker.log", extra_env={
-        "LOG_LEVEL": "DEBUG", "CANARY_PROBE_FILE": str(tmp_path / "messages.jsonl"),
-        "LLM_BASE_URL": llm.base_url, "LLM_API_KEY": "test-key", "LLM_MODEL": "fake-model",
-    })
+    worker = WorkerProcess(
+        tmp_path / "worker.log",
+        extra_env={
+            "LOG_LEVEL": "DEBUG",
+            "CANARY_PROBE_FILE": str(tmp_path / "messages.jsonl"),
+            "LLM_BASE_URL": llm.base_url,
+            "LLM_API_KEY": "test-key",
+            "LLM_MODEL": "fake-model",
+        },
+    )
     worker.args[worker.args.index("INFO")] = "DEBUG"
     worker.args += ["--include", "tests.security.message_probe"]
     return worker.start()
@@ -67,8 +73,9 @@ def start_worker(tmp_path: Path, llm: FakeLLMServer) -> WorkerProcess:
 def canary_client(world: World) -> Client:
     client = Client.objects.create(practice=world.a.practice, name=f"{CANARY} Person", external_id=f"{CANARY}-77")
     client.assigned_clinicians.add(world.a.clinician)
-    RecordingConsent.objects.create(practice=world.a.practice, client=client, given_on=datetime.date(2026, 1, 5),
-                                    recorded_by=world.a.clinician)
+    RecordingConsent.objects.create(
+        practice=world.a.practice, client=client, given_on=datetime.date(2026, 1, 5), recorded_by=world.a.clinician
+    )
     return client
 
 
@@ -76,18 +83,26 @@ def run_pipeline(world: World, client: Client) -> Note:
     api = api_client_for(world.a.clinician)
     base = f"/api/v1/practices/{world.a.practice.slug}"
     with open(SAMPLES / "sample_session.wav", "rb") as audio:
-        response = api.post(f"{base}/note-requests/", {
-            "client_id": str(client.pk), "style_key": "soap", "audio": [audio],
-            "session_summary": f"{CANARY} said the week was hard.",
-        }, format="multipart")
+        response = api.post(
+            f"{base}/note-requests/",
+            {
+                "client_id": str(client.pk),
+                "style_key": "soap",
+                "audio": [audio],
+                "session_summary": f"{CANARY} said the week was hard.",
+            },
+            format="multipart",
+        )
     assert response.status_code == 202, response.content
     request_id = response.json()["id"]
-    request = wait_for(lambda: NoteRequest.objects.filter(pk=request_id, status__in=["ready", "failed"]).first(),
-                       timeout=180)
+    request = wait_for(
+        lambda: NoteRequest.objects.filter(pk=request_id, status__in=["ready", "failed"]).first(), timeout=180
+    )
     assert request.status == "ready", (request.status, request.error_code)
     note = Note.objects.get(request_id=request_id)
-    edit = api.patch(f"{base}/notes/{note.pk}/", {"sections": [{"key": "assessment", "text": f"{CANARY} edit."}]},
-                     format="json")
+    edit = api.patch(
+        f"{base}/notes/{note.pk}/", {"sections": [{"key": "assessment", "text": f"{CANARY} edit."}]}, format="json"
+    )
     assert edit.status_code == 200, edit.content
     assert api.get(f"{base}/notes/{note.pk}/export/", {"as": "text"}).status_code == 200
     return note
@@ -104,16 +119,19 @@ def error_pages(world: World, client: Client) -> list[str]:
         assert response.status_code == 400, response.content
         pages.append(response.content.decode())
     with open(SAMPLES / "not_audio.mp3", "rb") as fake:
-        response = api.post(f"{base}/note-requests/", {**summary, "summary_only": False, "audio": [fake]},
-                            format="multipart")
+        response = api.post(
+            f"{base}/note-requests/", {**summary, "summary_only": False, "audio": [fake]}, format="multipart"
+        )
     assert response.status_code == 400
     pages.append(response.content.decode())
     browser = BrowserClient(raise_request_exception=False)
     browser.force_login(world.a.clinician)
     with mock.patch("notes.api.note_update_section", side_effect=RuntimeError("unexpected")):
-        crashed = browser.patch(f"{base}/notes/{Note.objects.filter(client=client).first().pk}/",  # type: ignore[union-attr]
-                                json.dumps({"sections": [{"key": "plan", "text": f"{CANARY} crash"}]}),
-                                content_type="application/json")
+        crashed = browser.patch(
+            f"{base}/notes/{Note.objects.filter(client=client).first().pk}/",  # type: ignore[union-attr]
+            json.dumps({"sections": [{"key": "plan", "text": f"{CANARY} crash"}]}),
+            content_type="application/json",
+        )
     assert crashed.status_code == 500
     pages.append(crashed.content.decode())
     return pages
@@ -121,9 +139,13 @@ def error_pages(world: World, client: Client) -> list[str]:
 
 def redis_contents() -> bytes:
     connection: Any = redis.Redis.from_url(settings.REDIS_URL)  # the sync client; its stubs also allow async
-    readers = {b"string": lambda k: [connection.get(k) or b""], b"list": lambda k: connection.lrange(k, 0, -1),
-               b"hash": lambda k: list(connection.hgetall(k).values()), b"set": connection.smembers,
-               b"zset": lambda k: connection.zrange(k, 0, -1)}
+    readers = {
+        b"string": lambda k: [connection.get(k) or b""],
+        b"list": lambda k: connection.lrange(k, 0, -1),
+        b"hash": lambda k: list(connection.hgetall(k).values()),
+        b"set": connection.smembers,
+        b"zset": lambda k: connection.zrange(k, 0, -1),
+    }
     chunks: list[bytes] = []
     for key in connection.scan_iter(count=1000):
         reader = readers.get(connection.type(key))
@@ -139,13 +161,18 @@ def leaks(text: str) -> list[str]:
 
 @pytest.mark.slow
 def test_canary_appears_in_no_log_message_or_error_page(
-    transactional_db: None, world: World, tmp_path: Path, published: list[dict[str, Any]],
-    caplog: pytest.LogCaptureFixture, capfd: pytest.CaptureFixture[str],
+    transactional_db: None,
+    world: World,
+    tmp_path: Path,
+    published: list[dict[str, Any]],
+    caplog: pytest.LogCaptureFixture,
+    capfd: pytest.CaptureFixture[str],
 ) -> None:
     caplog.set_level(logging.DEBUG)
     client = canary_client(world)
-    with FakeLLMServer("ok", sections={"plan": f"Review the {CANARY} journal next week."},
-                       themes=[f"{CANARY} grief"]) as llm:
+    with FakeLLMServer(
+        "ok", sections={"plan": f"Review the {CANARY} journal next week."}, themes=[f"{CANARY} grief"]
+    ) as llm:
         worker = start_worker(tmp_path, llm)
         try:
             note = run_pipeline(world, client)
@@ -168,8 +195,11 @@ def test_canary_appears_in_no_log_message_or_error_page(
     web_log = caplog.text + "\n".join(r.getMessage() for r in caplog.records)
     captured = capfd.readouterr()
     sources = {
-        "web process log": web_log, "web process output": captured.out + captured.err, "worker log": worker_log,
-        "task messages (web)": json.dumps(published, default=repr), "task messages (worker)": worker_messages,
+        "web process log": web_log,
+        "web process output": captured.out + captured.err,
+        "worker log": worker_log,
+        "task messages (web)": json.dumps(published, default=repr),
+        "task messages (worker)": worker_messages,
         "redis": redis_contents().decode(errors="replace"),
     }
     sources.update({f"error page {i}": page for i, page in enumerate(pages)})

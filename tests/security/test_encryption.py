@@ -44,14 +44,21 @@ def test_phi_columns_hold_ciphertext(world: World) -> None:
 
 def test_rotation_discovers_every_encrypted_column() -> None:
     found = {f"{model._meta.label}.{f.name}" for model, fields in encrypted_columns() for f in fields}
-    assert {"clients.Client.name", "clients.Client.date_of_birth", "clients.Client.external_id",
-            "notes.Note.sections", "notes.NoteInput.text", "transcription.TranscriptSegment.text"} <= found
+    assert {
+        "clients.Client.name",
+        "clients.Client.date_of_birth",
+        "clients.Client.external_id",
+        "notes.Note.sections",
+        "notes.NoteInput.text",
+        "transcription.TranscriptSegment.text",
+    } <= found
 
 
 def test_key_rotation_keeps_everything_readable(world: World, settings: Any) -> None:
     old, new = settings.FIELD_ENCRYPTION_KEYS[0], Fernet.generate_key().decode()
-    client = Client.objects.create(practice=world.a.practice, name="Rotating Name", external_id="EHR-1",
-                                   date_of_birth=datetime.date(1980, 2, 3))
+    client = Client.objects.create(
+        practice=world.a.practice, name="Rotating Name", external_id="EHR-1", date_of_birth=datetime.date(1980, 2, 3)
+    )
     note_id = _note(world.a)
     user = User.objects.create_user(email="rotate@example.test", password=PASSWORD)
     TOTP.activate(user, SECRET)
@@ -81,7 +88,7 @@ def test_rotation_leaves_undecryptable_values_alone_and_fails(world: World) -> N
     foreign = Fernet(Fernet.generate_key()).encrypt(b"from another key").decode()
     Client.objects.filter(pk=bad.pk).update(name=None)
     with connection.cursor() as cursor:
-        cursor.execute('UPDATE clients_client SET name = %s WHERE id = %s', [foreign, bad.pk])
+        cursor.execute("UPDATE clients_client SET name = %s WHERE id = %s", [foreign, bad.pk])
     before = raw(Client, good.pk, "name")
     with pytest.raises(CommandError, match="could not be decrypted"):
         call_command("rotate_encryption_keys")

@@ -54,8 +54,13 @@ def admin_routes() -> list:  # type: ignore[type-arg]
 
 def test_every_admin_page_is_marked_admin_only() -> None:
     names = {r.name for r in admin_routes()}
-    assert {"practice-admin-members", "practice-admin-settings", "practice-admin-audit",
-            "practice-admin-audit-export", "practice-admin-member-role"} <= names
+    assert {
+        "practice-admin-members",
+        "practice-admin-settings",
+        "practice-admin-audit",
+        "practice-admin-audit-export",
+        "practice-admin-member-role",
+    } <= names
 
 
 def test_non_admin_members_get_403_on_every_admin_url(world: World) -> None:
@@ -226,8 +231,7 @@ def test_service_refuses_an_unknown_token() -> None:
 
 
 def test_invitation_of_practice_b_cannot_be_revoked_from_practice_a(world: World) -> None:
-    issued = invitation_create(practice=world.b.practice, email="x@example.test", role="clinician",
-                               actor=world.b.admin)
+    issued = invitation_create(practice=world.b.practice, email="x@example.test", role="clinician", actor=world.b.admin)
     response = admin_browser(world).post(f"/p/{world.a.practice.slug}/admin/invitations/{issued.invitation.pk}/revoke/")
     assert response.status_code == 404
     issued.invitation.refresh_from_db()
@@ -239,16 +243,21 @@ def test_invitation_of_practice_b_cannot_be_revoked_from_practice_a(world: World
 
 def test_admin_saves_practice_settings_and_it_is_audited(world: World) -> None:
     url = f"/p/{world.a.practice.slug}/admin/settings/"
-    form = {"require_mfa": "on", "transcript_retention": TranscriptRetention.AFTER_DAYS,
-            "transcript_retention_days": "14"}
+    form = {
+        "require_mfa": "on",
+        "transcript_retention": TranscriptRetention.AFTER_DAYS,
+        "transcript_retention_days": "14",
+    }
     assert admin_browser(world).post(url, form).status_code == 302
     practice = world.a.practice
     practice.refresh_from_db()
     assert (practice.require_mfa, practice.transcript_retention, practice.transcript_retention_days) == (
-        True, "after_days", 14)
+        True,
+        "after_days",
+        14,
+    )
     event = AuditEvent.objects.get(action="practice.settings_change", practice=practice)
-    assert event.detail == {"require_mfa": True, "transcript_retention": "after_days",
-                            "transcript_retention_days": 14}
+    assert event.detail == {"require_mfa": True, "transcript_retention": "after_days", "transcript_retention_days": 14}
 
 
 def test_settings_refuse_zero_days(world: World) -> None:
@@ -264,12 +273,15 @@ def test_settings_refuse_zero_days(world: World) -> None:
 
 
 def test_audit_log_shows_only_this_practice_and_filters(world: World) -> None:
-    audit_record(action="note.view", practice=world.a.practice, actor=world.a.clinician, object_type="note",
-                 object_id="n-1")
-    audit_record(action="note.sign", practice=world.a.practice, actor=world.a.admin, object_type="note",
-                 object_id="n-2")
-    audit_record(action="note.view", practice=world.b.practice, actor=world.b.clinician, object_type="note",
-                 object_id="n-other")
+    audit_record(
+        action="note.view", practice=world.a.practice, actor=world.a.clinician, object_type="note", object_id="n-1"
+    )
+    audit_record(
+        action="note.sign", practice=world.a.practice, actor=world.a.admin, object_type="note", object_id="n-2"
+    )
+    audit_record(
+        action="note.view", practice=world.b.practice, actor=world.b.clinician, object_type="note", object_id="n-other"
+    )
     url = f"/p/{world.a.practice.slug}/admin/audit/"
     page = admin_browser(world).get(url).content.decode()
     assert "n-1" in page and "n-2" in page and "n-other" not in page
@@ -281,10 +293,16 @@ def test_audit_log_shows_only_this_practice_and_filters(world: World) -> None:
 
 
 def test_audit_csv_export_has_this_practices_events_and_is_itself_audited(world: World) -> None:
-    audit_record(action="note.export", practice=world.a.practice, actor=world.a.clinician, object_type="note",
-                 object_id="=HYPERLINK(1)")
-    audit_record(action="note.export", practice=world.b.practice, actor=world.b.clinician, object_type="note",
-                 object_id="b-only")
+    audit_record(
+        action="note.export",
+        practice=world.a.practice,
+        actor=world.a.clinician,
+        object_type="note",
+        object_id="=HYPERLINK(1)",
+    )
+    audit_record(
+        action="note.export", practice=world.b.practice, actor=world.b.clinician, object_type="note", object_id="b-only"
+    )
     response = admin_browser(world).get(f"/p/{world.a.practice.slug}/admin/audit/export.csv", {"action": "note.export"})
     assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
     body = b"".join(response.streaming_content).decode()  # type: ignore[attr-defined,arg-type]

@@ -21,10 +21,12 @@ pytestmark = pytest.mark.django_db
 def transcribed_note(side: Side, *, days_ago: int = 0, signed: bool = False) -> tuple[Transcription, Note]:
     """A finished transcription feeding a fresh note request and its note."""
     finished = timezone.now() - timedelta(days=days_ago)
-    transcription = Transcription.objects.create(practice=side.practice, status=TranscriptionStatus.DONE,
-                                                 finished_at=finished, priming_terms="sertraline")
-    TranscriptSegment.objects.create(practice=side.practice, transcription=transcription, start=0, end=2,
-                                     text="I slept badly this week.")
+    transcription = Transcription.objects.create(
+        practice=side.practice, status=TranscriptionStatus.DONE, finished_at=finished, priming_terms="sertraline"
+    )
+    TranscriptSegment.objects.create(
+        practice=side.practice, transcription=transcription, start=0, end=2, text="I slept badly this week."
+    )
     note = Note.objects.select_related("request").get(pk=_note(side))
     assert note.request is not None
     NoteRequest.objects.filter(pk=note.request.pk).update(status=RequestStatus.READY)

@@ -49,8 +49,14 @@ def production_env() -> dict[str, str]:
 
 
 def run_deploy_check(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-                          cwd=REPO, env=env, capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 @pytest.mark.slow
@@ -116,8 +122,9 @@ def test_token_sign_in_is_throttled_per_address(world: World) -> None:
     api = APIClient(REMOTE_ADDR=fresh_ip())
     limited = with_rate("sign_in", "2/minute")
     with limited:
-        codes = [api.post("/api/v1/auth/token/", {"username": f"u{i}@x.test", "password": "p"}).status_code
-                 for i in range(3)]
+        codes = [
+            api.post("/api/v1/auth/token/", {"username": f"u{i}@x.test", "password": "p"}).status_code for i in range(3)
+        ]
     assert codes == [400, 400, 429]
 
 

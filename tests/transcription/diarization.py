@@ -38,9 +38,11 @@ class Score:
         return (self.missed + self.false_alarm + self.confusion) / self.speech
 
     def __str__(self) -> str:
-        return (f"DER {self.der:6.2%} (missed {self.missed / self.speech:.2%}, false alarm "
-                f"{self.false_alarm / self.speech:.2%}, confusion {self.confusion / self.speech:.2%} "
-                f"of {self.speech:.1f} s speech)")
+        return (
+            f"DER {self.der:6.2%} (missed {self.missed / self.speech:.2%}, false alarm "
+            f"{self.false_alarm / self.speech:.2%}, confusion {self.confusion / self.speech:.2%} "
+            f"of {self.speech:.1f} s speech)"
+        )
 
 
 def _frames(turns: Sequence[Turn], speakers: list[str], count: int) -> npt.NDArray[np.int_]:
@@ -62,8 +64,12 @@ def score(reference: Sequence[Turn], hypothesis: Sequence[Turn]) -> Score:
         int(np.sum(both & (np.array([*mapping, -1])[hyp] != ref)))
         for mapping in _mappings(len(hyp_names), len(ref_names))
     )
-    return Score(speech=float(np.sum(ref >= 0)) * STEP, missed=float(np.sum((ref >= 0) & (hyp < 0))) * STEP,
-                 false_alarm=float(np.sum((ref < 0) & (hyp >= 0))) * STEP, confusion=best * STEP)
+    return Score(
+        speech=float(np.sum(ref >= 0)) * STEP,
+        missed=float(np.sum((ref >= 0) & (hyp < 0))) * STEP,
+        false_alarm=float(np.sum((ref < 0) & (hyp >= 0))) * STEP,
+        confusion=best * STEP,
+    )
 
 
 def _mappings(hyp_count: int, ref_count: int) -> list[tuple[int, ...]]:

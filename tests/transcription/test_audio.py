@@ -26,12 +26,15 @@ def check(path: Path, *, max_duration: float = FOUR_HOURS, max_bytes: int = BIG)
     return "ok"
 
 
-@pytest.mark.parametrize(("name", "fmt", "codec"), [
-    ("sample_session.wav", "wav", "pcm_s16le"),
-    ("sample_session.mp3", "mp3", "mp3"),
-    ("sample_session.m4a", "m4a", "aac"),
-    ("sample_session.webm", "webm", "opus"),
-])
+@pytest.mark.parametrize(
+    ("name", "fmt", "codec"),
+    [
+        ("sample_session.wav", "wav", "pcm_s16le"),
+        ("sample_session.mp3", "mp3", "mp3"),
+        ("sample_session.m4a", "m4a", "aac"),
+        ("sample_session.webm", "webm", "opus"),
+    ],
+)
 def test_each_sample_format_is_recognised(samples: Path, name: str, fmt: str, codec: str) -> None:
     info = probe(samples / name, max_duration=FOUR_HOURS, max_bytes=BIG)
     assert (info.format, info.codec, info.channels) == (fmt, codec, 1)
@@ -53,12 +56,15 @@ def test_format_comes_from_content_not_extension(samples: Path, tmp_path: Path) 
     assert check(text) == "not_audio"
 
 
-@pytest.mark.parametrize(("name", "code"), [
-    ("empty.wav", "empty"),
-    ("not_audio.mp3", "not_audio"),
-    ("truncated.m4a", "damaged"),
-    ("sample_session.txt", "not_audio"),
-])
+@pytest.mark.parametrize(
+    ("name", "code"),
+    [
+        ("empty.wav", "empty"),
+        ("not_audio.mp3", "not_audio"),
+        ("truncated.m4a", "damaged"),
+        ("sample_session.txt", "not_audio"),
+    ],
+)
 def test_bad_samples_are_refused_with_the_right_code(samples: Path, name: str, code: str) -> None:
     assert check(samples / name) == code
 
@@ -110,8 +116,9 @@ def test_a_live_webm_without_duration_is_measured(built: Path) -> None:
     assert info.duration == pytest.approx(50.0, abs=0.2)
 
 
-def test_probing_a_two_hour_file_decodes_only_a_moment_at_its_head_and_tail(two_hour_mp3: Path,
-                                                                          decoded: Decoded) -> None:
+def test_probing_a_two_hour_file_decodes_only_a_moment_at_its_head_and_tail(
+    two_hour_mp3: Path, decoded: Decoded
+) -> None:
     info = probe(two_hour_mp3, max_duration=FOUR_HOURS, max_bytes=BIG)
     assert 1.0 <= decoded.seconds < 3.0, "about a second at each end, of two hours"
     assert info.duration == pytest.approx(144 * 50.0, rel=0.01)
@@ -132,8 +139,9 @@ def _lag(full: np.ndarray, part: np.ndarray, start: float, max_lag: int = 800) -
     return int(np.argmin(errors)) - max_lag
 
 
-@pytest.mark.parametrize("name", ["sample_session.wav", "sample_session.mp3", "sample_session.m4a",
-                                  "sample_session.webm"])
+@pytest.mark.parametrize(
+    "name", ["sample_session.wav", "sample_session.mp3", "sample_session.m4a", "sample_session.webm"]
+)
 def test_ranged_decode_returns_that_stretch(samples: Path, name: str) -> None:
     full = decode(samples / name)
     part = decode(samples / name, start=23.3, end=28.3)
@@ -142,8 +150,9 @@ def test_ranged_decode_returns_that_stretch(samples: Path, name: str) -> None:
     assert abs(_lag(full, part, 23.3)) <= 0.025 * SAMPLE_RATE
 
 
-def test_ranged_decode_of_a_long_file_decodes_only_that_stretch_and_is_exact(two_hour_mp3: Path,
-                                                                             decoded: Decoded) -> None:
+def test_ranged_decode_of_a_long_file_decodes_only_that_stretch_and_is_exact(
+    two_hour_mp3: Path, decoded: Decoded
+) -> None:
     part = decode(two_hour_mp3, start=6800.0, end=7100.0)
     assert len(part) == 300 * SAMPLE_RATE
     assert 300.0 <= decoded.seconds < 305.0, "the stretch, from the frame the seek lands on"

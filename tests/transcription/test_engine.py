@@ -32,8 +32,9 @@ def assert_sample_transcript(result: TranscribeResult) -> None:
     assert times == sorted(times)
 
 
-@pytest.mark.parametrize("name", ["sample_session.wav", "sample_session.mp3", "sample_session.m4a",
-                                  "sample_session.webm"])
+@pytest.mark.parametrize(
+    "name", ["sample_session.wav", "sample_session.mp3", "sample_session.m4a", "sample_session.webm"]
+)
 def test_each_sample_format_transcribes(
     samples: Path, transcribe_file: Callable[[Path], TranscribeResult], name: str
 ) -> None:
@@ -93,8 +94,9 @@ def test_batched_primed_run_keeps_all_speech_and_orders_word_times(samples: Path
     # The batched decoder often stops a window at a change of voice; the speech it left
     # out is decoded in a further round, so every line of the script is still there.
     _, prompt = priming(CHART)
-    result = engine.transcribe(decode(samples / "sample_session.wav"), initial_prompt=prompt, word_timestamps=True,
-                               window_seconds=28.0)
+    result = engine.transcribe(
+        decode(samples / "sample_session.wav"), initial_prompt=prompt, word_timestamps=True, window_seconds=28.0
+    )
     text = text_of(result)
     for word in (*KEY_WORDS, "meaningful", "big step", "i can do that"):
         assert word in text
@@ -129,8 +131,9 @@ def test_prompt_echo_in_a_window_without_speech_is_dropped(model: object) -> Non
     tone = audio_tools.tone(6.0)
     pieces, _ = engine._batched_pieces(engine.get_model(), tone, [(0, len(tone))], prompt, lambda _: None)
     assert "sertraline" in " ".join(p.text for p in pieces[0]).lower()
-    run = engine._primed(engine.get_model(), tone, [(0, len(tone))], offset=0.0, prompt=prompt, seconds=12.0,
-                         progress=lambda _: None)
+    run = engine._primed(
+        engine.get_model(), tone, [(0, len(tone))], offset=0.0, prompt=prompt, seconds=12.0, progress=lambda _: None
+    )
     assert run.decoded.segments == []
 
 
@@ -138,8 +141,19 @@ def test_a_looping_window_text_is_suspect() -> None:
     from faster_whisper.transcribe import Segment as Piece
 
     def piece(text: str, avg_logprob: float = -0.2) -> Piece:
-        return Piece(id=1, seek=0, start=0.0, end=5.0, text=text, tokens=[], avg_logprob=avg_logprob,
-                     compression_ratio=1.0, no_speech_prob=0.1, words=None, temperature=0.0)
+        return Piece(
+            id=1,
+            seek=0,
+            start=0.0,
+            end=5.0,
+            text=text,
+            tokens=[],
+            avg_logprob=avg_logprob,
+            compression_ratio=1.0,
+            no_speech_prob=0.1,
+            words=None,
+            temperature=0.0,
+        )
 
     assert not engine._suspect([piece(" I started taking sertraline fifty milligrams last week.")])
     assert engine._suspect([piece(" I'm fine." * 12)])
@@ -158,10 +172,15 @@ def test_uncovered_speech_is_returned_in_runs_that_skip_covered_spans() -> None:
 
 
 def test_sentences_end_at_full_stops_but_not_after_titles() -> None:
-    words = [engine.Word(float(n), n + 0.5, text) for n, text in
-             enumerate([" Ask", " Dr.", " Okonkwo.", " Yes,", " I", " can?", " Fine"])]
+    words = [
+        engine.Word(float(n), n + 0.5, text)
+        for n, text in enumerate([" Ask", " Dr.", " Okonkwo.", " Yes,", " I", " can?", " Fine"])
+    ]
     assert [[w.text for w in s] for s in engine._sentences(words)] == [
-        [" Ask", " Dr.", " Okonkwo."], [" Yes,", " I", " can?"], [" Fine"]]
+        [" Ask", " Dr.", " Okonkwo."],
+        [" Yes,", " I", " can?"],
+        [" Fine"],
+    ]
 
 
 def test_priming_reaches_past_the_first_window(samples: Path, model: object) -> None:

@@ -127,9 +127,11 @@ def test_a_brief_odd_sound_in_one_voice_is_not_a_second_speaker() -> None:
     # the two groups are far apart, but the odd one holds 4% of the speech.
     rng = np.random.default_rng(5)
     voice, odd = np.abs(rng.standard_normal(256)), np.abs(rng.standard_normal(256))
+
     def part(i: int, centre: np.ndarray, length: float) -> VoicePrint:
         values = centre + 0.05 * rng.standard_normal(256)
         return VoicePrint(Segment(4.0 * i, 4.0 * i + length, ""), i, (values / np.linalg.norm(values)).tolist())
+
     prints = [part(i, voice, 3.0) for i in range(10)] + [part(10, odd, 1.3)]
     assert label_prints(prints) is None
     # Two such parts of 3 s (17% of the speech): now they are a second speaker.

@@ -60,8 +60,9 @@ def test_prints_from_separate_chunks_get_consistent_labels(
     first = [s for s in result.segments if s.end <= cut]
     second = [s for s in result.segments if s.start >= cut]
     prints = voice_prints(decode(samples / "sample_session.wav", end=cut), first)
-    prints += voice_prints(decode(samples / "sample_session.wav", start=cut), second, offset=cut,
-                           first_origin=len(first))
+    prints += voice_prints(
+        decode(samples / "sample_session.wav", start=cut), second, offset=cut, first_origin=len(first)
+    )
     labelled = label_prints(prints)
     assert labelled is not None
     assert accuracy(labelled, script) == 1.0

@@ -61,8 +61,9 @@ def test_consent_form_is_a_blank_pdf(world: World) -> None:
 def test_adding_and_editing_a_goal(world: World) -> None:
     browser = signed_in(world.a.clinician)
     assert browser.post(page_url(world) + "goals/", {"description": "", "status": "active"}).status_code == 400
-    browser.post(page_url(world) + "goals/", {"description": "Sleep 7 hours", "target": "5 nights a week",
-                                              "status": "active"})
+    browser.post(
+        page_url(world) + "goals/", {"description": "Sleep 7 hours", "target": "5 nights a week", "status": "active"}
+    )
     goal = TreatmentGoal.objects.get()
     edit = page_url(world) + f"goals/{goal.pk}/"
     assert "Sleep 7 hours" in browser.get(edit).content.decode()
@@ -83,8 +84,10 @@ def test_goal_progress_chart_with_text_alternative(world: World) -> None:
 
 def test_client_instruction_is_saved(world: World) -> None:
     browser = signed_in(world.a.clinician)
-    browser.post(f"/p/{world.a.practice.slug}/clients/{world.a.client.pk}/instruction/",
-                 {"text": "Use the client's chosen name."})
+    browser.post(
+        f"/p/{world.a.practice.slug}/clients/{world.a.client.pk}/instruction/",
+        {"text": "Use the client's chosen name."},
+    )
     assert CustomInstruction.objects.get(level="client", client=world.a.client).text == "Use the client's chosen name."
     assert "chosen name" in browser.get(page_url(world)).content.decode()
 

@@ -31,31 +31,54 @@ def form(**fields: object) -> dict[str, object]:
 
 
 def test_generate_page_preselects_the_practice_default_and_lists_templates(world: World) -> None:
-    NoteTemplate.objects.create(practice=world.a.practice, name="House style", created_by=world.a.admin,
-                                sections=[{"key": "a", "title": "A", "instructions": "", "role": "summary"}])
+    NoteTemplate.objects.create(
+        practice=world.a.practice,
+        name="House style",
+        created_by=world.a.admin,
+        sections=[{"key": "a", "title": "A", "instructions": "", "role": "summary"}],
+    )
     give_consent(world.a)
     page = signed_in(world.a.clinician).get(generate_url(world)).content.decode()
     assert '<option value="soap" selected>' in page and "House style" in page
-    for label in ("Summary Only", "Record", "Attach file", "Pause", "Stop", "Create", "Pre-session observations",
-                  "Post-session reflections", "Session summary", 'aria-label="Add another input"'):
+    for label in (
+        "Summary Only",
+        "Record",
+        "Attach file",
+        "Pause",
+        "Stop",
+        "Create",
+        "Pre-session observations",
+        "Post-session reflections",
+        "Session summary",
+        'aria-label="Add another input"',
+    ):
         assert label in page, label
 
 
 def test_summary_only_note_request_goes_to_progress(world: World) -> None:
     browser = signed_in(world.a.clinician)
-    response = browser.post(generate_url(world), form(summary_only="on", text_kind=["pre_session", "session_summary"],
-                                                      text_body=["Tired on arrival.", "We planned a sleep diary."],
-                                                      instruction="Keep it brief."))
+    response = browser.post(
+        generate_url(world),
+        form(
+            summary_only="on",
+            text_kind=["pre_session", "session_summary"],
+            text_body=["Tired on arrival.", "We planned a sleep diary."],
+            instruction="Keep it brief.",
+        ),
+    )
     request = NoteRequest.objects.get()
     assert response["Location"] == f"/p/{world.a.practice.slug}/requests/{request.pk}/"
     assert [(i.kind, i.text) for i in request.inputs.all()] == [
-        (InputKind.PRE_SESSION, "Tired on arrival."), (InputKind.SESSION_SUMMARY, "We planned a sleep diary.")]
+        (InputKind.PRE_SESSION, "Tired on arrival."),
+        (InputKind.SESSION_SUMMARY, "We planned a sleep diary."),
+    ]
     assert request.summary_only and request.instruction == "Keep it brief."
 
 
 def test_audio_is_required_unless_summary_only(world: World) -> None:
-    response = signed_in(world.a.clinician).post(generate_url(world), form(text_kind="session_summary",
-                                                                           text_body="Talked."))
+    response = signed_in(world.a.clinician).post(
+        generate_url(world), form(text_kind="session_summary", text_body="Talked.")
+    )
     assert response.status_code == 400
     page = response.content.decode()
     assert "Record or attach the session audio" in page and "Talked." in page  # typed text kept
@@ -64,9 +87,10 @@ def test_audio_is_required_unless_summary_only(world: World) -> None:
 
 def test_future_date_of_service_is_refused(world: World) -> None:
     tomorrow = (timezone.localdate() + datetime.timedelta(days=1)).isoformat()
-    response = signed_in(world.a.clinician).post(generate_url(world), form(date_of_service=tomorrow,
-                                                                           summary_only="on", text_body="x",
-                                                                           text_kind="session_summary"))
+    response = signed_in(world.a.clinician).post(
+        generate_url(world),
+        form(date_of_service=tomorrow, summary_only="on", text_body="x", text_kind="session_summary"),
+    )
     assert response.status_code == 400 and "cannot be in the future" in response.content.decode()
 
 
@@ -95,27 +119,30 @@ def test_a_file_that_is_not_audio_is_refused_by_content(world: World) -> None:
 
 
 def start(world: World) -> AudioUpload:
-    response = signed_in(world.a.clinician).post(f"/p/{world.a.practice.slug}/uploads/",
-                                                 {"client_id": str(world.a.client.pk)})
+    response = signed_in(world.a.clinician).post(
+        f"/p/{world.a.practice.slug}/uploads/", {"client_id": str(world.a.client.pk)}
+    )
     assert response.status_code == 201, response.content
     return AudioUpload.objects.get(pk=response.json()["id"])
 
 
 def send(world: World, upload: AudioUpload, seq: int, data: bytes, user: object = None) -> dict[str, object]:
     browser = signed_in(user or world.a.clinician)
-    response = browser.post(f"/p/{world.a.practice.slug}/uploads/{upload.pk}/parts/{seq}/", data,
-                            content_type="application/octet-stream")
+    response = browser.post(
+        f"/p/{world.a.practice.slug}/uploads/{upload.pk}/parts/{seq}/", data, content_type="application/octet-stream"
+    )
     return {"status": response.status_code, **response.json()}
 
 
 def parts(data: bytes, count: int) -> list[bytes]:
     size = len(data) // count + 1
-    return [data[i:i + size] for i in range(0, len(data), size)]
+    return [data[i : i + size] for i in range(0, len(data), size)]
 
 
 def test_recording_needs_consent_on_file(world: World) -> None:
-    response = signed_in(world.a.clinician).post(f"/p/{world.a.practice.slug}/uploads/",
-                                                 {"client_id": str(world.a.client.pk)})
+    response = signed_in(world.a.clinician).post(
+        f"/p/{world.a.practice.slug}/uploads/", {"client_id": str(world.a.client.pk)}
+    )
     assert response.status_code == 400 and response.json()["error"]["code"] == "no_consent"
 
 
@@ -143,8 +170,9 @@ def test_oversized_part_is_refused(world: World) -> None:
 def test_only_the_recording_clinician_can_add_parts(world: World) -> None:
     give_consent(world.a)
     upload = start(world)
-    response = signed_in(world.a.admin).post(f"/p/{world.a.practice.slug}/uploads/{upload.pk}/parts/0/", b"x",
-                                             content_type="application/octet-stream")
+    response = signed_in(world.a.admin).post(
+        f"/p/{world.a.practice.slug}/uploads/{upload.pk}/parts/0/", b"x", content_type="application/octet-stream"
+    )
     assert response.status_code == 404
 
 
@@ -169,8 +197,10 @@ def test_a_refused_form_keeps_the_recording_open(world: World) -> None:
     give_consent(world.a)
     upload = start(world)
     send(world, upload, 0, WEBM)
-    response = signed_in(world.a.clinician).post(generate_url(world), form(
-        upload_id=str(upload.pk), summary_only="on", text_kind="session_summary", text_body="Talked."))
+    response = signed_in(world.a.clinician).post(
+        generate_url(world),
+        form(upload_id=str(upload.pk), summary_only="on", text_kind="session_summary", text_body="Talked."),
+    )
     assert response.status_code == 400
     assert f'name="upload_id" value="{upload.pk}"' in response.content.decode()
     upload.refresh_from_db()
@@ -186,7 +216,8 @@ def test_recording_of_another_client_is_refused(world: World) -> None:
     other = Client.objects.create(practice=world.a.practice, name="Other")
     other.assigned_clinicians.add(world.a.clinician)
     response = signed_in(world.a.clinician).post(
-        f"/p/{world.a.practice.slug}/clients/{other.pk}/notes/new/", form(upload_id=str(upload.pk)))
+        f"/p/{world.a.practice.slug}/clients/{other.pk}/notes/new/", form(upload_id=str(upload.pk))
+    )
     assert response.status_code == 400 and "belongs to another client" in response.content.decode()
 
 
@@ -196,8 +227,13 @@ def test_reload_can_read_where_a_recording_stands_and_discard_it(world: World) -
     send(world, upload, 0, WEBM[:5000])
     browser = signed_in(world.a.clinician)
     state = browser.get(f"/p/{world.a.practice.slug}/uploads/{upload.pk}/").json()
-    assert state == {"id": str(upload.pk), "status": "open", "next_seq": 1, "bytes": 5000,
-                     "client_id": str(world.a.client.pk)}
+    assert state == {
+        "id": str(upload.pk),
+        "status": "open",
+        "next_seq": 1,
+        "bytes": 5000,
+        "client_id": str(world.a.client.pk),
+    }
     browser.post(f"/p/{world.a.practice.slug}/uploads/{upload.pk}/discard/")
     upload.refresh_from_db()
     assert upload.status == UploadStatus.ABANDONED and not private_storage().exists(upload.part_name(0))

@@ -30,11 +30,19 @@ def test_a_signed_note_prints_the_clients_and_clinicians_names_intact(world: Wor
     world.a.clinician.full_name = CLINICIAN
     world.a.clinician.save()
     long_plan = " ".join(["Michał will keep the sleep diary (dziennik snu) every evening."] * 80)
-    note = make_draft(world.a, risk_flags=[], sections=[
-        {"key": "subjective", "title": "Subjective", "text": "Michał said he slept well: “ngủ ngon”.",
-         "sentences": [{"text": "Michał said he slept well: “ngủ ngon”.", **SUPPORTED}]},
-        {"key": "plan", "title": "Plan", "text": long_plan, "sentences": [{"text": long_plan, **SUPPORTED}]},
-    ])
+    note = make_draft(
+        world.a,
+        risk_flags=[],
+        sections=[
+            {
+                "key": "subjective",
+                "title": "Subjective",
+                "text": "Michał said he slept well: “ngủ ngon”.",
+                "sentences": [{"text": "Michał said he slept well: “ngủ ngon”.", **SUPPORTED}],
+            },
+            {"key": "plan", "title": "Plan", "text": long_plan, "sentences": [{"text": long_plan, **SUPPORTED}]},
+        ],
+    )
     review.note_sign(note=note, actor=world.a.clinician)
     response = signed_in(world.a.clinician).get(f"/p/{note.practice.slug}/notes/{note.pk}/export.pdf")
     assert response.status_code == 200
@@ -51,8 +59,9 @@ def test_the_consent_form_prints_the_practices_name_intact_and_no_client_details
     world.a.practice.save()
     world.a.client.name = CLIENT
     world.a.client.save()
-    response = signed_in(world.a.clinician).get(f"/p/{world.a.practice.slug}/clients/{world.a.client.pk}/"
-                                                 "consent-form.pdf")
+    response = signed_in(world.a.clinician).get(
+        f"/p/{world.a.practice.slug}/clients/{world.a.client.pk}/consent-form.pdf"
+    )
     assert response.status_code == 200
     (page,) = pdf_text(response.content)
     assert PRACTICE in page and "Consent to audio recording of therapy sessions" in page

@@ -15,8 +15,14 @@ pytestmark = pytest.mark.django_db
 
 
 def make_request(world: World, **fields: object) -> NoteRequest:
-    return NoteRequest.objects.create(practice=world.a.practice, client=world.a.client, created_by=world.a.clinician,
-                                      style_key="soap", date_of_service=datetime.date(2026, 1, 7), **fields)
+    return NoteRequest.objects.create(
+        practice=world.a.practice,
+        client=world.a.client,
+        created_by=world.a.clinician,
+        style_key="soap",
+        date_of_service=datetime.date(2026, 1, 7),
+        **fields,
+    )
 
 
 def with_audio(world: World, request: NoteRequest, **fields: object) -> Transcription:
@@ -55,8 +61,13 @@ def test_ready_request_redirects_htmx_to_the_note(world: World) -> None:
 
 
 def test_failure_is_plain_and_retry_requeues(world: World) -> None:
-    request = make_request(world, status=RequestStatus.FAILED, error="The language model refused the request.",
-                           error_code="llm_400", summary_only=True)
+    request = make_request(
+        world,
+        status=RequestStatus.FAILED,
+        error="The language model refused the request.",
+        error_code="llm_400",
+        summary_only=True,
+    )
     browser = signed_in(world.a.clinician)
     page = browser.get(url(request)).content.decode()
     assert "The note could not be written." in page and "The language model refused the request." in page
@@ -78,8 +89,9 @@ def test_retry_after_the_audio_is_gone_offers_to_upload_again(world: World) -> N
 
 
 def test_no_speech_is_said_plainly(world: World) -> None:
-    request = make_request(world, status=RequestStatus.NO_SPEECH,
-                           error="No speech was found in the recording, so no note was written.")
+    request = make_request(
+        world, status=RequestStatus.NO_SPEECH, error="No speech was found in the recording, so no note was written."
+    )
     page = signed_in(world.a.clinician).get(url(request)).content.decode()
     assert "No speech found." in page and "no note was written" in page and ">Retry<" not in page
 

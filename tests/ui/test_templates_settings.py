@@ -21,8 +21,14 @@ def test_admin_copies_a_style_and_edits_its_sections(world: World) -> None:
     titles = [s["title"] for s in template.sections]
     data = {"name": "Brief SOAP", "section-count": str(len(titles) + 1)}
     for n, section in enumerate(template.sections):
-        data.update({f"section-{n}-key": section["key"], f"section-{n}-title": section["title"],
-                     f"section-{n}-instructions": section["instructions"], f"section-{n}-order": str(n + 1)})
+        data.update(
+            {
+                f"section-{n}-key": section["key"],
+                f"section-{n}-title": section["title"],
+                f"section-{n}-instructions": section["instructions"],
+                f"section-{n}-order": str(n + 1),
+            }
+        )
     data["section-0-order"] = "9"  # move the first section last
     data["section-1-remove"] = "1"
     data[f"section-{len(titles)}-title"] = "Homework"
@@ -39,16 +45,20 @@ def test_template_needs_a_section(world: World) -> None:
     browser = signed_in(world.a.admin)
     browser.post(f"/p/{world.a.practice.slug}/templates/", {"based_on": "dap", "name": "Mine"})
     template = NoteTemplate.objects.get()
-    response = browser.post(f"/p/{world.a.practice.slug}/templates/{template.pk}/",
-                            {"name": "Mine", "section-count": "1", "section-0-remove": "1", "section-0-title": "x"})
+    response = browser.post(
+        f"/p/{world.a.practice.slug}/templates/{template.pk}/",
+        {"name": "Mine", "section-count": "1", "section-0-remove": "1", "section-0-title": "x"},
+    )
     assert response.status_code == 400 and "at least one section" in response.content.decode()
 
 
 def test_clinician_cannot_change_templates(world: World) -> None:
     browser = signed_in(world.a.clinician)
     assert browser.post(f"/p/{world.a.practice.slug}/templates/", {"based_on": "soap", "name": "X"}).status_code == 403
-    assert "Practice admins add and change templates." in browser.get(
-        f"/p/{world.a.practice.slug}/templates/").content.decode()
+    assert (
+        "Practice admins add and change templates."
+        in browser.get(f"/p/{world.a.practice.slug}/templates/").content.decode()
+    )
 
 
 def test_removing_a_template_hides_it(world: World) -> None:
@@ -82,8 +92,9 @@ def test_note_settings_save_general_and_template_instructions(world: World) -> N
 
 
 def test_bad_style_in_settings_is_400(world: World) -> None:
-    response = signed_in(world.a.clinician).post(f"/p/{world.a.practice.slug}/note-settings/",
-                                                 {"form": "preference", "style": "nope"})
+    response = signed_in(world.a.clinician).post(
+        f"/p/{world.a.practice.slug}/note-settings/", {"form": "preference", "style": "nope"}
+    )
     assert response.status_code == 400
 
 
@@ -115,10 +126,12 @@ def test_default_style_refuses_an_unknown_style(world: World) -> None:
 
 
 def test_practice_template_can_be_the_default_style_but_not_another_practices(world: World) -> None:
-    ours = NoteTemplate.objects.create(practice=world.a.practice, name="Our intake", based_on="soap",
-                                       created_by=world.a.admin)
-    theirs = NoteTemplate.objects.create(practice=world.b.practice, name="Their intake", based_on="soap",
-                                         created_by=world.b.admin)
+    ours = NoteTemplate.objects.create(
+        practice=world.a.practice, name="Our intake", based_on="soap", created_by=world.a.admin
+    )
+    theirs = NoteTemplate.objects.create(
+        practice=world.b.practice, name="Their intake", based_on="soap", created_by=world.b.admin
+    )
     browser = signed_in(world.a.admin)
     page = browser.get(f"/p/{world.a.practice.slug}/templates/").content.decode()
     assert f"template:{ours.pk}" in page and f"template:{theirs.pk}" not in page

@@ -14,19 +14,32 @@ from transcription.services.transcripts import transcript_delete
 
 pytestmark = pytest.mark.django_db
 
-LINES = [(3.0, "Speaker 1", "How did the week go with the sleep diary?"),
-         (75.2, "Speaker 2", "I slept badly most nights."),
-         (81.0, "Speaker 1", "Let's keep the diary going.")]
+LINES = [
+    (3.0, "Speaker 1", "How did the week go with the sleep diary?"),
+    (75.2, "Speaker 2", "I slept badly most nights."),
+    (81.0, "Speaker 1", "Let's keep the diary going."),
+]
 
 
 @pytest.fixture
 def recorded(world: World, draft: Note) -> Transcription:
     assert draft.request is not None
-    transcription = Transcription.objects.create(practice=draft.practice, status=TranscriptionStatus.DONE,
-                                                 duration=90.0, priming_terms="")
-    TranscriptSegment.objects.bulk_create([
-        TranscriptSegment(practice=draft.practice, transcription=transcription, start=start, end=start + 4,
-                          speaker=speaker, text=text) for start, speaker, text in LINES])
+    transcription = Transcription.objects.create(
+        practice=draft.practice, status=TranscriptionStatus.DONE, duration=90.0, priming_terms=""
+    )
+    TranscriptSegment.objects.bulk_create(
+        [
+            TranscriptSegment(
+                practice=draft.practice,
+                transcription=transcription,
+                start=start,
+                end=start + 4,
+                speaker=speaker,
+                text=text,
+            )
+            for start, speaker, text in LINES
+        ]
+    )
     draft.request.inputs.create(practice=draft.practice, kind=InputKind.AUDIO, transcription=transcription)
     return transcription
 
@@ -35,8 +48,9 @@ def url(note: Note) -> str:
     return f"/p/{note.practice.slug}/notes/{note.pk}/transcript/"
 
 
-def test_transcript_shows_times_speakers_and_text_and_is_audited(world: World, draft: Note,
-                                                                 recorded: Transcription) -> None:
+def test_transcript_shows_times_speakers_and_text_and_is_audited(
+    world: World, draft: Note, recorded: Transcription
+) -> None:
     note_page = signed_in(world.a.clinician).get(f"/p/{draft.practice.slug}/notes/{draft.pk}/").content.decode()
     assert url(draft) in note_page  # the note links to its transcript
     page = signed_in(world.a.clinician).get(url(draft)).content.decode()
@@ -46,11 +60,15 @@ def test_transcript_shows_times_speakers_and_text_and_is_audited(world: World, d
     assert "slept" not in str(event.detail)
 
 
-def test_clinician_names_the_speakers_and_the_names_are_used_everywhere(world: World, draft: Note,
-                                                                        recorded: Transcription) -> None:
+def test_clinician_names_the_speakers_and_the_names_are_used_everywhere(
+    world: World, draft: Note, recorded: Transcription
+) -> None:
     browser = signed_in(world.a.clinician)
-    response = browser.post(url(draft), {"transcription": str(recorded.pk), "speaker": ["Speaker 1", "Speaker 2"],
-                                         "name": ["Therapist", "  Client  "]}, follow=True)
+    response = browser.post(
+        url(draft),
+        {"transcription": str(recorded.pk), "speaker": ["Speaker 1", "Speaker 2"], "name": ["Therapist", "  Client  "]},
+        follow=True,
+    )
     page = response.content.decode()
     assert "Speaker names saved." in page
     assert "<strong>Client:</strong> I slept badly most nights." in page
@@ -65,30 +83,34 @@ def test_clinician_names_the_speakers_and_the_names_are_used_everywhere(world: W
     browser.post(url(draft), {"transcription": str(recorded.pk), "speaker": ["Speaker 1"], "name": [""]})
     recorded.refresh_from_db()
     assert recorded.speaker_names == {}
-    page = browser.post(url(draft), {"transcription": str(recorded.pk), "speaker": ["Speaker 9"], "name": ["X"]},
-                        follow=True).content.decode()
+    page = browser.post(
+        url(draft), {"transcription": str(recorded.pk), "speaker": ["Speaker 9"], "name": ["X"]}, follow=True
+    ).content.decode()
     assert "That speaker is not in this transcript." in page
 
 
 def test_speaker_names_are_stored_encrypted(world: World, draft: Note, recorded: Transcription) -> None:
     from django.db import connection
 
-    signed_in(world.a.clinician).post(url(draft), {"transcription": str(recorded.pk), "speaker": ["Speaker 2"],
-                                                   "name": ["Jordan Avery"]})
+    signed_in(world.a.clinician).post(
+        url(draft), {"transcription": str(recorded.pk), "speaker": ["Speaker 2"], "name": ["Jordan Avery"]}
+    )
     with connection.cursor() as cursor:
         cursor.execute("SELECT speaker_names FROM transcription_transcription WHERE id = %s", [recorded.pk])
         raw = cursor.fetchone()[0]
     assert "Jordan" not in raw
 
 
-def test_read_only_member_cannot_rename_and_other_transcripts_are_404(world: World, draft: Note,
-                                                                       recorded: Transcription) -> None:
+def test_read_only_member_cannot_rename_and_other_transcripts_are_404(
+    world: World, draft: Note, recorded: Transcription
+) -> None:
     reader = signed_in(world.a.reader)
     response = reader.post(url(draft), {"transcription": str(recorded.pk), "speaker": ["Speaker 1"], "name": ["X"]})
     assert response.status_code == 403
     other = Transcription.objects.create(practice=draft.practice, status=TranscriptionStatus.DONE, priming_terms="")
-    response = signed_in(world.a.clinician).post(url(draft), {"transcription": str(other.pk),
-                                                              "speaker": ["Speaker 1"], "name": ["X"]})
+    response = signed_in(world.a.clinician).post(
+        url(draft), {"transcription": str(other.pk), "speaker": ["Speaker 1"], "name": ["X"]}
+    )
     assert response.status_code == 404  # a transcript that is not this note's
 
 

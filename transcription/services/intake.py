@@ -58,8 +58,9 @@ def audio_check(path: Path) -> audio_lib.AudioInfo:
         raise DomainError(rejected.message, code=f"audio_{rejected.code}") from None
 
 
-def transcription_create(*, practice: Practice, path: Path, info: audio_lib.AudioInfo,
-                         priming_terms: Iterable[str] = ()) -> Transcription:
+def transcription_create(
+    *, practice: Practice, path: Path, info: audio_lib.AudioInfo, priming_terms: Iterable[str] = ()
+) -> Transcription:
     """Store checked audio in private storage (streamed, never whole in memory) and queue its job.
 
     The caller runs this inside its transaction and enqueues with ``transcription_enqueue``."""
@@ -122,8 +123,11 @@ def audio_delete(transcription: Transcription, *, reason: str) -> bool:
     transcription.audio.storage.delete(name)
     Transcription.objects.filter(pk=transcription.pk).update(audio="", audio_deleted_at=timezone.now())
     transcription.audio.name = ""
-    audit_record(action="audio.delete", practice=transcription.practice, obj=transcription,
-                 detail={"reason": reason, "bytes": transcription.audio_bytes})
+    audit_record(
+        action="audio.delete",
+        practice=transcription.practice,
+        obj=transcription,
+        detail={"reason": reason, "bytes": transcription.audio_bytes},
+    )
     logger.info("audio of transcription %s deleted (%s)", transcription.pk, reason)
     return True
-

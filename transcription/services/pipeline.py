@@ -84,8 +84,9 @@ def transcription_plan(*, transcription_id: str) -> list[int]:
         ranges = _plan(path, transcription.duration)
     with transaction.atomic():
         chunks = [
-            TranscriptionChunk(practice_id=transcription.practice_id, transcription=transcription, index=i,
-                               start=start, end=end)
+            TranscriptionChunk(
+                practice_id=transcription.practice_id, transcription=transcription, index=i, start=start, end=end
+            )
             for i, (start, end) in enumerate(ranges)
         ]
         TranscriptionChunk.objects.bulk_create(chunks, ignore_conflicts=True)
@@ -99,8 +100,10 @@ def _plan(path: Path, duration: float) -> list[tuple[float, float]]:
 
 
 def _crashed_message(attempts: int) -> str:
-    return (f"This recording could not be transcribed: processing stopped unexpectedly {attempts} times. "
-            "Try again, or upload the recording in another format.")
+    return (
+        f"This recording could not be transcribed: processing stopped unexpectedly {attempts} times. "
+        "Try again, or upload the recording in another format."
+    )
 
 
 def chunk_claim(chunk_id: int) -> TranscriptionChunk | None:
@@ -111,14 +114,18 @@ def chunk_claim(chunk_id: int) -> TranscriptionChunk | None:
         return None
     stale = timezone.now() - timedelta(seconds=settings.TRANSCRIPTION_STALE_SECONDS)
     claimable = Q(status=ChunkStatus.QUEUED)
-    if chunk.status == ChunkStatus.RUNNING and (_holder_is_gone(chunk.claimed_by)
-                                                or (chunk.heartbeat_at and chunk.heartbeat_at < stale)):
+    if chunk.status == ChunkStatus.RUNNING and (
+        _holder_is_gone(chunk.claimed_by) or (chunk.heartbeat_at and chunk.heartbeat_at < stale)
+    ):
         claimable |= Q(status=ChunkStatus.RUNNING, claimed_by=chunk.claimed_by)
     # One transaction: a claim over the attempt limit is never seen as running.
     with transaction.atomic():
         claimed = TranscriptionChunk.objects.filter(claimable, pk=chunk_id).update(
-            status=ChunkStatus.RUNNING, claimed_by=_worker_id(), heartbeat_at=timezone.now(),
-            attempts=F("attempts") + 1, done_seconds=0.0,
+            status=ChunkStatus.RUNNING,
+            claimed_by=_worker_id(),
+            heartbeat_at=timezone.now(),
+            attempts=F("attempts") + 1,
+            done_seconds=0.0,
         )
         if not claimed:
             return None
@@ -141,10 +148,14 @@ def chunk_run(*, chunk_id: int) -> None:
     result = _transcribe(pcm, chunk, transcription)
     prints = _voice_prints(pcm, result, chunk)
     del pcm
-    _chunk_save(chunk, result.segments, speech_found=result.speech_found, language=result.language,
-                prints=prints)
-    logger.info("chunk %s of transcription %s done in %.1f s (%d segments)", chunk.index, transcription.pk,
-                time.monotonic() - began, len(result.segments))
+    _chunk_save(chunk, result.segments, speech_found=result.speech_found, language=result.language, prints=prints)
+    logger.info(
+        "chunk %s of transcription %s done in %.1f s (%d segments)",
+        chunk.index,
+        transcription.pk,
+        time.monotonic() - began,
+        len(result.segments),
+    )
 
 
 # Origins of different chunks must not collide when their prints are pooled.
@@ -152,10 +163,19 @@ _ORIGIN_STRIDE = 1_000_000
 
 
 def _voice_prints(pcm: AudioArray, result: TranscribeResult, chunk: TranscriptionChunk) -> list[dict[str, Any]]:
-    prints = voice_prints(pcm, result.segments, offset=chunk.start, words=result.words,
-                          first_origin=chunk.index * _ORIGIN_STRIDE)
-    return [{"start": p.segment.start, "end": p.segment.end, "text": p.segment.text, "origin": p.origin,
-             "features": p.features} for p in prints]
+    prints = voice_prints(
+        pcm, result.segments, offset=chunk.start, words=result.words, first_origin=chunk.index * _ORIGIN_STRIDE
+    )
+    return [
+        {
+            "start": p.segment.start,
+            "end": p.segment.end,
+            "text": p.segment.text,
+            "origin": p.origin,
+            "features": p.features,
+        }
+        for p in prints
+    ]
 
 
 def _label_speakers(transcription: Transcription) -> None:
@@ -167,14 +187,26 @@ def _label_speakers(transcription: Transcription) -> None:
         return
     with transaction.atomic():
         # Two finishers (the worker and the sweeper's recovery) take turns: each replaces all segments.
-        if not Transcription.objects.select_for_update().filter(pk=transcription.pk,
-                                                                 status=TranscriptionStatus.RUNNING).exists():
+        if (
+            not Transcription.objects.select_for_update()
+            .filter(pk=transcription.pk, status=TranscriptionStatus.RUNNING)
+            .exists()
+        ):
             return
         TranscriptSegment.objects.filter(transcription=transcription).delete()
-        TranscriptSegment.objects.bulk_create([
-            TranscriptSegment(practice_id=transcription.practice_id, transcription=transcription, start=s.start,
-                              end=s.end, speaker=s.speaker, text=s.text) for s in labelled
-        ])
+        TranscriptSegment.objects.bulk_create(
+            [
+                TranscriptSegment(
+                    practice_id=transcription.practice_id,
+                    transcription=transcription,
+                    start=s.start,
+                    end=s.end,
+                    speaker=s.speaker,
+                    text=s.text,
+                )
+                for s in labelled
+            ]
+        )
 
 
 def _transcribe(pcm: AudioArray, chunk: TranscriptionChunk, transcription: Transcription) -> TranscribeResult:
@@ -188,9 +220,16 @@ def _transcribe(pcm: AudioArray, chunk: TranscriptionChunk, transcription: Trans
         last_beat[0] = time.monotonic()
         _chunk_heartbeat(chunk, done_seconds=fraction * length)
 
-    return engine.transcribe(pcm, offset=chunk.start, hotwords=hotwords, initial_prompt=prompt, word_timestamps=True,
-                             model_dir=settings.WHISPER_MODEL or None, cpu_threads=settings.WHISPER_CPU_THREADS,
-                             on_progress=on_progress)
+    return engine.transcribe(
+        pcm,
+        offset=chunk.start,
+        hotwords=hotwords,
+        initial_prompt=prompt,
+        word_timestamps=True,
+        model_dir=settings.WHISPER_MODEL or None,
+        cpu_threads=settings.WHISPER_CPU_THREADS,
+        on_progress=on_progress,
+    )
 
 
 def _chunk_heartbeat(chunk: TranscriptionChunk, *, done_seconds: float) -> None:
@@ -209,29 +248,53 @@ def _refresh_progress(transcription_id: uuid.UUID) -> None:
     Transcription.objects.filter(pk=transcription_id, status=TranscriptionStatus.RUNNING).update(progress=percent)
 
 
-def _chunk_save(chunk: TranscriptionChunk, segments: list[Segment], *, speech_found: bool, language: str,
-                prints: list[dict[str, Any]]) -> None:
+def _chunk_save(
+    chunk: TranscriptionChunk,
+    segments: list[Segment],
+    *,
+    speech_found: bool,
+    language: str,
+    prints: list[dict[str, Any]],
+) -> None:
     """Save a chunk under its row lock; the worker whose chunk completes the recording then finishes it,
     after that commit, so the lock is held for the rows of one chunk only."""
     if _chunk_commit(chunk, segments, speech_found=speech_found, language=language, prints=prints):
         transcription_finish(transcription_id=chunk.transcription_id)
 
 
-def _chunk_commit(chunk: TranscriptionChunk, segments: list[Segment], *, speech_found: bool, language: str,
-                  prints: list[dict[str, Any]]) -> bool:
+def _chunk_commit(
+    chunk: TranscriptionChunk,
+    segments: list[Segment],
+    *,
+    speech_found: bool,
+    language: str,
+    prints: list[dict[str, Any]],
+) -> bool:
     """The chunk's segments and state in one transaction. True when it was the recording's last chunk."""
     with transaction.atomic():
         # Only the current holder may finish the chunk; a worker that lost its claim stops here.
-        locked = (TranscriptionChunk.objects.select_for_update()
-                  .filter(pk=chunk.pk, claimed_by=_worker_id(), status=ChunkStatus.RUNNING).first())
+        locked = (
+            TranscriptionChunk.objects.select_for_update()
+            .filter(pk=chunk.pk, claimed_by=_worker_id(), status=ChunkStatus.RUNNING)
+            .first()
+        )
         if locked is None:
             return False
         TranscriptSegment.objects.filter(transcription_id=chunk.transcription_id, chunk_index=chunk.index).delete()
-        TranscriptSegment.objects.bulk_create([
-            TranscriptSegment(practice_id=chunk.practice_id, transcription_id=chunk.transcription_id,
-                              chunk_index=chunk.index, start=s.start, end=s.end, speaker=s.speaker, text=s.text)
-            for s in segments
-        ])
+        TranscriptSegment.objects.bulk_create(
+            [
+                TranscriptSegment(
+                    practice_id=chunk.practice_id,
+                    transcription_id=chunk.transcription_id,
+                    chunk_index=chunk.index,
+                    start=s.start,
+                    end=s.end,
+                    speaker=s.speaker,
+                    text=s.text,
+                )
+                for s in segments
+            ]
+        )
         locked.status = ChunkStatus.DONE
         locked.speech_found = speech_found
         locked.done_seconds = chunk.end - chunk.start
@@ -262,8 +325,11 @@ def transcription_finish(*, transcription_id: uuid.UUID | str) -> bool:
     seconds = (now - transcription.started_at).total_seconds() if transcription.started_at else None
     with transaction.atomic():
         finished = Transcription.objects.filter(pk=transcription.pk, status=TranscriptionStatus.RUNNING).update(
-            status=TranscriptionStatus.DONE if speech else TranscriptionStatus.NO_SPEECH, progress=100,
-            finished_at=now, transcription_seconds=seconds)
+            status=TranscriptionStatus.DONE if speech else TranscriptionStatus.NO_SPEECH,
+            progress=100,
+            finished_at=now,
+            transcription_seconds=seconds,
+        )
         if not finished:
             return False
         transcription.refresh_from_db()
@@ -276,11 +342,14 @@ def transcription_fail(transcription: Transcription, *, code: str, message: str)
     """End a transcription for good: reason recorded and owner told in one transaction; the audio is
     deleted once that commits (a caller's transaction included)."""
     with transaction.atomic():
-        updated = Transcription.objects.filter(pk=transcription.pk).exclude(
-            status__in=[TranscriptionStatus.DONE, TranscriptionStatus.NO_SPEECH, TranscriptionStatus.FAILED]
-        ).update(status=TranscriptionStatus.FAILED, error=message[:300], error_code=code, finished_at=timezone.now())
+        updated = (
+            Transcription.objects.filter(pk=transcription.pk)
+            .exclude(status__in=[TranscriptionStatus.DONE, TranscriptionStatus.NO_SPEECH, TranscriptionStatus.FAILED])
+            .update(status=TranscriptionStatus.FAILED, error=message[:300], error_code=code, finished_at=timezone.now())
+        )
         TranscriptionChunk.objects.filter(transcription=transcription).exclude(status=ChunkStatus.DONE).update(
-            status=ChunkStatus.FAILED)
+            status=ChunkStatus.FAILED
+        )
         transcription.refresh_from_db()
         if updated:
             logger.warning("transcription %s failed: %s", transcription.pk, code)

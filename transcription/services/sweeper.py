@@ -36,8 +36,14 @@ def sweep_old_audio() -> int:
     for transcription in Transcription.objects.filter(created_at__lt=cutoff).exclude(audio=""):
         deleted += audio_delete(transcription, reason="age_bound")
         if not transcription.is_finished:
-            transcription_fail(transcription, code="too_slow", message=(
-                "This recording was not transcribed in time and has been deleted for privacy. Please upload it again."))
+            transcription_fail(
+                transcription,
+                code="too_slow",
+                message=(
+                    "This recording was not transcribed in time and has been deleted for privacy. "
+                    "Please upload it again."
+                ),
+            )
     return deleted
 
 
@@ -51,8 +57,12 @@ def sweep_orphan_files() -> int:
         if name in known or storage.get_modified_time(name) >= cutoff:
             continue
         storage.delete(name)
-        audit_record(action="audio.delete", object_type="audio_file", object_id=name.rsplit("/", 1)[-1],
-                     detail={"reason": "orphan"})
+        audit_record(
+            action="audio.delete",
+            object_type="audio_file",
+            object_id=name.rsplit("/", 1)[-1],
+            detail={"reason": "orphan"},
+        )
         deleted += 1
     return deleted
 
@@ -77,14 +87,15 @@ def requeue_stuck() -> int:
     lost_messages = waiting_messages(settings.CELERY_TASK_ROUTES["transcription.*"]["queue"]) == 0
     requeued = 0
     unplanned = Transcription.objects.filter(
-        Q(status=TranscriptionStatus.QUEUED) | Q(status=TranscriptionStatus.RUNNING, chunks_total=0,
-                                                 started_at__lt=stale),
+        Q(status=TranscriptionStatus.QUEUED)
+        | Q(status=TranscriptionStatus.RUNNING, chunks_total=0, started_at__lt=stale),
         created_at__lt=stale,
     ).exclude(audio="")
     for transcription in unplanned:
         # Planning takes seconds; one begun before the stale mark lost its worker.
-        planning_died = Transcription.objects.filter(pk=transcription.pk, status=TranscriptionStatus.RUNNING,
-                                                     chunks_total=0).update(status=TranscriptionStatus.QUEUED)
+        planning_died = Transcription.objects.filter(
+            pk=transcription.pk, status=TranscriptionStatus.RUNNING, chunks_total=0
+        ).update(status=TranscriptionStatus.QUEUED)
         if lost_messages or planning_died:
             requeued += send("transcription.tasks.start", str(transcription.pk))
     waiting = Q(status=ChunkStatus.QUEUED) if lost_messages else Q(pk__in=[])
@@ -104,8 +115,9 @@ def finish_stranded() -> int:
     """Jobs whose chunks are all saved but which were never finished: the worker died between saving
     the last chunk and finishing the job (labelling speakers, telling the owner, deleting the audio)."""
     stale = timezone.now() - timedelta(seconds=settings.TRANSCRIPTION_STALE_SECONDS)
-    stranded = Transcription.objects.filter(status=TranscriptionStatus.RUNNING, chunks_total__gt=0,
-                                            chunks_done__gte=F("chunks_total"))
+    stranded = Transcription.objects.filter(
+        status=TranscriptionStatus.RUNNING, chunks_total__gt=0, chunks_done__gte=F("chunks_total")
+    )
     stranded = stranded.exclude(chunks__heartbeat_at__gte=stale)
     finished = sum(transcription_finish(transcription_id=pk) for pk in stranded.values_list("pk", flat=True))
     if finished:

@@ -29,8 +29,13 @@ def transcription_rename_speakers(*, transcription: Transcription, names: dict[s
             cleaned[label] = name
     transcription.speaker_names = cleaned
     transcription.save(update_fields=["speaker_names"])
-    audit_record(action="transcript.edit", practice=transcription.practice, actor=actor, obj=transcription,
-                 detail={"speakers_named": len(cleaned)})
+    audit_record(
+        action="transcript.edit",
+        practice=transcription.practice,
+        actor=actor,
+        obj=transcription,
+        detail={"speakers_named": len(cleaned)},
+    )
 
 
 @transaction.atomic
@@ -40,7 +45,10 @@ def transcript_delete(*, transcription: Transcription, reason: str) -> int:
     deleted, _ = TranscriptSegment.objects.filter(transcription=transcription).delete()
     TranscriptionChunk.objects.filter(transcription=transcription).update(voice_prints=[])
     Transcription.objects.filter(pk=transcription.pk).update(priming_terms=None, speaker_names={})
-    audit_record(action="transcript.delete", practice=transcription.practice, obj=transcription,
-                 detail={"segments": deleted, "policy": reason})
+    audit_record(
+        action="transcript.delete",
+        practice=transcription.practice,
+        obj=transcription,
+        detail={"segments": deleted, "policy": reason},
+    )
     return int(deleted)
-

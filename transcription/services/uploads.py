@@ -46,8 +46,9 @@ class SequenceError(DomainError):
 def upload_start(*, client: Client, actor: User) -> AudioUpload:
     """Open a recording for a client; refused at once when no recording consent is on file."""
     if consent_active(practice=client.practice, client=client) is None:
-        raise DomainError("This client has no recording consent on file. Record their consent before recording.",
-                          code="no_consent")
+        raise DomainError(
+            "This client has no recording consent on file. Record their consent before recording.", code="no_consent"
+        )
     upload = AudioUpload.objects.create(practice=client.practice, client=client, created_by=actor)
     logger.info("audio upload %s started", upload.pk)
     return upload
@@ -55,8 +56,7 @@ def upload_start(*, client: Client, actor: User) -> AudioUpload:
 
 def _require_open(upload: AudioUpload) -> None:
     if upload.status != UploadStatus.OPEN:
-        raise DomainError("This recording is already finished or was discarded.", code="upload_closed",
-                          status_code=409)
+        raise DomainError("This recording is already finished or was discarded.", code="upload_closed", status_code=409)
 
 
 def upload_append(upload: AudioUpload, seq: int, data: bytes) -> AudioUpload:
@@ -79,7 +79,8 @@ def upload_append(upload: AudioUpload, seq: int, data: bytes) -> AudioUpload:
     storage.save(name, ContentFile(data))
     now = timezone.now()
     moved = AudioUpload.objects.filter(pk=upload.pk, next_seq=seq, status=UploadStatus.OPEN).update(
-        next_seq=F("next_seq") + 1, bytes=F("bytes") + len(data), last_chunk_at=now)
+        next_seq=F("next_seq") + 1, bytes=F("bytes") + len(data), last_chunk_at=now
+    )
     if not moved:
         upload.refresh_from_db(fields=["next_seq", "status"])
         _require_open(upload)
@@ -95,8 +96,7 @@ def upload_finish(upload: AudioUpload) -> Path:
     without losing the recording."""
     claimed = AudioUpload.objects.filter(pk=upload.pk, status=UploadStatus.OPEN).update(status=UploadStatus.FINISHED)
     if not claimed:
-        raise DomainError("This recording is already finished or was discarded.", code="upload_closed",
-                          status_code=409)
+        raise DomainError("This recording is already finished or was discarded.", code="upload_closed", status_code=409)
     upload.refresh_from_db()
     if upload.next_seq == 0:
         upload_reopen(upload)
@@ -112,22 +112,28 @@ def upload_finish(upload: AudioUpload) -> Path:
 
 def upload_reopen(upload: AudioUpload) -> None:
     AudioUpload.objects.filter(pk=upload.pk, status=UploadStatus.FINISHED, parts_deleted_at=None).update(
-        status=UploadStatus.OPEN)
+        status=UploadStatus.OPEN
+    )
     upload.refresh_from_db()
 
 
 def upload_release(upload: AudioUpload, *, reason: str, status: str = UploadStatus.FINISHED) -> bool:
     """Delete the stored parts and record the deletion receipt. Safe to call twice."""
     claimed = AudioUpload.objects.filter(pk=upload.pk, parts_deleted_at=None).update(
-        parts_deleted_at=timezone.now(), status=status)
+        parts_deleted_at=timezone.now(), status=status
+    )
     if not claimed:
         return False
     storage = private_storage()
     for seq in range(upload.next_seq + 1):  # +1: a part stored whose counter update was lost
         storage.delete(upload.part_name(seq))
     upload.refresh_from_db()
-    audit_record(action="audio.delete", practice=upload.practice, obj=upload,
-                 detail={"reason": reason, "bytes": upload.bytes, "parts": upload.next_seq})
+    audit_record(
+        action="audio.delete",
+        practice=upload.practice,
+        obj=upload,
+        detail={"reason": reason, "bytes": upload.bytes, "parts": upload.next_seq},
+    )
     logger.info("parts of audio upload %s deleted (%s)", upload.pk, reason)
     return True
 
@@ -140,7 +146,8 @@ def sweep_stale_uploads() -> int:
     """Delete the parts of recordings with no new part for AUDIO_MAX_AGE seconds (a closed tab)."""
     cutoff = timezone.now() - timedelta(seconds=settings.AUDIO_MAX_AGE)
     stale = AudioUpload.objects.filter(parts_deleted_at=None).filter(
-        Q(last_chunk_at__lt=cutoff) | Q(last_chunk_at=None, created_at__lt=cutoff))
+        Q(last_chunk_at__lt=cutoff) | Q(last_chunk_at=None, created_at__lt=cutoff)
+    )
     deleted = 0
     for upload in stale.select_related("practice"):
         status = UploadStatus.FINISHED if upload.status == UploadStatus.FINISHED else UploadStatus.ABANDONED

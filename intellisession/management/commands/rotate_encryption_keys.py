@@ -76,7 +76,8 @@ def rotate_column(model: type[models.Model], column: models.Field[Any, Any], key
             continue
         value: models.Expression = (
             Cast(models.Value(json.dumps(new), output_field=models.TextField()), output_field=models.JSONField())
-            if is_json else models.Value(new)
+            if is_json
+            else models.Value(new)
         )
         model._default_manager.filter(pk=pk).update(**{column.attname: value})
         tally.rotated += 1
@@ -91,7 +92,7 @@ def rotate_mfa_secrets(keys: MultiFernet) -> Tally:
         try:
             for key, value in data.items():
                 if isinstance(value, str) and value.startswith(FERNET_PREFIX):
-                    data[key] = FERNET_PREFIX + _rotate_token(keys, value[len(FERNET_PREFIX):])
+                    data[key] = FERNET_PREFIX + _rotate_token(keys, value[len(FERNET_PREFIX) :])
         except InvalidToken:
             tally.failed.append(str(authenticator.pk))
             continue

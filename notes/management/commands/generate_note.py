@@ -25,9 +25,13 @@ class Command(BaseCommand):
         parser.add_argument("--client", required=True, help="Client id.")
         parser.add_argument("--style", default="soap", help="Style key (soap, dap, birp, ...) or template:<id>.")
         parser.add_argument("--audio", type=Path, action="append", default=[], help="Session recording.")
-        parser.add_argument("--text", action="append", default=[],
-                            help="A text input; prefix with kind: (session_summary:, pre_session:, post_session:, "
-                                 "dictation:). Default kind: session_summary.")
+        parser.add_argument(
+            "--text",
+            action="append",
+            default=[],
+            help="A text input; prefix with kind: (session_summary:, pre_session:, post_session:, "
+            "dictation:). Default kind: session_summary.",
+        )
         parser.add_argument("--summary-only", action="store_true", help="Write from the text inputs alone.")
         parser.add_argument("--instruction", default="", help="An instruction for this note.")
         parser.add_argument("--as", dest="as_email", default="", help="Clinician e-mail (default: first clinician).")
@@ -44,9 +48,14 @@ class Command(BaseCommand):
         began = time.monotonic()
         try:
             request = note_request_create(
-                membership=membership, client_id=options["client"], style_key=options["style"],
-                audio=list(options["audio"]), texts=[_text_input(t) for t in options["text"]],
-                summary_only=options["summary_only"], instruction=options["instruction"])
+                membership=membership,
+                client_id=options["client"],
+                style_key=options["style"],
+                audio=list(options["audio"]),
+                texts=[_text_input(t) for t in options["text"]],
+                summary_only=options["summary_only"],
+                instruction=options["instruction"],
+            )
         except DomainError as error:
             raise CommandError(error.message) from None
         request = NoteRequest.objects.get(pk=request.pk)
@@ -59,7 +68,8 @@ class Command(BaseCommand):
 
     def _membership(self, slug: str, email: str) -> Membership:
         memberships = Membership.objects.select_related("practice", "user").filter(
-            practice__slug=slug, is_active=True, role__in=[Role.CLINICIAN, Role.ADMIN])
+            practice__slug=slug, is_active=True, role__in=[Role.CLINICIAN, Role.ADMIN]
+        )
         if email:
             memberships = memberships.filter(user__email=email.lower())
         membership = memberships.order_by("role").first()  # "admin" < "clinician": prefer a clinician below

@@ -23,8 +23,12 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--practice", required=True, help="Practice slug.")
         parser.add_argument("--client", required=True, help="Client id.")
-        parser.add_argument("--date", default="", help="Date of service for every file (YYYY-MM-DD); default: a "
-                                                      "date in the file name, else the file's modification date.")
+        parser.add_argument(
+            "--date",
+            default="",
+            help="Date of service for every file (YYYY-MM-DD); default: a "
+            "date in the file name, else the file's modification date.",
+        )
         parser.add_argument("files", nargs="+", type=Path)
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -41,8 +45,13 @@ class Command(BaseCommand):
             except UnicodeDecodeError:
                 raise CommandError(f"{path} is not a UTF-8 text file.") from None
             try:
-                note = note_import(practice=practice, client=client, author=author, text=text,
-                                   date_of_service=_date(path, options["date"]))
+                note = note_import(
+                    practice=practice,
+                    client=client,
+                    author=author,
+                    text=text,
+                    date_of_service=_date(path, options["date"]),
+                )
             except DomainError as error:
                 raise CommandError(f"{path}: {error.message}") from None
             self.stdout.write(f"{path.name}: imported as note {note.pk}")
@@ -56,8 +65,10 @@ def _client(practice: Practice, client_id: str) -> Client:
 
 
 def _author(practice: Practice) -> Any:
-    membership = (Membership.objects.filter(practice=practice, is_active=True, role=Role.CLINICIAN).first()
-                  or Membership.objects.filter(practice=practice, is_active=True, role=Role.ADMIN).first())
+    membership = (
+        Membership.objects.filter(practice=practice, is_active=True, role=Role.CLINICIAN).first()
+        or Membership.objects.filter(practice=practice, is_active=True, role=Role.ADMIN).first()
+    )
     if membership is None:
         raise CommandError("The practice has no clinician or admin to record as the author.")
     return membership.user
