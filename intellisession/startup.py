@@ -52,7 +52,7 @@ def prepare_development() -> Path:
         os.environ["REDIS_URL"] = devservices.redis_url(folder)
     if not os.environ.get("SECRET_KEY"):
         os.environ["SECRET_KEY"] = devservices.development_secret_key(folder)
-    if not os.environ.get("FIELD_ENCRYPTION_KEYS", "").strip(","):
+    if not os.environ.get("FIELD_ENCRYPTION_KEYS", "").replace(",", "").strip():
         os.environ["FIELD_ENCRYPTION_KEYS"] = devservices.development_field_key(folder)
     return folder
 

@@ -107,6 +107,7 @@ def _install(extras: str) -> None:
     target = f".[{extras}]" if extras else "."
     pip = [str(PYTHON), *PIP]
     print(f"Installing {target} into .venv (the first run takes a few minutes) ...", flush=True)
+    started = time.monotonic()
     subprocess.run([*pip, "--upgrade", "pip"], check=True, cwd=REPO)
     if "test" in extras.split(","):
         # Before the extras: the exact pin then finds it installed and pip leaves it alone.
@@ -114,6 +115,7 @@ def _install(extras: str) -> None:
         subprocess.run([*pip, "--no-deps", "--force-reinstall", "--no-cache-dir", str(wheel)], check=True, cwd=REPO)
     subprocess.run([*pip, "-e", target], check=True, cwd=REPO)
     _stamp_file(extras).write_text(_stamp(extras))
+    print(f"Installed {target} in {time.monotonic() - started:.0f} s.", flush=True)
 
 
 def wheel_cache() -> Path:
