@@ -32,6 +32,7 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
 from benchmarks.common import SAMPLES, loadavg, print_table  # noqa: E402
+from notes.text import SMALL_NUMBERS  # noqa: E402
 
 FIXTURES = REPO / "tests" / "fixtures" / "audio"
 # Names first, then medications, as the chart gives them.
@@ -51,29 +52,7 @@ CHART = [
     "buspirone",
     "mirtazapine",
 ]
-NUMBERS = [
-    "zero",
-    "one",
-    "two",
-    "three",
-    "four",
-    "five",
-    "six",
-    "seven",
-    "eight",
-    "nine",
-    "ten",
-    "eleven",
-    "twelve",
-    "thirteen",
-    "fourteen",
-    "fifteen",
-    "sixteen",
-    "seventeen",
-    "eighteen",
-    "nineteen",
-    "twenty",
-]
+NUMBERS = SMALL_NUMBERS
 SPELLINGS = {"dr": "doctor", "mr": "mister", **{str(n): word for n, word in enumerate(NUMBERS)}}
 
 

@@ -19,6 +19,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from notes.text import SMALL_NUMBERS
+
 # Whose risk the matched words name, before context is considered:
 # self: the speaker (or, in a clinician's documentation, the client); third: "he"/"she"/"himself"
 # (another person in a client's own speech, the client in documentation); generic: "themselves";
@@ -532,26 +534,7 @@ class Context:
     extends_library: bool = False
 
 
-_NUMBER_WORDS = (
-    "five",
-    "six",
-    "seven",
-    "eight",
-    "nine",
-    "ten",
-    "eleven",
-    "twelve",
-    "thirteen",
-    "fourteen",
-    "fifteen",
-    "sixteen",
-    "seventeen",
-    "eighteen",
-    "nineteen",
-    "twenty",
-    "thirty",
-    "forty",
-)
+_NUMBER_WORDS = (*SMALL_NUMBERS[5:], "thirty", "forty")
 _AGES = tuple(str(n) for n in range(3, 41)) + tuple(_NUMBER_WORDS)
 _YEARS = tuple(str(y) for y in range(1950, 2036))
 _FEW = ("a few", "a couple of", "couple of", "two", "three", "four", "five", "six", "several", *map(str, range(1, 31)))

@@ -49,34 +49,12 @@ def split_sentences(text: str) -> list[str]:
 
 # Digits and letters are separate words so that "50mg" and "50 mg", "1st" and "1 st" tokenise alike.
 _WORD = re.compile(r"[a-z]+(?:'[a-z]+)?|[0-9]+(?:\.[0-9]+)?")
-_NUMBER_WORDS = {
-    word: str(value)
-    for value, word in enumerate(
-        (
-            "zero",
-            "one",
-            "two",
-            "three",
-            "four",
-            "five",
-            "six",
-            "seven",
-            "eight",
-            "nine",
-            "ten",
-            "eleven",
-            "twelve",
-            "thirteen",
-            "fourteen",
-            "fifteen",
-            "sixteen",
-            "seventeen",
-            "eighteen",
-            "nineteen",
-            "twenty",
-        )
-    )
-}
+# Number words as they are spoken, zero to twenty (index = value); shared with the risk rules and benchmarks.
+SMALL_NUMBERS: tuple[str, ...] = tuple(
+    """zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen
+    seventeen eighteen nineteen twenty""".split()  # noqa: SIM905
+)
+_NUMBER_WORDS = {word: str(value) for value, word in enumerate(SMALL_NUMBERS)}
 _NUMBER_WORDS.update({"thirty": "30", "forty": "40", "fifty": "50", "sixty": "60", "seventy": "70"})
 _NUMBER_WORDS.update({"eighty": "80", "ninety": "90", "hundred": "100", "thousand": "1000", "once": "1", "twice": "2"})
 # "second" is left out on purpose: "a second" and "second thought" are not numbers.

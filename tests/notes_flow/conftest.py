@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -60,9 +61,9 @@ def membership(world: World) -> Membership:
     return Membership.objects.select_related("practice", "user").get(user=world.a.clinician, practice=world.a.practice)
 
 
-def generate(world: World, audio: Path | None = None, **kwargs: object) -> tuple[NoteRequest, Note | None]:
+def generate(world: World, audio: Path | None = None, **kwargs: Any) -> tuple[NoteRequest, Note | None]:
     request = note_request_create(
         membership=membership(world), client_id=world.a.client.pk, audio=[audio] if audio else [], **kwargs
-    )  # type: ignore[arg-type]
+    )
     request.refresh_from_db()
     return request, Note.objects.filter(request=request).first()
