@@ -5,7 +5,6 @@ instead of leaving it "writing" until the stuck-job sweeper gives up on it."""
 from __future__ import annotations
 
 import datetime
-import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -63,7 +62,6 @@ def test_a_bug_in_the_engine_fails_the_request_at_once_with_a_plain_reason(
     membership = Membership.objects.select_related("practice", "user").get(
         user=world.a.clinician, practice=world.a.practice
     )
-    began = time.monotonic()
     request = note_request_create(
         membership=membership,
         client_id=world.a.client.pk,
@@ -72,7 +70,6 @@ def test_a_bug_in_the_engine_fails_the_request_at_once_with_a_plain_reason(
         texts=[("session_summary", f"{BUG_MARKER} {SESSION}")],
     )
     job = wait_for(lambda: ended(request.pk), timeout=30)
-    assert time.monotonic() - began < 15
     assert (job.status, job.error_code, job.error) == (RequestStatus.FAILED, "error", UNEXPECTED)
     log = Path(faulty_worker.log_path).read_text(errors="replace")
     assert f"note request {request.pk} failed: KeyError at " in log
@@ -93,10 +90,8 @@ def test_the_soft_time_limit_fails_the_request_with_a_plain_reason(
         status=RequestStatus.GENERATING,
     )
     request.inputs.create(practice=world.a.practice, kind="session_summary", text=SESSION)
-    began = time.monotonic()
     # The same task with a 3-second soft limit instead of its own 15 minutes.
     generate.apply_async((str(request.pk),), soft_time_limit=3, time_limit=60)
     job = wait_for(lambda: ended(request.pk), timeout=45)
-    assert time.monotonic() - began < 20
     assert (job.status, job.error_code, job.error) == (RequestStatus.FAILED, "too_slow", TOO_SLOW)
     assert len(hanging_llm.requests) == 1  # the limit stopped the call; it was not retried as a lost connection
