@@ -26,7 +26,7 @@ if str(REPO) not in sys.path:
 
 from benchmarks.common import loadavg, print_table  # noqa: E402
 from notes.context import NoteContext  # noqa: E402
-from notes.document import SectionDraft, Sentence  # noqa: E402
+from notes.document import NoteSection, Sentence  # noqa: E402
 from notes.grounding import ground  # noqa: E402
 from notes.offline import offline_draft  # noqa: E402
 from notes.styles import BUILTIN_STYLES  # noqa: E402
@@ -72,12 +72,14 @@ def main() -> int:
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = parser.parse_args()
     segments = transcript(args.minutes)
-    claims = [Sentence(CLAIMS[i % len(CLAIMS)], supported=False) for i in range(args.claims)]
+    claims = [Sentence(text=CLAIMS[i % len(CLAIMS)]) for i in range(args.claims)]
     before = loadavg()
     figures: dict[str, Any] = {
         "segments": len(segments),
         "offline_draft": timed(lambda: offline_draft(context(segments)), args.repeat),
-        "grounding": timed(lambda: ground([SectionDraft("s", "S", claims)], context(segments)), args.repeat),
+        "grounding": timed(
+            lambda: ground([NoteSection(key="s", title="S", sentences=claims)], context(segments)), args.repeat
+        ),
     }
     figures["load"] = [before, loadavg()]
     if args.json:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+import pydantic
 from django.db.models import QuerySet
 from django.http import HttpResponse
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -19,18 +21,26 @@ from intellisession.api import PracticeScopedViewSet
 from intellisession.audit import audit_record
 from intellisession.models import Practice
 from intellisession.throttles import NoteCreateThrottle
+from notes.document import RiskAssessment
 from notes.export import note_pdf, note_text
 from notes.models import Note, NoteRequest, NoteStatus
-from notes.output import note_json
-from notes.selectors import addendum_list, request_job_view, transcriptions_with_text
+from notes.output import AddendumOut, NoteDetailOut, VersionOut, note_out
+from notes.selectors import (
+    addendum_list,
+    note_version,
+    note_versions,
+    request_job_view,
+    transcriptions_with_text,
+)
 from notes.services.requests import note_request_create, note_request_retry
 from notes.services.review import (
     note_addendum_create,
     note_blockers,
-    note_risk_acknowledge,
+    note_risk_assess,
     note_sentence_resolve,
     note_sign,
     note_update_section,
+    note_version_restore,
     transcripts_viewed,
 )
 
@@ -133,10 +143,6 @@ class ResolveSerializer(serializers.Serializer[Any]):
     action = serializers.ChoiceField(choices=["accept", "remove"])
 
 
-class AcknowledgeSerializer(serializers.Serializer[Any]):
-    index = serializers.IntegerField(min_value=0)
-
-
 class AddendumSerializer(serializers.Serializer[Any]):
     text = serializers.CharField(max_length=20000)
 
@@ -169,7 +175,7 @@ class NoteViewSet(PracticeScopedViewSet):
         page = self.paginate_queryset(self.get_queryset())
         return self.get_paginated_response(NoteSummarySerializer(page, many=True).data)
 
-    @extend_schema(responses=inline_serializer("Note", {"note_id": serializers.UUIDField()}))
+    @extend_schema(responses=NoteDetailOut)
     def retrieve(self, request: Request, practice_slug: str, pk: str) -> Response:
         note = self._note()
         audit_record(action="note.view", practice=self.practice, actor=self.membership.user, obj=note, request=request)
@@ -205,13 +211,29 @@ class NoteViewSet(PracticeScopedViewSet):
         )
         return Response(self._body(note))
 
-    @extend_schema(request=AcknowledgeSerializer)
-    @action(detail=True, methods=["post"], url_path="acknowledge-risk")
-    def acknowledge_risk(self, request: Request, practice_slug: str, pk: str) -> Response:
+    @extend_schema(request=RiskAssessment, responses=NoteDetailOut)
+    @action(detail=True, methods=["post"], url_path="assess-risk")
+    def assess_risk(self, request: Request, practice_slug: str, pk: str) -> Response:
+        """The risk assessment for a category the client endorsed; completing it again replaces it."""
         note = self._note()
-        data = AcknowledgeSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        note = note_risk_acknowledge(note=note, actor=self.membership.user, index=data.validated_data["index"])
+        try:
+            assessment = RiskAssessment.model_validate(request.data)
+        except pydantic.ValidationError as error:
+            raise serializers.ValidationError(
+                {".".join(map(str, e["loc"])) or "body": [e["msg"]] for e in error.errors()}
+            ) from None
+        note = note_risk_assess(note=note, actor=self.membership.user, assessment=assessment)
+        return Response(self._body(note))
+
+    @extend_schema(request=None, responses=NoteDetailOut)
+    @action(detail=True, methods=["post"], url_path=r"versions/(?P<number>[0-9]{1,6})/restore")
+    def restore_version(self, request: Request, practice_slug: str, pk: str, number: str) -> Response:
+        """Bring back an earlier version of a draft; the text it replaces becomes a version too."""
+        note = self._note()
+        version = note_version(practice=self.practice, note=note, number=int(number))
+        if version is None:
+            raise NotFound("This note has no such version.")
+        note = note_version_restore(note=note, version=version, actor=self.membership.user)
         return Response(self._body(note))
 
     @extend_schema(request=None)
@@ -254,29 +276,21 @@ class NoteViewSet(PracticeScopedViewSet):
         return note
 
     def _body(self, note: Note) -> dict[str, Any]:
-        if note.request:
-            body = note_json(note.request, note)
-        else:  # an imported historical note has no job behind it
-            body = {
-                "note_id": str(note.pk),
-                "status": "ready",
-                "sections": note.plain_sections(),
-                "engine": note.engine,
-                "risk_flags": [],
-                "themes": list(note.themes),
-            }
-        body.update(
-            {
-                "note_status": note.status,
-                "client_id": str(note.client_id),
-                "date_of_service": note.date_of_service.isoformat(),
-                "blockers": note_blockers(note),
-                "content_hash": note.content_hash,
-                "signed_at": note.signed_at,
-                "addenda": [
-                    {"id": str(a.pk), "text": a.text, "created_at": a.created_at}
-                    for a in addendum_list(practice=self.practice, note=note)
-                ],
-            }
+        detail = NoteDetailOut(
+            **dict(note_out(note.request, note)),
+            note_status=note.status,
+            client_id=str(note.client_id),
+            date_of_service=note.date_of_service,
+            blockers=note_blockers(note),
+            content_hash=note.content_hash,
+            signed_at=note.signed_at,
+            addenda=[
+                AddendumOut(id=str(a.pk), text=a.text, created_at=a.created_at)
+                for a in addendum_list(practice=self.practice, note=note)
+            ],
+            versions=[
+                VersionOut(number=v.number, reason=v.reason, style_name=v.style_name, created_at=v.created_at)
+                for v in note_versions(practice=self.practice, note=note)
+            ],
         )
-        return body
+        return detail.model_dump(mode="json")

@@ -6,7 +6,19 @@ from __future__ import annotations
 from fpdf import FPDF
 
 from intellisession.pdf import FAMILY, add_fonts, printable
+from notes.document import RISK_LABELS
 from notes.models import Note
+
+
+def risk_assessment_blocks(note: Note) -> list[tuple[str, list[tuple[str, str]]]]:
+    """Each completed risk assessment as a heading and (label, answer) lines, with the client's statements."""
+    document = note.document
+    blocks = []
+    for assessment in document.risk_assessments:
+        statements = [f'"{r.quote}"' for r in document.risks if r.endorsed and r.category == assessment.category]
+        lines = [("Client's statements", "; ".join(statements)), *assessment.lines()]
+        blocks.append((f"Risk assessment: {RISK_LABELS[assessment.category]}", lines))
+    return blocks
 
 
 def note_text(note: Note) -> str:
@@ -14,6 +26,8 @@ def note_text(note: Note) -> str:
     lines = [f"{note.style_name} - date of service {note.date_of_service.isoformat()}", ""]
     for section in note.plain_sections():
         lines += [section["title"].upper(), section["text"].strip() or "(none)", ""]
+    for heading, answers in risk_assessment_blocks(note):
+        lines += [heading.upper(), *(f"{label}: {answer}" for label, answer in answers), ""]
     lines += _signature_lines(note)
     for addendum in note.addenda.all():
         lines += ["", f"ADDENDUM {addendum.created_at:%Y-%m-%d %H:%M} by {addendum.author}", addendum.text or ""]
@@ -61,6 +75,13 @@ def note_pdf(note: Note) -> bytes:
         pdf.cell(0, 7, printable(section["title"]), new_x="LMARGIN", new_y="NEXT")
         pdf.set_font(FAMILY, "", 10)
         pdf.multi_cell(0, 5, printable(section["text"].strip() or "(none)"), new_x="LMARGIN", new_y="NEXT")
+        pdf.ln(2)
+    for heading, answers in risk_assessment_blocks(note):
+        pdf.set_font(FAMILY, "B", 11)
+        pdf.cell(0, 7, printable(heading), new_x="LMARGIN", new_y="NEXT")
+        pdf.set_font(FAMILY, "", 10)
+        for label, answer in answers:
+            pdf.multi_cell(0, 5, printable(f"{label}: {answer}"), new_x="LMARGIN", new_y="NEXT")
         pdf.ln(2)
     pdf.ln(4)
     pdf.set_font(FAMILY, "B", 10)

@@ -9,6 +9,7 @@ from django import forms
 from django.utils import timezone
 
 from intellisession.models import Practice
+from notes.document import ASSESSMENT_CHOICES, ASSESSMENT_LABELS, RISK_LABELS, RiskAssessment
 from notes.models import InputKind
 from notes.selectors import style_choices
 
@@ -93,8 +94,26 @@ class SentenceForm(forms.Form):
     action = forms.ChoiceField(choices=[("accept", "Accept"), ("remove", "Remove")])
 
 
-class RiskForm(forms.Form):
-    index = forms.IntegerField(min_value=0)
+class RiskAssessmentForm(forms.Form):
+    """The clinician's risk assessment for one category the client endorsed (notes.document.RiskAssessment)."""
+
+    category = forms.ChoiceField(choices=list(RISK_LABELS.items()), widget=forms.HiddenInput)
+    ideation = forms.ChoiceField(choices=list(ASSESSMENT_CHOICES["ideation"].items()), widget=forms.RadioSelect)
+    plan = forms.ChoiceField(choices=list(ASSESSMENT_CHOICES["plan"].items()), widget=forms.RadioSelect)
+    intent = forms.ChoiceField(choices=list(ASSESSMENT_CHOICES["intent"].items()), widget=forms.RadioSelect)
+    means = forms.ChoiceField(choices=list(ASSESSMENT_CHOICES["means"].items()), widget=forms.RadioSelect)
+    protective_factors = forms.CharField(required=False, max_length=2_000, widget=forms.Textarea(attrs={"rows": 2}))
+    safety_plan = forms.ChoiceField(choices=list(ASSESSMENT_CHOICES["safety_plan"].items()), widget=forms.RadioSelect)
+    response = forms.CharField(max_length=10_000, widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name, label in ASSESSMENT_LABELS.items():
+            self.fields[name].label = label
+        self.fields["response"].help_text = "What you did and will do: assessment, interventions, follow-up."
+
+    def assessment(self) -> RiskAssessment:
+        return RiskAssessment.model_validate(self.cleaned_data)
 
 
 class AddendumForm(forms.Form):

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from notes.context import NoteContext
-from notes.document import SectionDraft, Sentence
+from notes.document import NoteSection, Sentence
 from notes.sources import TextUnit, input_units, prior_note_units, transcript_units
 from notes.text import content_tokens, has_negation, normalize_number, normalize_text, words
 
@@ -119,10 +119,10 @@ def build_index(ctx: NoteContext) -> _Index:
     return _Index(units, tokens, postings, streams)
 
 
-def ground(sections: list[SectionDraft], ctx: NoteContext) -> list[SectionDraft]:
+def ground(sections: list[NoteSection], ctx: NoteContext) -> list[NoteSection]:
     """Return copies of the sections with every sentence's evidence and `supported` set."""
     index = build_index(ctx)
-    return [replace(s, sentences=[ground_sentence(x, index) for x in s.sentences]) for s in sections]
+    return [s.model_copy(update={"sentences": [ground_sentence(x, index) for x in s.sentences]}) for s in sections]
 
 
 def ground_sentence(sentence: Sentence, index: _Index) -> Sentence:
@@ -140,9 +140,9 @@ def ground_sentence(sentence: Sentence, index: _Index) -> Sentence:
         problem = strict_mismatch(sentence.text, " ".join(index.units[i].text for i in window))
         if problem is None:
             evidence = [index.units[i].evidence() for i in window]
-            return replace(sentence, supported=True, evidence=evidence, issue="")
+            return sentence.model_copy(update={"supported": True, "evidence": evidence, "issue": ""})
         issue = problem
-    return replace(sentence, supported=False, evidence=[], issue=issue)
+    return sentence.model_copy(update={"supported": False, "evidence": [], "issue": issue})
 
 
 def _ground_verbatim(sentence: Sentence, index: _Index) -> Sentence:
@@ -150,8 +150,9 @@ def _ground_verbatim(sentence: Sentence, index: _Index) -> Sentence:
     target = normalize_text(sentence.text)
     for unit in index.units:
         if target and target in normalize_text(unit.text):
-            return replace(sentence, supported=True, evidence=[unit.evidence()], issue="")
-    return replace(sentence, supported=False, evidence=[], issue="Too short to check against the sources.")
+            return sentence.model_copy(update={"supported": True, "evidence": [unit.evidence()], "issue": ""})
+    issue = "Too short to check against the sources."
+    return sentence.model_copy(update={"supported": False, "evidence": [], "issue": issue})
 
 
 def _candidates(tokens: frozenset[str], index: _Index) -> list[int]:

@@ -31,7 +31,7 @@ import openai
 from celery.exceptions import SoftTimeLimitExceeded
 
 from notes.context import NoteContext
-from notes.document import NO_CONTENT, GoalProgress, NoteDraft, RiskFlag, SectionDraft, Sentence
+from notes.document import NO_CONTENT, GoalProgress, NoteDraft, NoteSection, RiskItem, Sentence
 from notes.grounding import ground
 from notes.prompt import build_messages, note_schema
 from notes.risk import find_risks, merge_risks
@@ -128,13 +128,14 @@ class LLMEngine:
         messages, report = build_messages(ctx, budget_tokens=self.budget_tokens, schema=schema)
         reply = self._reply(messages, schema)
         sections = [
-            SectionDraft(s.key, s.title, section_sentences(reply["sections"][s.key])) for s in ctx.style.sections
+            NoteSection(key=s.key, title=s.title, sentences=section_sentences(reply["sections"][s.key]))
+            for s in ctx.style.sections
         ]
         return NoteDraft(
             sections=ground(sections, ctx),
             themes=_themes(reply["themes"]),
             goal_progress=_goal_progress(reply["goal_progress"], ctx),
-            risk_flags=merge_risks(find_risks(ctx.segments, ctx.inputs), _llm_risks(reply["risk_statements"], ctx)),
+            risks=merge_risks(find_risks(ctx.segments, ctx.inputs), _llm_risks(reply["risk_statements"], ctx)),
             engine="llm",
             offline_notice=None,
             context=report,
@@ -299,12 +300,10 @@ def section_sentences(text: str) -> list[Sentence]:
     """Split a section's text into sentences; the "no content" marker becomes a flagged placeholder."""
     marker = normalize_text(NO_CONTENT)
     sentences = [
-        Sentence(NO_CONTENT, supported=False, placeholder=True)
-        if normalize_text(part) == marker
-        else Sentence(part, supported=False)
+        Sentence(text=NO_CONTENT, placeholder=True) if normalize_text(part) == marker else Sentence(text=part)
         for part in split_sentences(text)
     ]
-    return sentences or [Sentence(NO_CONTENT, supported=False, placeholder=True)]
+    return sentences or [Sentence(text=NO_CONTENT, placeholder=True)]
 
 
 def _themes(themes: list[str]) -> list[str]:
@@ -323,20 +322,28 @@ def _goal_progress(items: list[dict[str, str]], ctx: NoteContext) -> list[GoalPr
     for item in items:
         goal_id = item["goal_id"]
         if goal_id in known and goal_id not in progress:
-            progress[goal_id] = GoalProgress(goal_id, item["status"], item["evidence_quote"])  # type: ignore[arg-type]
+            progress[goal_id] = GoalProgress.model_validate(
+                {"goal_id": goal_id, "status": item["status"], "evidence_quote": item["evidence_quote"]}
+            )
     return list(progress.values())
 
 
-def _llm_risks(items: list[dict[str, str]], ctx: NoteContext) -> list[RiskFlag]:
+def _llm_risks(items: list[dict[str, str]], ctx: NoteContext) -> list[RiskItem]:
     """Model-reported risk statements, placed in the transcript or inputs when the quote is found there."""
     units = transcript_units(ctx.segments, ctx.speaker_roles) + input_units(ctx.inputs)
-    flags: list[RiskFlag] = []
+    flags: list[RiskItem] = []
     for item in items:
         quote = normalize_text(item["quote"])
         unit = next((u for u in units if quote and (quote in normalize_text(u.text))), None)
         if unit is None:
-            flags.append(RiskFlag(item["category"], item["quote"], None, "llm"))  # type: ignore[arg-type]
+            flags.append(_model_risk(item, quote=item["quote"], source="llm"))
             continue
         source = "transcript" if unit.source == "transcript" else "input"
-        flags.append(RiskFlag(item["category"], unit.text, unit.start, source, ref=unit.ref))  # type: ignore[arg-type]
+        flags.append(_model_risk(item, quote=unit.text, source=source, start=unit.start, ref=unit.ref))
     return flags
+
+
+def _model_risk(item: dict[str, str], **where: Any) -> RiskItem:
+    """A statement the model reported that the session's own risk items do not cover: treated as
+    endorsed, so the clinician assesses it, since the reply does not say more."""
+    return RiskItem.model_validate({"category": item["category"], "status": "endorsed", **where})

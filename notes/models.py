@@ -14,6 +14,7 @@ from django.db import models
 from clients.models import Client, TreatmentGoal
 from intellisession.fields import EncryptedJSONField, EncryptedTextField
 from intellisession.models import Practice, PracticeOwned
+from notes.document import NoteDocument
 from transcription.models import Transcription
 
 
@@ -159,10 +160,7 @@ class Note(PracticeOwned):
     date_of_service = models.DateField()
     status = models.CharField(max_length=20, choices=NoteStatus.choices, default=NoteStatus.DRAFT)
     engine = models.CharField(max_length=20, blank=True, help_text="llm, offline or imported.")
-    sections = EncryptedJSONField(default=list, help_text="[{key, title, text, sentences: [...]}]")
-    themes = EncryptedJSONField(default=list)
-    risk_flags = EncryptedJSONField(default=list, help_text="[{category, quote, start, source, acknowledged}]")
-    context = models.JSONField(default=dict, blank=True, help_text="Ids and counts of what the note was written with.")
+    body = EncryptedJSONField(default=dict, help_text="The note document (notes.document.NoteDocument), versioned.")
     notice = models.TextField(blank=True, help_text="E.g. that this is an offline draft.")
     imported = models.BooleanField(default=False, help_text="A historical note brought from another system.")
     signed_at = models.DateTimeField(null=True, blank=True)
@@ -184,8 +182,56 @@ class Note(PracticeOwned):
     def is_signed(self) -> bool:
         return self.status == NoteStatus.SIGNED
 
-    def plain_sections(self) -> list[dict[str, Any]]:
-        return [{"key": s["key"], "title": s["title"], "text": s.get("text", "")} for s in self.sections]
+    @property
+    def document(self) -> NoteDocument:
+        """The body as typed models, read once per instance; save changes with `set_document`."""
+        cached: NoteDocument | None = self.__dict__.get("_document")
+        if cached is None:
+            cached = NoteDocument.load(self.body) if self.body else NoteDocument()
+            self.__dict__["_document"] = cached
+        return cached
+
+    def set_document(self, document: NoteDocument) -> None:
+        self.body = document.dump()
+        self.__dict__["_document"] = document
+
+    def refresh_from_db(self, *args: Any, **kwargs: Any) -> None:
+        self.__dict__.pop("_document", None)
+        super().refresh_from_db(*args, **kwargs)
+
+    def plain_sections(self) -> list[dict[str, str]]:
+        return self.document.plain_sections()
+
+
+class VersionReason(models.TextChoices):
+    REGENERATED = "regenerated", "Before regenerating"
+    RESTORED = "restored", "Before restoring an earlier version"
+
+
+class NoteVersion(PracticeOwned):
+    """A draft's earlier text, kept whenever it is replaced, so no edit is ever lost before signing."""
+
+    note = models.ForeignKey("Note", on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField()
+    reason = models.CharField(max_length=20, choices=VersionReason.choices)
+    body = EncryptedJSONField(default=dict)
+    style_key = models.CharField(max_length=60)
+    style_name = models.CharField(max_length=120)
+    engine = models.CharField(max_length=20, blank=True)
+    notice = models.TextField(blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-number"]
+        constraints = [models.UniqueConstraint(fields=["note", "number"], name="one_version_number_per_note")]
+
+    def __str__(self) -> str:
+        return f"Note {self.note_id} version {self.number}"
+
+    @property
+    def document(self) -> NoteDocument:
+        return NoteDocument.load(self.body) if self.body else NoteDocument()
 
 
 class GoalProgressEntry(models.Model):

@@ -10,12 +10,12 @@ never reach the note; nothing is invented.
 from __future__ import annotations
 
 from notes.context import NoteContext
-from notes.document import NO_CONTENT, Evidence, EvidenceSource, NoteDraft, SectionDraft, Sentence
+from notes.document import NO_CONTENT, Evidence, EvidenceSource, NoteDraft, NoteSection, RiskItem, Sentence
 from notes.drugs import find_medications
 from notes.facts import Fact, duration_fact, input_facts, session_facts
 from notes.placement import ROLE_KINDS, place
 from notes.progress import goal_progress, judge_goals, progress_facts, recurring_themes
-from notes.risk import RiskItem, find_risks
+from notes.risk import find_risks
 from notes.sources import TextUnit, input_units, transcript_units
 from notes.speakers import resolve_speakers
 from notes.styles import Section
@@ -29,8 +29,11 @@ OFFLINE_NOTICE = (
     "or quoted, placed by rules and linked to its source and time, so review and complete it before signing."
 )
 _RISK_LABELS = {
-    "suicide": "suicidal ideation", "self_harm": "self-harm", "harm_to_others": "harm to others", "abuse": "abuse",
-}  # fmt: skip
+    "suicide": "suicidal ideation",
+    "self_harm": "self-harm",
+    "harm_to_others": "harm to others",
+    "abuse": "abuse",
+}  # fmt: skip, the words of a sentence, not the headings of notes.document.RISK_LABELS
 
 
 def offline_draft(ctx: NoteContext) -> NoteDraft:
@@ -49,7 +52,7 @@ def offline_draft(ctx: NoteContext) -> NoteDraft:
         sections=[_section_draft(section, placed[section.key]) for section in ctx.style.sections],
         themes=recurring_themes(ctx.themes, units + input_units(ctx.inputs), ctx.prior_notes),
         goal_progress=goal_progress(judged),
-        risk_flags=flags,
+        risks=flags,
         engine="offline",
         offline_notice=OFFLINE_NOTICE,
     )
@@ -119,12 +122,12 @@ def _risk_facts(flags: list[RiskItem], units: list[TextUnit], facts: list[Fact])
 
 def _flag_evidence(flag: RiskItem) -> Evidence:
     source: EvidenceSource = "transcript" if flag.source == "transcript" else "input"
-    return Evidence(source=source, start=flag.start, end=None, quote=flag.quote, ref=flag.ref)
+    return Evidence(source=source, start=flag.start, quote=flag.quote, ref=flag.ref)
 
 
-def _section_draft(section: Section, facts: list[Fact]) -> SectionDraft:
+def _section_draft(section: Section, facts: list[Fact]) -> NoteSection:
     if not facts:
-        marker = Sentence(text=NO_CONTENT, supported=False, placeholder=True)
-        return SectionDraft(section.key, section.title, [marker])
-    sentences = [Sentence(text=fact.text, supported=True, evidence=fact.evidence) for fact in facts]
-    return SectionDraft(section.key, section.title, sentences)
+        sentences = [Sentence(text=NO_CONTENT, placeholder=True)]
+    else:
+        sentences = [Sentence(text=fact.text, supported=True, evidence=fact.evidence) for fact in facts]
+    return NoteSection(key=section.key, title=section.title, sentences=sentences)

@@ -9,18 +9,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from intellisession.models import Practice
+from notes.document import LEVEL_LABELS, RISK_LABELS, STATUS_LABELS, Evidence, RiskAssessment, RiskItem, Sentence
 from notes.models import Note
 from notes.selectors import request_transcriptions
 from transcription.models import Transcription, TranscriptionStatus
 from transcription.selectors import transcription_segments, transcription_speakers
 
 SOURCE_LABELS = {"transcript": "Session recording", "input": "Typed input", "prior_note": "Earlier note"}
-RISK_LABELS = {
-    "suicide": "Suicide risk",
-    "self_harm": "Self-harm",
-    "harm_to_others": "Harm to others",
-    "abuse": "Abuse",
-}
 
 
 def mmss(seconds: float | str | None) -> str:
@@ -42,14 +37,21 @@ class EvidenceView:
 class SentenceView:
     index: int
     text: str
-    supported: bool
     resolution: str
     placeholder: bool
+    needs_review: bool
     evidence: list[EvidenceView]
 
-    @property
-    def needs_review(self) -> bool:
-        return not self.supported and not self.placeholder and not self.resolution
+    @classmethod
+    def of(cls, index: int, sentence: Sentence) -> SentenceView:
+        return cls(
+            index=index,
+            text=sentence.text,
+            resolution=sentence.resolution,
+            placeholder=sentence.placeholder,
+            needs_review=sentence.needs_review,
+            evidence=_evidence(sentence.evidence),
+        )
 
     @property
     def removed(self) -> bool:
@@ -64,57 +66,83 @@ class SectionView:
     sentences: list[SentenceView] = field(default_factory=list)
 
 
-def _evidence(rows: Iterable[dict[str, Any]]) -> list[EvidenceView]:
+def _evidence(rows: Iterable[Evidence]) -> list[EvidenceView]:
     return [
         EvidenceView(
-            source=SOURCE_LABELS.get(row.get("source", ""), "Source"),
-            quote=row.get("quote", ""),
-            time=mmss(row.get("start")) if row.get("source") == "transcript" else "",
+            source=SOURCE_LABELS[row.source],
+            quote=row.quote,
+            time=mmss(row.start) if row.source == "transcript" else "",
         )
         for row in rows
     ]
 
 
 def section_views(note: Note) -> list[SectionView]:
-    views = []
-    for section in note.sections:
-        sentences = [
-            SentenceView(
-                index=i,
-                text=s.get("text", ""),
-                supported=bool(s.get("supported")),
-                resolution=s.get("resolution", "") or "",
-                placeholder=bool(s.get("placeholder")),
-                evidence=_evidence(s.get("evidence", [])),
-            )
-            for i, s in enumerate(section.get("sentences", []))
-        ]
-        views.append(
-            SectionView(key=section["key"], title=section["title"], text=section.get("text", ""), sentences=sentences)
+    return [
+        SectionView(
+            key=section.key,
+            title=section.title,
+            text=section.text,
+            sentences=[SentenceView.of(i, s) for i, s in enumerate(section.sentences)],
         )
-    return views
+        for section in note.document.sections
+    ]
 
 
 @dataclass
-class RiskView:
-    index: int
-    category: str
+class RiskItemView:
     quote: str
     time: str
-    acknowledged: bool
+    status: str
+    status_label: str
+    level: str
+    where: str
 
 
-def risk_views(note: Note) -> list[RiskView]:
-    return [
-        RiskView(
-            index=i,
-            category=RISK_LABELS.get(flag.get("category", ""), flag.get("category", "Risk")),
-            quote=flag.get("quote", ""),
-            time=mmss(flag.get("start")),
-            acknowledged=bool(flag.get("acknowledged")),
+@dataclass
+class RiskGroupView:
+    """One category's risk items: those the client endorsed need a risk assessment; others are documentation."""
+
+    category: str
+    label: str
+    endorsed: list[RiskItemView]
+    documented: list[RiskItemView]
+    assessment: RiskAssessment | None
+    form: Any = None  # the assessment form, where the clinician may complete it
+
+    @property
+    def needs_assessment(self) -> bool:
+        return bool(self.endorsed) and self.assessment is None
+
+
+def _risk_item(item: RiskItem) -> RiskItemView:
+    where = SOURCE_LABELS.get(item.source, "")
+    return RiskItemView(
+        quote=item.quote,
+        time=mmss(item.start),
+        status=item.status,
+        status_label=STATUS_LABELS[item.status],
+        level=LEVEL_LABELS.get(item.level or "", ""),
+        where=where,
+    )
+
+
+def risk_views(note: Note) -> list[RiskGroupView]:
+    document = note.document
+    groups = []
+    for category in dict.fromkeys(item.category for item in document.risks):
+        items = [item for item in document.risks if item.category == category]
+        groups.append(
+            RiskGroupView(
+                category=category,
+                label=RISK_LABELS[category],
+                endorsed=[_risk_item(i) for i in items if i.endorsed],
+                documented=[_risk_item(i) for i in items if not i.endorsed],
+                assessment=document.assessment(category),
+            )
         )
-        for i, flag in enumerate(note.risk_flags)
-    ]
+    # Endorsed categories first: they are what the clinician must act on.
+    return sorted(groups, key=lambda g: not g.endorsed)
 
 
 # --- Goal progress chart ------------------------------------------------------------------

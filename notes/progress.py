@@ -83,7 +83,15 @@ def judge_goals(goals: list[Goal], facts: list[Fact], priors: list[PriorNote]) -
 
 
 def goal_progress(judged: list[Judged]) -> list[GoalProgress]:
-    return [GoalProgress(j.goal.ref, j.status, j.fact.evidence[-1].quote if j.fact else "") for j in judged]
+    return [
+        GoalProgress(
+            goal_id=j.goal.ref,
+            status=j.status,
+            evidence_quote=j.fact.evidence[-1].quote if j.fact else "",
+            evidence=[j.fact.evidence[-1]] if j.fact else [],
+        )
+        for j in judged
+    ]
 
 
 def _about(goal: Goal, fact: Fact) -> bool:

@@ -29,11 +29,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import BaseModel, ConfigDict
-
 from notes import risk_rules as rules
 from notes.context import TextInput
-from notes.document import RiskCategory, RiskFlag
+from notes.document import SUICIDE_LEVELS, RiskCategory, RiskItem, RiskStatus
 from notes.speakers import resolve_speakers
 from notes.text import normalize_text, sentence_spans
 from transcription.types import Segment
@@ -41,50 +39,6 @@ from transcription.types import Segment
 if TYPE_CHECKING:
     from spacy.language import Language
     from spacy.tokens import Doc, Span
-
-RiskStatus = Literal["endorsed", "denied", "historical", "hypothetical", "other_person"]
-SuicideLevel = Literal["wish_to_be_dead", "active_thoughts", "method", "intent", "plan", "preparatory", "attempt"]
-# "llm": a statement the model reported that the source does not contain word for word (merge_risks).
-RiskItemSource = Literal["transcript", "input", "llm"]
-
-RISK_STATUSES: tuple[RiskStatus, ...] = ("endorsed", "denied", "historical", "hypothetical", "other_person")
-# Least to most severe; an item found several times in a sentence keeps the highest.
-SUICIDE_LEVELS: tuple[SuicideLevel, ...] = (
-    "wish_to_be_dead", "active_thoughts", "method", "intent", "plan", "preparatory", "attempt",
-)  # fmt: skip
-LEVEL_LABELS: dict[SuicideLevel, str] = {
-    "wish_to_be_dead": "Wish to be dead",
-    "active_thoughts": "Non-specific active suicidal thoughts",
-    "method": "Active suicidal ideation with any methods (not plan) without intent to act",
-    "intent": "Active suicidal ideation with some intent to act, without specific plan",
-    "plan": "Active suicidal ideation with specific plan and intent",
-    "preparatory": "Preparatory acts or behavior",
-    "attempt": "Suicide attempt",
-}
-
-
-class RiskItem(BaseModel):
-    """One risk statement: what it is, where it was said, and the sentence that qualifies it."""
-
-    model_config = ConfigDict(frozen=True)
-
-    category: RiskCategory
-    status: RiskStatus
-    level: SuicideLevel | None = None
-    quote: str
-    source: RiskItemSource
-    ref: str = ""
-    start: float | None = None
-    end: float | None = None
-    speaker: str | None = None
-    protective_factors: tuple[str, ...] = ()
-    context: str | None = None
-
-    @property
-    def negated(self) -> bool:
-        """For callers written for the older flags: anything the client does not report now."""
-        return self.status != "endorsed"
-
 
 # --- public API ------------------------------------------------------------------------------
 
@@ -106,26 +60,17 @@ def find_risks(
     return items
 
 
-def merge_risks(found: Sequence[RiskItem], from_model: Iterable[RiskItem | RiskFlag]) -> list[RiskItem]:
+def merge_risks(found: Sequence[RiskItem], from_model: Iterable[RiskItem]) -> list[RiskItem]:
     """All found items (they carry times and status), then model-reported ones that say something new.
 
     A model's statement is not new when a kept item has its category and one quote contains
     the other (after normalising case and punctuation).
     """
     merged = list(found)
-    for item in map(_as_item, from_model):
+    for item in from_model:
         if not any(_same(item, kept) for kept in merged):
             merged.append(item)
     return merged
-
-
-def _as_item(flag: RiskItem | RiskFlag) -> RiskItem:
-    if isinstance(flag, RiskItem):
-        return flag
-    status: RiskStatus = "denied" if flag.negated else "endorsed"
-    return RiskItem(
-        category=flag.category, status=status, quote=flag.quote, source=flag.source, ref=flag.ref, start=flag.start
-    )
 
 
 def _same(a: RiskItem, b: RiskItem) -> bool:

@@ -29,6 +29,7 @@ from notes.models import (
     NoteRequest,
     NoteStatus,
     NoteTemplate,
+    NoteVersion,
     RequestStatus,
 )
 from notes.styles import BUILTIN_STYLES, Section, Style
@@ -140,8 +141,8 @@ def recurring_themes(*, practice: Practice, client: Client, limit: int = 8) -> l
     """Themes named in the client's notes, most frequent first, with how many notes named them."""
     counts: dict[str, int] = {}
     display: dict[str, str] = {}
-    for themes in Note.objects.filter(practice=practice, client=client).values_list("themes", flat=True):
-        for theme in {t.strip() for t in (themes or []) if t and t.strip()}:
+    for note in Note.objects.filter(practice=practice, client=client).only("body"):
+        for theme in {t.strip() for t in note.document.themes if t.strip()}:
             key = theme.lower()
             counts[key] = counts.get(key, 0) + 1
             display.setdefault(key, theme)
@@ -183,7 +184,7 @@ def note_context(request: NoteRequest, *, style: Style) -> NoteContext:
 
 
 def note_plain_text(note: Note) -> str:
-    return "\n".join(f"{s['title']}: {s.get('text', '')}" for s in note.sections)
+    return "\n".join(f"{s.title}: {s.text}" for s in note.document.sections)
 
 
 # Generic drug names mostly end in one of these; enough to pick them out of a prior note.
@@ -273,6 +274,15 @@ def requests_ended_without_note(*, practice: Practice, client: Client, limit: in
 
 def addendum_list(*, practice: Practice, note: Note) -> QuerySet[Addendum]:
     return Addendum.objects.filter(practice=practice, note=note)
+
+
+def note_versions(*, practice: Practice, note: Note) -> QuerySet[NoteVersion]:
+    """A draft's earlier versions, newest first."""
+    return NoteVersion.objects.filter(practice=practice, note=note).select_related("created_by")
+
+
+def note_version(*, practice: Practice, note: Note, number: int) -> NoteVersion | None:
+    return note_versions(practice=practice, note=note).filter(number=number).first()
 
 
 def note_template_list(*, practice: Practice) -> QuerySet[NoteTemplate]:

@@ -18,6 +18,7 @@ from django.test import Client as BrowserClient
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from tests.conftest import Side, World, api_client_for
+from tests.documents import note_body
 
 
 def _consent(side: Side) -> Any:
@@ -69,7 +70,7 @@ def _note(side: Side) -> Any:
             "style_key": "soap",
             "style_name": "SOAP",
             "date_of_service": "2026-01-05",
-            "sections": [{"key": "plan", "title": "Plan", "text": "Continue.", "sentences": []}],
+            "body": note_body({"plan": "Continue."}),
         },
     )
     return note.pk
@@ -112,7 +113,7 @@ def _signed_note(side: Side) -> Any:
             "author": side.clinician,
             "style_name": "DAP",
             "date_of_service": "2026-01-06",
-            "sections": [{"key": "data", "title": "Data", "text": "Talked.", "sentences": []}],
+            "body": note_body({"data": "Talked."}),
         },
     )
     return note.pk
@@ -146,6 +147,23 @@ OBJECTS["request_id"] = _note_request
 OBJECTS["template_id"] = _template
 OBJECTS["upload_id"] = _upload
 OBJECTS["seq"] = lambda side: 0
+
+
+def _version(side: Side) -> Any:
+    """An earlier version of the practice's note (a note keeps versions from before it was signed)."""
+    from notes.models import Note, NoteVersion, VersionReason
+
+    note = Note.objects.get(pk=_signed_note(side))
+    version, _ = NoteVersion.objects.get_or_create(
+        practice=side.practice,
+        note=note,
+        number=1,
+        defaults={"reason": VersionReason.REGENERATED, "body": note.body, "created_by": side.clinician},
+    )
+    return version.number
+
+
+OBJECTS["number"] = _version
 OBJECTS["goal_id"] = _goal
 OBJECTS["consent_id"] = _consent
 

@@ -12,9 +12,7 @@ import logging
 import time
 import uuid
 from collections.abc import Sequence
-from dataclasses import asdict
 from pathlib import Path
-from typing import Any
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
@@ -31,10 +29,10 @@ from intellisession.models import Membership, Practice, User
 from intellisession.queueing import send_on_commit
 from notes.document import NoteDraft
 from notes.engines import write_draft
-from notes.models import GoalProgressEntry, InputKind, Note, NoteRequest, RequestStatus
+from notes.models import GoalProgressEntry, InputKind, Note, NoteRequest, RequestStatus, VersionReason
 from notes.risk import find_risks, merge_risks
 from notes.selectors import chart_terms, note_context, request_transcriptions, style_resolve
-from notes.services.review import require_draft
+from notes.services.review import note_version_keep, require_draft
 from transcription.models import Transcription, TranscriptionStatus
 from transcription.services import intake
 
@@ -268,7 +266,7 @@ def note_request_generate(*, request_id: str) -> Note | None:
     ctx = note_context(request, style=style)
     began = time.monotonic()
     draft = write_draft(ctx)
-    draft.risk_flags = merge_risks(find_risks(ctx.segments, ctx.inputs), draft.risk_flags)
+    draft.risks = merge_risks(find_risks(ctx.segments, ctx.inputs), draft.risks)
     with transaction.atomic():
         note = _save_note(request, draft, style_name=style.name)
         _record_timing(request, "generation_s", time.monotonic() - began)
@@ -283,46 +281,31 @@ def note_request_generate(*, request_id: str) -> Note | None:
     return note
 
 
-def _draft_sections(draft: NoteDraft) -> list[dict[str, Any]]:
-    sections = []
-    for section in draft.sections:
-        sentences = [asdict(s) for s in section.sentences]
-        for sentence in sentences:
-            sentence["resolution"] = ""
-        text = " ".join(s["text"] for s in sentences if not s.get("placeholder"))
-        sections.append({"key": section.key, "title": section.title, "text": text, "sentences": sentences})
-    return sections
-
-
 def _save_note(request: NoteRequest, draft: NoteDraft, *, style_name: str) -> Note:
-    context = asdict(draft.context) if draft.context else {}
+    """A new note, or, for a regenerated draft, the new text in the same note with the text it
+    replaces kept as a version the clinician can go back to."""
     fields = {
-        "sections": _draft_sections(draft),
-        "themes": draft.themes,
-        "risk_flags": [
-            {**f.model_dump(mode="json"), "negated": f.negated, "acknowledged": False} for f in draft.risk_flags
-        ],
-        "context": context,
         "engine": draft.engine,
         "notice": draft.offline_notice or "",
         "style_key": request.style_key,
         "style_name": style_name,
+        "request": request,
     }
     note = request.regenerates if request.regenerates and not request.regenerates.is_signed else None
     if note is None:
-        note = Note.objects.create(
+        note = Note(
             practice=request.practice,
             client=request.client,
-            request=request,
             author=request.created_by,
             date_of_service=request.date_of_service,
             **fields,
         )
     else:
+        note_version_keep(note, reason=VersionReason.REGENERATED, actor=request.created_by)
         for name, value in fields.items():
             setattr(note, name, value)
-        note.request = request
-        note.save()
+    note.set_document(draft.document())
+    note.save()
     _save_goal_progress(note, draft)
     return note
 

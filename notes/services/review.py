@@ -8,9 +8,9 @@ import datetime
 import hashlib
 import json
 from collections.abc import Iterable
-from typing import Any
 
 from django.db import transaction
+from django.db.models import Max
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -18,7 +18,8 @@ from clients.models import Client
 from intellisession.audit import audit_record
 from intellisession.errors import DomainError
 from intellisession.models import Practice, User
-from notes.models import Addendum, Note, NoteStatus
+from notes.document import RISK_LABELS, NoteDocument, NoteSection, RiskAssessment, Sentence
+from notes.models import Addendum, Note, NoteStatus, NoteVersion, VersionReason
 from transcription.models import Transcription
 
 
@@ -30,34 +31,27 @@ def require_draft(note: Note) -> None:
 def note_update_section(*, note: Note, actor: User, section_key: str, text: str) -> Note:
     """The clinician's own wording replaces a section; it needs no evidence, they vouch for it."""
     require_draft(note)
-    section = _section(note, section_key)
-    if section["text"] == text:
+    document = note.document
+    section = _section(document, section_key)
+    text = text.strip()
+    if section.text == text:
         return note
-    section["text"] = text.strip()
-    section["sentences"] = (
-        [
-            {
-                "text": text.strip(),
-                "supported": True,
-                "evidence": [],
-                "placeholder": False,
-                "issue": "",
-                "resolution": "edited",
-            }
-        ]
-        if text.strip()
-        else []
-    )
-    note.save(update_fields=["sections", "updated_at"])
+    section.sentences = [Sentence(text=text, supported=True, resolution="edited")] if text else []
+    _save_document(note, document)
     audit_record(action="note.edit", practice=note.practice, actor=actor, obj=note, detail={"section": section_key})
     return note
 
 
-def _section(note: Note, section_key: str) -> dict[str, Any]:
-    for section in note.sections:
-        if section["key"] == section_key:
-            return section  # type: ignore[no-any-return]
-    raise DomainError("This note has no such section.", code="section")
+def _section(document: NoteDocument, section_key: str) -> NoteSection:
+    section = document.section(section_key)
+    if section is None:
+        raise DomainError("This note has no such section.", code="section")
+    return section
+
+
+def _save_document(note: Note, document: NoteDocument) -> None:
+    note.set_document(document)
+    note.save(update_fields=["body", "updated_at"])
 
 
 def note_sentence_resolve(*, note: Note, actor: User, section_key: str, index: int, action: str) -> Note:
@@ -65,15 +59,12 @@ def note_sentence_resolve(*, note: Note, actor: User, section_key: str, index: i
     require_draft(note)
     if action not in ("accept", "remove"):
         raise DomainError("Choose accept or remove.", code="resolution")
-    section = _section(note, section_key)
-    if not 0 <= index < len(section["sentences"]):
+    document = note.document
+    section = _section(document, section_key)
+    if not 0 <= index < len(section.sentences):
         raise DomainError("This section has no such sentence.", code="sentence")
-    sentence = section["sentences"][index]
-    sentence["resolution"] = "accepted" if action == "accept" else "removed"
-    section["text"] = " ".join(
-        s["text"] for s in section["sentences"] if s.get("resolution") != "removed" and not s.get("placeholder")
-    )
-    note.save(update_fields=["sections", "updated_at"])
+    section.sentences[index].resolution = "accepted" if action == "accept" else "removed"
+    _save_document(note, document)
     audit_record(
         action=f"note.sentence_{action}",
         practice=note.practice,
@@ -84,38 +75,75 @@ def note_sentence_resolve(*, note: Note, actor: User, section_key: str, index: i
     return note
 
 
-def note_risk_acknowledge(*, note: Note, actor: User, index: int) -> Note:
+def note_risk_assess(*, note: Note, actor: User, assessment: RiskAssessment) -> Note:
+    """The clinician's risk assessment for a category the client endorsed; completing it again replaces it."""
     require_draft(note)
-    if not 0 <= index < len(note.risk_flags):
-        raise DomainError("This note has no such risk item.", code="risk")
-    note.risk_flags[index]["acknowledged"] = True
-    note.risk_flags[index]["acknowledged_by"] = str(actor.pk)
-    note.save(update_fields=["risk_flags", "updated_at"])
+    document = note.document
+    if assessment.category not in document.endorsed_categories():
+        raise DomainError("The client did not endorse risk of this kind in this session.", code="risk")
+    completed = assessment.model_copy(update={"completed_by": str(actor.pk), "completed_at": timezone.now()})
+    document.risk_assessments = [a for a in document.risk_assessments if a.category != assessment.category]
+    document.risk_assessments.append(completed)
+    _save_document(note, document)
     audit_record(
-        action="note.risk_acknowledge",
+        action="note.risk_assess",
         practice=note.practice,
         actor=actor,
         obj=note,
-        detail={"index": index, "category": note.risk_flags[index]["category"]},
+        detail={"category": assessment.category},
     )
     return note
 
 
 def note_blockers(note: Note) -> list[str]:
     """Why a draft cannot be signed yet, in words for the clinician."""
+    document = note.document
     blockers = []
-    unresolved = sum(
-        1
-        for s in note.sections
-        for sentence in s["sentences"]
-        if not sentence.get("supported") and not sentence.get("placeholder") and not sentence.get("resolution")
-    )
-    if unresolved:
+    if unresolved := document.unresolved_sentences():
         blockers.append(f"{unresolved} sentence(s) have no support in the session; accept or remove each.")
-    pending = sum(1 for flag in note.risk_flags if not flag.get("acknowledged"))
-    if pending:
-        blockers.append(f"{pending} risk item(s) need your acknowledgement.")
+    if pending := document.pending_assessments():
+        labels = ", ".join(RISK_LABELS[c] for c in pending)
+        blockers.append(f"The client endorsed risk ({labels}): complete the risk assessment for each.")
     return blockers
+
+
+def note_version_keep(note: Note, *, reason: str, actor: User) -> NoteVersion:
+    """Keep the draft's current text as a numbered version before it is replaced."""
+    last = note.versions.aggregate(n=Max("number"))["n"] or 0
+    return NoteVersion.objects.create(
+        practice=note.practice,
+        note=note,
+        number=last + 1,
+        reason=reason,
+        body=note.document.dump(),
+        style_key=note.style_key,
+        style_name=note.style_name,
+        engine=note.engine,
+        notice=note.notice,
+        created_by=actor,
+    )
+
+
+@transaction.atomic
+def note_version_restore(*, note: Note, version: NoteVersion, actor: User) -> Note:
+    """Bring back an earlier version of a draft; the text it replaces is kept as a version too."""
+    note = Note.objects.select_for_update().get(pk=note.pk)
+    require_draft(note)
+    if version.note_id != note.pk:
+        raise DomainError("That version belongs to another note.", code="version")
+    note_version_keep(note, reason=VersionReason.RESTORED, actor=actor)
+    note.style_key, note.style_name = version.style_key, version.style_name
+    note.engine, note.notice = version.engine, version.notice
+    note.set_document(version.document)
+    note.save(update_fields=["body", "style_key", "style_name", "engine", "notice", "updated_at"])
+    audit_record(
+        action="note.version_restore",
+        practice=note.practice,
+        actor=actor,
+        obj=note,
+        detail={"version": version.number},
+    )
+    return note
 
 
 def content_hash(note: Note) -> str:
@@ -124,6 +152,12 @@ def content_hash(note: Note) -> str:
         "client": str(note.client_id),
         "date": note.date_of_service.isoformat(),
         "sections": note.plain_sections(),
+        # Signed with the note: the clinician's risk assessments (absent from notes that have none).
+        **(
+            {"risk_assessments": [a.model_dump(mode="json") for a in note.document.risk_assessments]}
+            if note.document.risk_assessments
+            else {}
+        ),
         "signed_by": str(note.signed_by_id),
         "signed_at": note.signed_at.isoformat() if note.signed_at else "",
     }
@@ -174,14 +208,11 @@ def note_import(*, practice: Practice, client: Client, author: User, text: str, 
         date_of_service=date_of_service,
         engine="imported",
         imported=True,
-        sections=[
-            {
-                "key": "note",
-                "title": "Imported note",
-                "text": text.strip(),
-                "sentences": [{"text": text.strip(), "supported": True, "evidence": [], "resolution": ""}],
-            }
-        ],
+        body=NoteDocument(
+            sections=[
+                NoteSection(key="note", title="Imported note", sentences=[Sentence(text=text.strip(), supported=True)])
+            ]
+        ).dump(),
         status=NoteStatus.SIGNED,
         signed_by=author,
         signed_at=timezone.now(),

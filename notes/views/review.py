@@ -22,18 +22,19 @@ from intellisession.audit import audit_record
 from intellisession.errors import DomainError
 from notes import export
 from notes.access import get_note_for_user
-from notes.forms import AddendumForm, RegenerateForm, RiskForm, SectionForm, SentenceForm
+from notes.forms import AddendumForm, RegenerateForm, RiskAssessmentForm, SectionForm, SentenceForm
 from notes.models import Note
 from notes.presenters import risk_views, section_views, transcript_views
-from notes.selectors import addendum_list, note_transcription, request_transcriptions
+from notes.selectors import addendum_list, note_transcription, note_version, note_versions, request_transcriptions
 from notes.services.requests import note_regenerate
 from notes.services.review import (
     note_addendum_create,
     note_blockers,
-    note_risk_acknowledge,
+    note_risk_assess,
     note_sentence_resolve,
     note_sign,
     note_update_section,
+    note_version_restore,
     transcripts_viewed,
 )
 from transcription.services.transcripts import SPEAKER_NAME_MAX, transcription_rename_speakers
@@ -90,14 +91,23 @@ class NoteTranscript(LoginRequiredMixin, View):
         return redirect("note-transcript", practice_slug=practice_slug, note_id=note.pk)
 
 
-def _note_context(request: PracticeRequest, note: Note, **extra: Any) -> dict[str, Any]:
+def _note_context(
+    request: PracticeRequest, note: Note, *, assessment_form: RiskAssessmentForm | None = None, **extra: Any
+) -> dict[str, Any]:
     editable = request.membership.can_write and not note.is_signed
     regenerate = RegenerateForm(initial={"style": note.style_key}, practice=request.practice)
+    risks = risk_views(note)
+    for group in risks:
+        if editable and group.endorsed:
+            bound = assessment_form is not None and assessment_form["category"].value() == group.category
+            initial = group.assessment.model_dump() if group.assessment else {"category": group.category}
+            group.form = assessment_form if bound else RiskAssessmentForm(initial=initial, prefix=group.category)
     return {
         "note": note,
         "client": note.client,
         "sections": section_views(note),
-        "risks": risk_views(note),
+        "risks": risks,
+        "versions": note_versions(practice=request.practice, note=note) if not note.is_signed else [],
         "blockers": note_blockers(note) if not note.is_signed else [],
         "editable": editable,
         "regenerate_form": regenerate,
@@ -115,7 +125,7 @@ class _NoteAction(LoginRequiredMixin, View):
     form_class: type[Any] | None = None
     done_message = ""
 
-    def post(self, request: HttpRequest, practice_slug: str, note_id: uuid.UUID) -> HttpResponse:
+    def post(self, request: HttpRequest, practice_slug: str, note_id: uuid.UUID, **kwargs: Any) -> HttpResponse:
         request = attach_practice(request, practice_slug)
         note = get_note_for_user(request, note_id)
         form = self.form_class(request.POST) if self.form_class else None
@@ -159,13 +169,23 @@ class NoteSentence(_NoteAction):
         return self.back(note, f"#section-{data['section']}")
 
 
-class NoteRisk(_NoteAction):
-    form_class = RiskForm
-    done_message = "Risk item acknowledged."
+class NoteRiskAssessment(LoginRequiredMixin, View):
+    """The risk assessment for one endorsed category; a form with errors comes back as typed."""
 
-    def act(self, request: PracticeRequest, note: Note, data: dict[str, Any]) -> HttpResponse | None:
-        note_risk_acknowledge(note=note, actor=request.user, index=data["index"])
-        return self.back(note, "#risks")
+    def post(self, request: HttpRequest, practice_slug: str, note_id: uuid.UUID) -> HttpResponse:
+        request = attach_practice(request, practice_slug)
+        note = get_note_for_user(request, note_id)
+        form = RiskAssessmentForm(request.POST, prefix=request.POST.get("prefix", ""))
+        if form.is_valid():
+            try:
+                note_risk_assess(note=note, actor=request.user, assessment=form.assessment())
+            except DomainError as error:
+                messages.error(request, error.message)
+            else:
+                messages.success(request, "Risk assessment saved.")
+            return _NoteAction.back(note, "#risks")
+        context = _note_context(request, note, assessment_form=form)
+        return render(request, "notes/note_detail.html", context, status=400)
 
 
 class NoteSign(_NoteAction):
@@ -243,3 +263,33 @@ class NoteExportText(LoginRequiredMixin, View):
             detail={"format": "text"},
         )
         return response
+
+
+class NoteVersionDetail(LoginRequiredMixin, View):
+    """An earlier version of a draft, read-only, with the choice to restore it."""
+
+    def get(self, request: HttpRequest, practice_slug: str, note_id: uuid.UUID, number: int) -> HttpResponse:
+        request = attach_practice(request, practice_slug)
+        note = get_note_for_user(request, note_id)
+        version = note_version(practice=request.practice, note=note, number=number)
+        if version is None:
+            raise Http404("This note has no such version.")
+        context = {
+            "note": note,
+            "client": note.client,
+            "version": version,
+            "sections": version.document.sections,
+            "can_restore": request.membership.can_write and not note.is_signed,
+        }
+        return render(request, "notes/note_version.html", context)
+
+
+class NoteVersionRestore(_NoteAction):
+    done_message = "Earlier version restored; the text it replaced is kept as a version."
+
+    def act(self, request: PracticeRequest, note: Note, data: dict[str, Any]) -> HttpResponse | None:
+        version = note_version(practice=request.practice, note=note, number=self.kwargs["number"])
+        if version is None:
+            raise Http404("This note has no such version.")
+        note_version_restore(note=note, version=version, actor=request.user)
+        return None

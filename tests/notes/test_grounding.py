@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from notes.context import PriorNote, TextInput
-from notes.document import NO_CONTENT, SectionDraft, Sentence
+from notes.document import NO_CONTENT, NoteSection, Sentence
 from notes.grounding import ground
 from tests.notes.conftest import fifty_minutes, make_ctx
 from transcription.types import Segment
@@ -17,7 +17,7 @@ MEDS = [
 
 def _check(text: str, segments: list[Segment] | None = None, **fields: object) -> Sentence:
     ctx = make_ctx("soap", segments=segments, **fields)
-    (section,) = ground([SectionDraft("s", "S", [Sentence(text, supported=False)])], ctx)
+    (section,) = ground([NoteSection(key="s", title="S", sentences=[Sentence(text=text)])], ctx)
     return section.sentences[0]
 
 
@@ -101,8 +101,9 @@ def test_inputs_and_prior_notes_can_support_a_sentence() -> None:
 
 def test_placeholders_and_short_answers() -> None:
     ctx = make_ctx("soap")
-    marker = Sentence(NO_CONTENT, supported=False, placeholder=True)
-    (section,) = ground([SectionDraft("s", "S", [marker, Sentence("Yes.", False), Sentence("No.", False)])], ctx)
+    marker = Sentence(text=NO_CONTENT, placeholder=True)
+    sentences = [marker, Sentence(text="Yes."), Sentence(text="No.")]
+    (section,) = ground([NoteSection(key="s", title="S", sentences=sentences)], ctx)
     assert section.sentences[0] is marker
     assert section.sentences[1].supported and not section.sentences[2].supported
 
@@ -113,7 +114,7 @@ def test_grounding_a_fifty_minute_transcript_finds_each_claims_source() -> None:
         "The client spent most of Saturday in bed.": "Saturday",
         "Client emailed her manager on Wednesday.": "Wednesday",
     }
-    (section,) = ground([SectionDraft("s", "S", [Sentence(t, False) for t in claims] * 20)], ctx)
+    (section,) = ground([NoteSection(key="s", title="S", sentences=[Sentence(text=t) for t in claims] * 20)], ctx)
     for sentence in section.sentences:
         assert sentence.supported, sentence.text
         assert sentence.evidence and all(e.source == "transcript" and e.start is not None for e in sentence.evidence)

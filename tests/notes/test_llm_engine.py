@@ -150,7 +150,7 @@ def test_risk_statements_merge_with_risks_found_in_the_transcript() -> None:
     goals = [{"goal_id": "goal-1", "status": "progressing", "evidence_quote": "I emailed my manager on Wednesday."}]
     with FakeLLMServer("ok", risk_statements=risks, goal_progress=goals) as server:
         draft = _engine(server).generate(ctx)
-    assert [(f.category, f.source, f.start is not None) for f in draft.risk_flags] == [
+    assert [(f.category, f.source, f.start is not None) for f in draft.risks] == [
         ("suicide", "transcript", True),
         ("abuse", "llm", False),
     ]

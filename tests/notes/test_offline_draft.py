@@ -116,7 +116,7 @@ def test_sentence_times_are_interpolated_within_a_segment() -> None:
 def test_offline_draft_reports_risk_language() -> None:
     segments = [Segment(0, 4, "Some days I want to kill myself.", "Speaker 2")]
     draft = offline_draft(make_ctx("soap", segments=segments))
-    assert [(f.category, f.start) for f in draft.risk_flags] == [("suicide", 0.0)]
+    assert [(f.category, f.start) for f in draft.risks] == [("suicide", 0.0)]
 
 
 def test_risk_language_lands_in_the_intake_risk_section() -> None:
@@ -150,7 +150,7 @@ def test_a_clients_risk_statement_goes_to_the_assessment_in_their_own_terms() ->
     draft = offline_draft(make_ctx("soap", segments=segments))
     assessment = next(s for s in draft.sections if s.key == "assessment")
     assert [s.text for s in assessment.sentences] == ["Client reported that they would never hurt themselves."]
-    assert [(f.category, f.negated) for f in draft.risk_flags] == [("self_harm", True)]
+    assert [(f.category, f.status) for f in draft.risks] == [("self_harm", "denied")]
 
 
 def test_offline_notice_is_one_sentence() -> None:

@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 
 from notes.context import TextInput
-from notes.document import RiskFlag
-from notes.risk import RISK_STATUSES, RiskItem, find_risks, merge_risks, pipeline
+from notes.document import RISK_STATUSES, RiskItem
+from notes.risk import find_risks, merge_risks, pipeline
 from transcription.types import Segment
 
 HERE = Path(__file__).resolve().parent
@@ -70,9 +70,9 @@ def test_an_item_is_frozen_and_serialises_to_plain_data() -> None:
     assert data["status"] == "endorsed" and data["level"] == "active_thoughts" and data["protective_factors"] == []
 
 
-def test_negated_says_whether_the_client_reports_it_now() -> None:
-    assert [i.negated for i in _client("I would never hurt myself.")] == [True]
-    assert [i.negated for i in _client("I cut myself last night.")] == [False]
+def test_endorsed_says_whether_the_client_reports_it_now() -> None:
+    assert [i.endorsed for i in _client("I would never hurt myself.")] == [False]
+    assert [i.endorsed for i in _client("I cut myself last night.")] == [True]
 
 
 def test_every_status_can_be_told_apart() -> None:
@@ -204,9 +204,9 @@ def test_without_named_roles_the_speakers_are_told_apart_by_how_they_talk() -> N
 def test_merge_keeps_found_items_and_adds_only_new_model_statements() -> None:
     found = _client("Some nights I just want to kill myself.")
     from_model = [
-        RiskFlag("suicide", "I just want to kill myself", None, "llm"),
-        RiskFlag("self_harm", "I just want to kill myself", None, "llm"),
-        RiskFlag("abuse", "Her brother pushed her last year.", None, "llm", negated=True),
+        RiskItem(category="suicide", status="endorsed", quote="I just want to kill myself", source="llm"),
+        RiskItem(category="self_harm", status="endorsed", quote="I just want to kill myself", source="llm"),
+        RiskItem(category="abuse", status="denied", quote="Her brother pushed her last year.", source="llm"),
     ]
     merged = merge_risks(found, from_model)
     assert [(i.category, i.source, i.status) for i in merged] == [

@@ -74,22 +74,24 @@ def test_llm_request_carries_prior_note_goals_and_every_instruction_level(chart:
         body.index("GENERAL-RULE") < body.index("TEMPLATE-RULE") < body.index("CLIENT-RULE") < body.index("NOTE-RULE")
     )
     assert "tools" not in llm.requests[0]
-    assert note.context["instructions"] and note.themes == ["return to work"]
+    assert note.document.context and note.document.context.instructions
+    assert note.document.themes == ["return to work"]
 
 
 @pytest.mark.usefixtures("eager")
 def test_unsupported_llm_sentence_is_flagged_and_must_be_resolved(chart: World, llm: FakeLLMServer) -> None:
     _request, note = generate(chart, summary_only=True, style_key="soap", texts=[("session_summary", SUMMARY)])
     assert note is not None
-    subjective = next(s for s in note.sections if s["key"] == "subjective")
-    flagged = [i for i, s in enumerate(subjective["sentences"]) if not s["supported"]]
-    assert [subjective["sentences"][i]["text"] for i in flagged] == [INVENTED]
+    subjective = note.document.section("subjective")
+    assert subjective is not None
+    flagged = [i for i, s in enumerate(subjective.sentences) if not s.supported]
+    assert [subjective.sentences[i].text for i in flagged] == [INVENTED]
     with pytest.raises(DomainError, match="no support"):
         note_sign(note=note, actor=chart.a.clinician)
     note = note_sentence_resolve(
         note=note, actor=chart.a.clinician, section_key="subjective", index=flagged[0], action="remove"
     )
-    assert INVENTED not in note.sections[0]["text"]
+    assert INVENTED not in note.document.sections[0].text
     assert note_sign(note=note, actor=chart.a.clinician).status == "signed"
 
 

@@ -22,15 +22,19 @@ def normalise(text: str) -> str:
 def test_every_style_yields_all_its_sections_from_the_sample(chart: World) -> None:
     request, note = generate(chart, SAMPLES / "sample_session.wav", style_key="soap")
     assert request.status == "ready" and note is not None
-    assert note.context["prior_note_ids_used"], "the imported prior note was not in view"
+    assert note.document.context and note.document.context.prior_note_ids_used, "the prior note was not in view"
     for key, style in BUILTIN_STYLES.items():
         regenerated = note_regenerate(note=note, membership=membership(chart), style_key=key)
         regenerated.refresh_from_db()
         assert regenerated.status == "ready", (key, regenerated.error)
         note.refresh_from_db()
-        assert [s["key"] for s in note.sections] == [s.key for s in style.sections], key
-        assert all(s["sentences"] for s in note.sections), key
+        assert [s.key for s in note.document.sections] == [s.key for s in style.sections], key
+        assert all(s.sentences for s in note.document.sections), key
         assert note.style_key == key
+    # Every regeneration kept the draft it replaced, in order.
+    assert list(note.versions.order_by("number").values_list("number", flat=True)) == list(
+        range(1, len(BUILTIN_STYLES) + 1)
+    )
 
 
 @pytest.mark.usefixtures("eager")
@@ -44,17 +48,17 @@ def test_offline_statements_keep_evidence_from_the_inputs(chart: World) -> None:
     assert transcription is not None
     transcript = normalise(" ".join(s.text or "" for s in transcription.segments.all()))
     sources = transcript + " " + normalise(summary)
-    real = [s for section in note.sections for s in section["sentences"] if not s.get("placeholder")]
+    real = [s for section in note.document.sections for s in section.sentences if not s.placeholder]
     assert len(real) >= 6
     for sentence in real:
-        assert sentence["evidence"] and sentence["supported"] is True
-        assert "?" not in sentence["text"], sentence["text"]
-        for evidence in sentence["evidence"]:
-            assert normalise(evidence["quote"]) in sources, evidence["quote"]
-        transcript_evidence = [e for e in sentence["evidence"] if e["source"] == "transcript"]
-        assert all(isinstance(e["start"], float) for e in transcript_evidence)
-    plan = next(s for s in note.sections if s["key"] == "plan")
-    assert "journal" in plan["text"].lower()
+        assert sentence.evidence and sentence.supported is True
+        assert "?" not in sentence.text, sentence.text
+        for evidence in sentence.evidence:
+            assert normalise(evidence.quote) in sources, evidence.quote
+        transcript_evidence = [e for e in sentence.evidence if e.source == "transcript"]
+        assert all(isinstance(e.start, float) for e in transcript_evidence)
+    plan = note.document.section("plan")
+    assert plan is not None and "journal" in plan.text.lower()
 
 
 @pytest.mark.usefixtures("eager")
@@ -69,7 +73,7 @@ def test_summary_only_note_needs_no_audio_and_no_consent(transactional_db: None,
         ],
     )
     assert request.status == "ready" and note is not None
-    assert [s["key"] for s in note.sections] == ["data", "assessment", "plan"]
+    assert [s.key for s in note.document.sections] == ["data", "assessment", "plan"]
     assert not request.inputs.filter(kind="audio").exists()
 
 
@@ -78,30 +82,34 @@ def test_risk_statement_in_the_audio_is_flagged_and_blocks_signing(chart: World)
     from pathlib import Path
 
     from intellisession.errors import DomainError
-    from notes.services.review import note_risk_acknowledge, note_sign
+    from notes.document import RiskAssessment
+    from notes.services.review import note_risk_assess, note_sign
 
     audio = Path(__file__).resolve().parent.parent / "fixtures" / "audio" / "risk_statement.ogg"
     request, note = generate(chart, audio, style_key="soap")
     assert note is not None, request.error
-    flags = note.risk_flags
-    assert any(f["category"] == "suicide" and "killing myself" in f["quote"] for f in flags)
-    assert all(isinstance(f["start"], float) for f in flags if f["source"] == "transcript")
-    with pytest.raises(DomainError, match="risk item"):
+    risks = note.document.risks
+    assert any(r.category == "suicide" and r.endorsed and "killing myself" in r.quote for r in risks)
+    assert all(isinstance(r.start, float) and r.speaker for r in risks if r.source == "transcript")
+    with pytest.raises(DomainError, match="complete the risk assessment"):
         note_sign(note=note, actor=chart.a.clinician)
-    for index in range(len(flags)):
-        note = note_risk_acknowledge(note=note, actor=chart.a.clinician, index=index)
-    unresolved = [
-        (s["key"], i)
-        for s in note.sections
-        for i, x in enumerate(s["sentences"])
-        if not x["supported"] and not x.get("placeholder")
-    ]
-    assert not unresolved
+    for category in note.document.pending_assessments():
+        assessment = RiskAssessment(
+            category=category,
+            ideation="active",
+            plan="none",
+            intent="none",
+            means="no_access",
+            safety_plan="completed",
+            response="Safety plan completed; follow-up call tomorrow.",
+        )
+        note = note_risk_assess(note=note, actor=chart.a.clinician, assessment=assessment)
+    assert note.document.unresolved_sentences() == 0
     signed = note_sign(note=note, actor=chart.a.clinician)
     assert signed.status == "signed" and len(signed.content_hash) == 64
 
 
 def test_prior_note_text_is_kept_verbatim_when_imported(chart: World) -> None:
     imported = Note.objects.get(imported=True)
-    assert imported.status == "signed" and imported.sections[0]["text"] == PRIOR_NOTE
+    assert imported.status == "signed" and imported.document.sections[0].text == PRIOR_NOTE
     assert not NoteRequest.objects.exists()

@@ -60,7 +60,7 @@ def test_each_format_becomes_a_note_and_its_audio_is_deleted(
     text = transcript_text(request_id)
     assert all(word in text for word in KEY_WORDS), text[:200]
     note = Note.objects.get(request_id=request_id)
-    assert [s["key"] for s in note.sections] == ["subjective", "objective", "assessment", "plan"]
+    assert [s.key for s in note.document.sections] == ["subjective", "objective", "assessment", "plan"]
     transcription = Transcription.objects.get(note_inputs__request_id=request_id)
     assert transcription.audio_format == ext and not transcription.audio and transcription.audio_deleted_at
     assert stored_audio() == []

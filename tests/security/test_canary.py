@@ -182,7 +182,7 @@ def test_canary_appears_in_no_log_message_or_error_page(
 
     # The canary really went through: it is in the stored note, the transcript and the prompt.
     note.refresh_from_db()
-    assert CANARY in json.dumps(note.sections) and CANARY in json.dumps(note.themes)
+    assert CANARY in json.dumps(note.body["sections"]) and CANARY in json.dumps(note.body["themes"])
     segments = TranscriptSegment.objects.filter(transcription__note_inputs__request=note.request)
     transcript = " ".join(s.text for s in segments)
     assert SPOKEN in transcript.lower()

@@ -39,7 +39,7 @@ def test_phi_columns_hold_ciphertext(world: World) -> None:
     client = Client.objects.create(practice=world.a.practice, name="Canary Q. Person", external_id="EHR-778")
     assert "Canary" not in raw(Client, client.pk, "name") and "EHR-778" not in raw(Client, client.pk, "external_id")
     note = Note.objects.get(pk=_note(world.a))
-    assert "Continue." not in raw(Note, note.pk, "sections")
+    assert "Continue." not in raw(Note, note.pk, "body")
 
 
 def test_rotation_discovers_every_encrypted_column() -> None:
@@ -48,7 +48,8 @@ def test_rotation_discovers_every_encrypted_column() -> None:
         "clients.Client.name",
         "clients.Client.date_of_birth",
         "clients.Client.external_id",
-        "notes.Note.sections",
+        "notes.Note.body",
+        "notes.NoteVersion.body",
         "notes.NoteInput.text",
         "transcription.TranscriptSegment.text",
     } <= found
@@ -74,7 +75,7 @@ def test_key_rotation_keeps_everything_readable(world: World, settings: Any) -> 
     settings.FIELD_ENCRYPTION_KEYS = [new]  # the old key is gone
     fresh = Client.objects.get(pk=client.pk)
     assert (fresh.name, fresh.external_id, fresh.date_of_birth) == ("Rotating Name", "EHR-1", datetime.date(1980, 2, 3))
-    assert Note.objects.get(pk=note_id).sections[0]["text"] == "Continue."
+    assert Note.objects.get(pk=note_id).document.sections[0].text == "Continue."
     assert Fernet(new.encode()).decrypt(raw(Client, client.pk, "name").encode()) == b"Rotating Name"
     with pytest.raises(InvalidToken):
         Fernet(old.encode()).decrypt(raw(Client, client.pk, "name").encode())

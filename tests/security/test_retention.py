@@ -51,7 +51,7 @@ def test_on_sign_policy_deletes_the_transcript_of_a_signed_note_only(world: Worl
     assert enforce_transcript_retention() == 1
     assert segments(signed) == 0
     assert Transcription.objects.get(pk=signed.pk).priming_terms in (None, "")
-    assert Note.objects.get(pk=note.pk).sections[0]["text"] == "Continue."  # the note itself stays
+    assert Note.objects.get(pk=note.pk).document.sections[0].text == "Continue."  # the note itself stays
     event = AuditEvent.objects.get(action="transcript.delete", object_id=str(signed.pk))
     assert event.practice_id == world.a.practice.pk and event.detail == {"segments": 1, "policy": "on_sign"}
 

@@ -9,8 +9,10 @@ import pytest
 from django.test import Client as BrowserClient
 
 from clients.models import RecordingConsent
+from notes.document import Evidence, NoteDocument, NoteSection, Sentence
 from notes.models import Note, NoteRequest, RequestStatus
 from tests.conftest import Side, World
+from tests.documents import endorsed
 
 
 def signed_in(user: Any) -> BrowserClient:
@@ -25,6 +27,20 @@ def give_consent(side: Side) -> RecordingConsent:
     )
 
 
+# A completed risk assessment for the draft's endorsed suicide risk, as the note page's form posts it.
+ASSESSMENT = {
+    "prefix": "suicide",
+    "suicide-category": "suicide",
+    "suicide-ideation": "passive",
+    "suicide-plan": "none",
+    "suicide-intent": "none",
+    "suicide-means": "no_access",
+    "suicide-protective_factors": "Her daughter; her faith.",
+    "suicide-safety_plan": "completed",
+    "suicide-response": "Safety plan written together; crisis line given; follow-up call Friday.",
+}
+
+
 def make_draft(side: Side, **fields: Any) -> Note:
     day = fields.pop("date_of_service", datetime.date(2026, 1, 7))
     request = NoteRequest.objects.create(
@@ -37,39 +53,33 @@ def make_draft(side: Side, **fields: Any) -> Note:
         status=RequestStatus.READY,
     )
     request.inputs.create(practice=side.practice, kind="session_summary", text="We talked about sleep.")
-    defaults: dict[str, Any] = {
-        "sections": [
-            {
-                "key": "subjective",
-                "title": "Subjective",
-                "text": "Client slept badly. Client loves jazz.",
-                "sentences": [
-                    {
-                        "text": "Client slept badly.",
-                        "supported": True,
-                        "resolution": "",
-                        "evidence": [{"source": "transcript", "start": 75.2, "end": 79.0, "quote": "I slept badly"}],
-                    },
-                    {"text": "Client loves jazz.", "supported": False, "resolution": "", "evidence": []},
-                ],
-            },
-            {
-                "key": "plan",
-                "title": "Plan",
-                "text": "Journal nightly.",
-                "sentences": [
-                    {
-                        "text": "Journal nightly.",
-                        "supported": True,
-                        "resolution": "",
-                        "evidence": [{"source": "input", "quote": "journal nightly"}],
-                    }
-                ],
-            },
-        ],
-        "risk_flags": [{"category": "suicide", "quote": "I can't go on", "start": 12.0, "acknowledged": False}],
-        "themes": ["sleep", "grief"],
-    }
+    sections = [
+        NoteSection(
+            key="subjective",
+            title="Subjective",
+            sentences=[
+                Sentence(
+                    text="Client slept badly.",
+                    supported=True,
+                    evidence=[Evidence(source="transcript", start=75.2, end=79.0, quote="I slept badly")],
+                ),
+                Sentence(text="Client loves jazz."),
+            ],
+        ),
+        NoteSection(
+            key="plan",
+            title="Plan",
+            sentences=[
+                Sentence(
+                    text="Journal nightly.",
+                    supported=True,
+                    evidence=[Evidence(source="input", quote="journal nightly")],
+                )
+            ],
+        ),
+    ]
+    risks = fields.pop("risks", [endorsed()])
+    defaults: dict[str, Any] = {"body": NoteDocument(sections=sections, risks=risks, themes=["sleep", "grief"]).dump()}
     defaults.update(fields)
     return Note.objects.create(
         practice=side.practice,

@@ -7,7 +7,7 @@ import pytest
 from intellisession.models import AuditEvent
 from notes.models import Note, NoteRequest
 from tests.conftest import World
-from tests.ui.conftest import make_draft, signed_in
+from tests.ui.conftest import ASSESSMENT, make_draft, signed_in
 
 pytestmark = pytest.mark.django_db
 
@@ -22,7 +22,7 @@ def test_review_page_shows_sections_evidence_and_blockers(world: World, draft: N
     assert "Subjective" in page and "Plan" in page
     assert "I slept badly" in page and "Session recording · 1:15" in page
     assert "Unsupported" in page and "No support found in the session or the inputs." in page
-    assert "1 sentence(s) have no support" in page and "1 risk item(s) need your acknowledgement" in page
+    assert "1 sentence(s) have no support" in page and "complete the risk assessment" in page
     assert 'data-sign disabled aria-describedby="blockers"' in page
     assert "Export PDF" in page and "Copy for EHR" in page
 
@@ -39,11 +39,11 @@ def test_accept_remove_acknowledge_then_sign(world: World, draft: Note) -> None:
     response = browser.post(url(draft, "sentence"), {"section": "subjective", "index": 1, "action": "remove"})
     assert response.status_code == 302 and response["Location"].endswith("#section-subjective")
     draft.refresh_from_db()
-    assert draft.sections[0]["text"] == "Client slept badly."
+    assert draft.document.sections[0].text == "Client slept badly."
     browser.post(url(draft, "sign"))
     draft.refresh_from_db()
-    assert not draft.is_signed  # the risk item is still pending
-    browser.post(url(draft, "risk"), {"index": 0})
+    assert not draft.is_signed  # the endorsed risk still needs its assessment
+    browser.post(url(draft, "risk-assessment"), ASSESSMENT)
     response = browser.post(url(draft, "sign"), follow=True)
     assert "Note signed." in response.content.decode()
     draft.refresh_from_db()
@@ -58,7 +58,7 @@ def test_sign_refusal_is_shown_in_plain_words(world: World, draft: Note) -> None
 def test_signed_note_is_read_only_and_takes_addenda(world: World, draft: Note) -> None:
     browser = signed_in(world.a.clinician)
     browser.post(url(draft, "sentence"), {"section": "subjective", "index": 1, "action": "accept"})
-    browser.post(url(draft, "risk"), {"index": 0})
+    browser.post(url(draft, "risk-assessment"), ASSESSMENT)
     browser.post(url(draft, "sign"))
     page = browser.get(url(draft)).content.decode()
     assert "Edit<span" not in page and "data-sign" not in page and "Add addendum" in page
@@ -72,7 +72,7 @@ def test_editing_a_section_replaces_its_text(world: World, draft: Note) -> None:
     browser = signed_in(world.a.clinician)
     browser.post(url(draft, "section"), {"section": "plan", "text": "Journal three evenings."})
     draft.refresh_from_db()
-    assert draft.sections[1]["text"] == "Journal three evenings."
+    assert draft.document.sections[1].text == "Journal three evenings."
     assert "Written by the clinician." in browser.get(url(draft)).content.decode()
 
 
@@ -109,7 +109,7 @@ def test_read_only_member_sees_signed_notes_only(world: World, draft: Note) -> N
     reader = signed_in(world.a.reader)
     assert reader.get(url(draft)).status_code == 404
     assert reader.post(url(draft, "sign")).status_code == 403
-    signed = make_draft(world.a, status="signed", risk_flags=[])
+    signed = make_draft(world.a, status="signed", risks=[])
     page = reader.get(url(signed)).content.decode()
     assert "Client slept badly." in page and "data-sign" not in page and "Add addendum" not in page
 

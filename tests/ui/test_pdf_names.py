@@ -9,6 +9,7 @@ from pypdf import PdfReader
 
 from notes.services import review
 from tests.conftest import World
+from tests.documents import note_body
 from tests.ui.conftest import make_draft, signed_in
 
 pytestmark = pytest.mark.django_db
@@ -16,7 +17,6 @@ pytestmark = pytest.mark.django_db
 CLIENT = "Michał Nguyễn"
 CLINICIAN = "Zofia Wiśniewska-Đặng"
 PRACTICE = "Poradnia Łódź · Phòng khám Hà Nội"
-SUPPORTED = {"supported": True, "resolution": "", "evidence": [{"source": "input", "quote": "ngủ ngon"}]}
 
 
 def pdf_text(content: bytes) -> list[str]:
@@ -32,16 +32,7 @@ def test_a_signed_note_prints_the_clients_and_clinicians_names_intact(world: Wor
     long_plan = " ".join(["Michał will keep the sleep diary (dziennik snu) every evening."] * 80)
     note = make_draft(
         world.a,
-        risk_flags=[],
-        sections=[
-            {
-                "key": "subjective",
-                "title": "Subjective",
-                "text": "Michał said he slept well: “ngủ ngon”.",
-                "sentences": [{"text": "Michał said he slept well: “ngủ ngon”.", **SUPPORTED}],
-            },
-            {"key": "plan", "title": "Plan", "text": long_plan, "sentences": [{"text": long_plan, **SUPPORTED}]},
-        ],
+        body=note_body({"subjective": "Michał said he slept well: “ngủ ngon”.", "plan": long_plan}),
     )
     review.note_sign(note=note, actor=world.a.clinician)
     response = signed_in(world.a.clinician).get(f"/p/{note.practice.slug}/notes/{note.pk}/export.pdf")
