@@ -49,9 +49,14 @@ def assert_sections(page: Any, style: str) -> None:
 
 
 def resolve_and_sign(page: Any) -> None:
-    while page.get_by_role("button", name=re.compile("^Acknowledge")).count():
-        page.get_by_role("button", name=re.compile("^Acknowledge")).first.click()
-        page.wait_for_load_state()
+    # Each category the client endorsed needs the clinician's risk assessment before signing.
+    while page.locator("[data-risk-group].pending [data-assessment-form]").count():
+        form = page.locator("[data-risk-group].pending [data-assessment-form]").first
+        for answer in ("Passive", "No plan", "No intent", "No access to means", "Completed in session"):
+            form.get_by_label(re.compile(answer)).check()
+        form.get_by_label("Clinician's response").fill("Safety plan reviewed; follow-up call tomorrow.")
+        form.get_by_role("button", name="Save risk assessment").click()
+        page.get_by_text("Risk assessment saved.").wait_for()
     while page.get_by_role("button", name=re.compile("^Accept")).count():
         page.get_by_role("button", name=re.compile("^Accept")).first.click()
         page.wait_for_load_state()
