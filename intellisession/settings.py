@@ -281,6 +281,7 @@ INVITATION_TTL_SECONDS = env_int("INVITATION_TTL_SECONDS", 7 * 24 * 3600)
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = env_str("TIME_ZONE", "UTC")
 USE_I18N = True
+FORMAT_MODULE_PATH = ["intellisession.formats"]
 USE_TZ = True
 
 # --- Static and uploaded files

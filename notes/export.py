@@ -35,6 +35,8 @@ def note_text(note: Note) -> str:
 
 
 def _signature_lines(note: Note) -> list[str]:
+    if note.imported:
+        return [f"Imported from another system by {note.author} on {note.created_at:%Y-%m-%d %H:%M %Z}"]
     if not note.is_signed or note.signed_at is None:
         return ["DRAFT - not signed"]
     return [

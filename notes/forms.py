@@ -116,6 +116,10 @@ class RiskAssessmentForm(forms.Form):
         return RiskAssessment.model_validate(self.cleaned_data)
 
 
+class SignForm(forms.Form):
+    confirm = forms.BooleanField(label="I have reviewed this note, including everything listed above.")
+
+
 class AddendumForm(forms.Form):
     text = forms.CharField(label="Addendum", max_length=20_000, widget=forms.Textarea(attrs={"rows": 4}))
 

@@ -8,6 +8,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.template.defaultfilters import pluralize
+from django.utils import dateformat
+
 from intellisession.models import Practice
 from notes.document import LEVEL_LABELS, RISK_LABELS, STATUS_LABELS, Evidence, RiskAssessment, RiskItem, Sentence
 from notes.models import Note
@@ -87,6 +90,28 @@ def section_views(note: Note) -> list[SectionView]:
         )
         for section in note.document.sections
     ]
+
+
+def sign_review(note: Note) -> list[str]:
+    """What the clinician should know they are signing: parts of the draft they have not
+    touched, and sentences they kept without support. Shown with the sign button."""
+    document = note.document
+    points = []
+    untouched = [
+        s.title
+        for s in document.sections
+        if any(x.shown for x in s.sentences) and not any(x.resolution == "edited" for x in s.sentences)
+    ]
+    writer = {"offline": "the offline drafter", "llm": "the language model"}.get(note.engine, "the draft")
+    if untouched:
+        points.append(f"As written by {writer}, not edited by you: {', '.join(untouched)}.")
+    accepted = sum(1 for s in document.sections for x in s.sentences if x.resolution == "accepted")
+    if accepted:
+        points.append(f"Kept without support in the session: {accepted} sentence{pluralize(accepted)}.")
+    empty = [s.title for s in document.sections if not any(x.shown for x in s.sentences)]
+    if empty:
+        points.append(f"Nothing written in: {', '.join(empty)}.")
+    return points
 
 
 @dataclass
@@ -176,6 +201,8 @@ class ChartSeries:
 
 @dataclass
 class GoalChart:
+    """`judged` is False when no note has judged progress yet (only "discussed" or "not addressed")."""
+
     width: int
     height: int
     sessions: list[tuple[float, str]]
@@ -184,6 +211,10 @@ class GoalChart:
     plot_left: int = PAD_L
     plot_right: int = CHART_W - PAD_R
     plot_bottom: int = CHART_H - PAD_B
+
+    @property
+    def judged(self) -> bool:
+        return any(s.points for s in self.series)
 
 
 def _y(level: int) -> float:
@@ -219,9 +250,22 @@ def goal_chart(
                 cells=[PROGRESS_LABELS.get(s, "—") if s else "—" for s in statuses],
             )
         )
-    sessions = [(x, n.date_of_service.strftime("%b %-d")) for x, n in zip(xs, session_notes, strict=True)]
+    sessions = list(zip(xs, _session_labels(session_notes), strict=True))
     levels = [(_y(level), PROGRESS_LABELS[key]) for key, level in PROGRESS_LEVELS.items()]
     return GoalChart(width=CHART_W, height=CHART_H, sessions=sessions, levels=levels, series=series)
+
+
+def _session_labels(notes: list[Note]) -> list[str]:
+    """Each session's date ("Jan 7"); two sessions on one day are told apart ("Jan 7 (2)")."""
+    labels = [dateformat.format(n.date_of_service, "M j") for n in notes]
+    if len({n.date_of_service.year for n in notes}) > 1:
+        labels = [dateformat.format(n.date_of_service, "M j, Y") for n in notes]
+    seen: dict[str, int] = {}
+    out = []
+    for label in labels:
+        seen[label] = seen.get(label, 0) + 1
+        out.append(label if labels.count(label) == 1 else f"{label} ({seen[label]})")
+    return out
 
 
 @dataclass

@@ -22,9 +22,9 @@ from intellisession.audit import audit_record
 from intellisession.errors import DomainError
 from notes import export
 from notes.access import get_note_for_user
-from notes.forms import AddendumForm, RegenerateForm, RiskAssessmentForm, SectionForm, SentenceForm
+from notes.forms import AddendumForm, RegenerateForm, RiskAssessmentForm, SectionForm, SentenceForm, SignForm
 from notes.models import Note
-from notes.presenters import risk_views, section_views, transcript_views
+from notes.presenters import risk_views, section_views, sign_review, transcript_views
 from notes.selectors import addendum_list, note_transcription, note_version, note_versions, request_transcriptions
 from notes.services.requests import note_regenerate
 from notes.services.review import (
@@ -109,6 +109,8 @@ def _note_context(
         "risks": risks,
         "versions": note_versions(practice=request.practice, note=note) if not note.is_signed else [],
         "blockers": note_blockers(note) if not note.is_signed else [],
+        "unreviewed": sign_review(note) if editable else [],
+        "sign_form": SignForm(),
         "editable": editable,
         "regenerate_form": regenerate,
         "addendum_form": AddendumForm(),
@@ -124,13 +126,14 @@ class _NoteAction(LoginRequiredMixin, View):
 
     form_class: type[Any] | None = None
     done_message = ""
+    invalid_message = "That change could not be read; please try again."
 
     def post(self, request: HttpRequest, practice_slug: str, note_id: uuid.UUID, **kwargs: Any) -> HttpResponse:
         request = attach_practice(request, practice_slug)
         note = get_note_for_user(request, note_id)
         form = self.form_class(request.POST) if self.form_class else None
         if form is not None and not form.is_valid():
-            messages.error(request, "That change could not be read; please try again.")
+            messages.error(request, self.invalid_message)
             return self.back(note)
         try:
             response = self.act(request, note, form.cleaned_data if form else {})
@@ -189,7 +192,9 @@ class NoteRiskAssessment(LoginRequiredMixin, View):
 
 
 class NoteSign(_NoteAction):
+    form_class = SignForm
     done_message = "Note signed."
+    invalid_message = "Confirm that you have reviewed the whole note, including what is listed, before signing."
 
     def act(self, request: PracticeRequest, note: Note, data: dict[str, Any]) -> HttpResponse | None:
         note_sign(note=note, actor=request.user)

@@ -64,7 +64,7 @@ def test_a_typed_denial_is_listed_but_does_not_block_signing(transactional_db: N
     assert "Also documented (no assessment needed)" in html and 'data-risk="denied"' in html
     assert "Needs your risk assessment" not in html and "complete the risk assessment" not in html
     resolve_all(world, note)
-    response = signed_in(world.a.clinician).post(page(world, note, "sign/"), follow=True)
+    response = signed_in(world.a.clinician).post(page(world, note, "sign/"), {"confirm": "on"}, follow=True)
     assert "Note signed." in response.content.decode()
 
 
@@ -77,7 +77,7 @@ def test_an_endorsement_blocks_signing_until_its_assessment_is_complete(transact
     assert "Needs your risk assessment" in html and "passive suicidal thoughts" in html
     assert "complete the risk assessment for each" in html and "data-sign disabled" in html
 
-    refused = browser.post(page(world, note, "sign/"), follow=True).content.decode()
+    refused = browser.post(page(world, note, "sign/"), {"confirm": "on"}, follow=True).content.decode()
     assert "complete the risk assessment" in refused
     note.refresh_from_db()
     assert not note.is_signed
@@ -100,7 +100,7 @@ def test_an_endorsement_blocks_signing_until_its_assessment_is_complete(transact
     event = AuditEvent.objects.get(action="note.risk_assess", object_id=str(note.pk))
     assert event.detail == {"category": "suicide"}  # ids and the category only, never the answers
 
-    assert "Note signed." in browser.post(page(world, note, "sign/"), follow=True).content.decode()
+    assert "Note signed." in browser.post(page(world, note, "sign/"), {"confirm": "on"}, follow=True).content.decode()
     note.refresh_from_db()
     assert note.is_signed
 

@@ -80,6 +80,19 @@ def test_goal_progress_chart_with_text_alternative(world: World) -> None:
     page = signed_in(world.a.clinician).get(page_url(world)).content.decode()
     assert '<svg viewBox="0 0 640 220" role="img"' in page and "<polyline" in page
     assert "Progress as a table" in page and "No change" in page and "Progressing" in page
+    assert 'points=""' not in page and "Jan 3" in page and "Jan 10" in page
+
+
+def test_chart_tells_sessions_of_one_day_apart_and_says_when_nothing_was_judged(world: World) -> None:
+    goal = TreatmentGoal.objects.create(practice=world.a.practice, client=world.a.client, description="Walk daily")
+    for _ in range(2):
+        note = make_draft(world.a, date_of_service=datetime.date(2026, 12, 1))
+        GoalProgressEntry.objects.create(
+            practice=world.a.practice, note=note, goal=goal, status="discussed", evidence=""
+        )
+    page = signed_in(world.a.clinician).get(page_url(world)).content.decode()
+    assert "Dec 1 (1)" in page and "Dec 1 (2)" in page
+    assert "No note has judged progress on these goals yet" in page
 
 
 def test_client_instruction_is_saved(world: World) -> None:

@@ -40,18 +40,18 @@ def test_accept_remove_acknowledge_then_sign(world: World, draft: Note) -> None:
     assert response.status_code == 302 and response["Location"].endswith("#section-subjective")
     draft.refresh_from_db()
     assert draft.document.sections[0].text == "Client slept badly."
-    browser.post(url(draft, "sign"))
+    browser.post(url(draft, "sign"), {"confirm": "on"})
     draft.refresh_from_db()
     assert not draft.is_signed  # the endorsed risk still needs its assessment
     browser.post(url(draft, "risk-assessment"), ASSESSMENT)
-    response = browser.post(url(draft, "sign"), follow=True)
+    response = browser.post(url(draft, "sign"), {"confirm": "on"}, follow=True)
     assert "Note signed." in response.content.decode()
     draft.refresh_from_db()
     assert draft.is_signed and draft.content_hash
 
 
 def test_sign_refusal_is_shown_in_plain_words(world: World, draft: Note) -> None:
-    page = signed_in(world.a.clinician).post(url(draft, "sign"), follow=True).content.decode()
+    page = signed_in(world.a.clinician).post(url(draft, "sign"), {"confirm": "on"}, follow=True).content.decode()
     assert "accept or remove each" in page
 
 
@@ -59,7 +59,7 @@ def test_signed_note_is_read_only_and_takes_addenda(world: World, draft: Note) -
     browser = signed_in(world.a.clinician)
     browser.post(url(draft, "sentence"), {"section": "subjective", "index": 1, "action": "accept"})
     browser.post(url(draft, "risk-assessment"), ASSESSMENT)
-    browser.post(url(draft, "sign"))
+    browser.post(url(draft, "sign"), {"confirm": "on"})
     page = browser.get(url(draft)).content.decode()
     assert "Edit<span" not in page and "data-sign" not in page and "Add addendum" in page
     response = browser.post(url(draft, "section"), {"section": "plan", "text": "Changed"}, follow=True)
