@@ -61,7 +61,7 @@ def resolve_and_sign(page: Any) -> None:
         page.get_by_role("button", name=re.compile("^Accept")).first.click()
         page.wait_for_load_state()
     assert page.locator("#sign-review").is_visible()  # what is still as drafted is listed
-    page.get_by_label(re.compile("^I have reviewed this note")).check()
+    page.get_by_label(re.compile("I have reviewed this note")).check()
     page.get_by_role("button", name="Sign", exact=True).click()
     page.get_by_text("Note signed.").wait_for()
     assert page.locator("[data-note-status]").inner_text() == "Signed"
