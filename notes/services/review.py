@@ -100,10 +100,14 @@ def note_blockers(note: Note) -> list[str]:
     document = note.document
     blockers = []
     if unresolved := document.unresolved_sentences():
-        blockers.append(f"{unresolved} sentence(s) have no support in the session; accept or remove each.")
+        blockers.append(
+            "1 sentence has no support in the session; accept or remove it."
+            if unresolved == 1
+            else f"{unresolved} sentences have no support in the session; accept or remove each."
+        )
     if pending := document.pending_assessments():
-        labels = ", ".join(RISK_LABELS[c] for c in pending)
-        blockers.append(f"The client endorsed risk ({labels}): complete the risk assessment for each.")
+        labels = " and ".join(RISK_LABELS[c].lower() for c in pending)
+        blockers.append(f"The client reported {labels} in this session: complete the risk assessment below.")
     return blockers
 
 

@@ -75,7 +75,7 @@ def test_an_endorsement_blocks_signing_until_its_assessment_is_complete(transact
     browser = signed_in(world.a.clinician)
     html = browser.get(page(world, note)).content.decode()
     assert "Needs your risk assessment" in html and "passive suicidal thoughts" in html
-    assert "complete the risk assessment for each" in html and "data-sign disabled" in html
+    assert "reported suicide risk in this session" in html and "data-sign disabled" in html
 
     refused = browser.post(page(world, note, "sign/"), {"confirm": "on"}, follow=True).content.decode()
     assert "complete the risk assessment" in refused

@@ -22,7 +22,7 @@ def test_review_page_shows_sections_evidence_and_blockers(world: World, draft: N
     assert "Subjective" in page and "Plan" in page
     assert "I slept badly" in page and "Session recording · 1:15" in page
     assert "Unsupported" in page and "No support found in the session or the inputs." in page
-    assert "1 sentence(s) have no support" in page and "complete the risk assessment" in page
+    assert "1 sentence has no support" in page and "complete the risk assessment" in page
     assert 'data-sign disabled aria-describedby="blockers"' in page
     assert "Export PDF" in page and "Copy for EHR" in page
 
