@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -35,6 +36,14 @@ from intellisession.models import AuditEvent
 
 View = TypeVar("View", bound=Callable[..., HttpResponseBase])
 AUDIT_PAGE_SIZE = 50
+
+
+class SettingsForm(PracticeSettingsForm):
+    # Kept here until intellisession/forms.py (edited elsewhere) takes it into PracticeSettingsForm.
+    share_client_instructions = forms.BooleanField(
+        required=False, label="A client's instruction applies to every clinician's notes",
+        help_text="Off: a standing instruction for a client applies only to the notes of the clinician who set it.",
+    )
 
 
 def admin_only(view: View) -> View:
@@ -149,7 +158,7 @@ def invitation_revoke(request: HttpRequest, practice_slug: str, invitation_id: u
 @admin_only
 def practice_settings(request: HttpRequest, practice_slug: str) -> HttpResponse:
     request = _admin_request(request, practice_slug)
-    form = PracticeSettingsForm(request.POST or None, practice=request.practice)
+    form = SettingsForm(request.POST or None, practice=request.practice)
     if request.method == "POST" and form.is_valid():
         services.practice_settings_update(practice=request.practice, actor=request.user, request=request,
                                           **form.cleaned_data)

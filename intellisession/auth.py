@@ -25,10 +25,11 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def is_reauthentication_required(self, *, app: str, **kwargs: Any) -> bool:
         # Someone sent to set up MFA right after signing in has just typed their password;
-        # asking for it again would only teach people to type it whenever asked.
+        # asking for it again would only teach people to type it whenever asked. Account
+        # changes (the e-mail address a password reset goes to) always ask again.
         if not super().is_reauthentication_required(app=app, **kwargs):
             return False
-        return not _password_entered_recently(context.request)
+        return app != "allauth.mfa" or not _password_entered_recently(context.request)
 
 
 def _password_entered_recently(request: HttpRequest | None) -> bool:

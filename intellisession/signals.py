@@ -64,7 +64,10 @@ def on_signed_out(sender: Any, request: HttpRequest | None, user: User | None, *
 def on_sign_in_failed(sender: Any, credentials: dict[str, Any], request: HttpRequest | None = None,
                       **kwargs: Any) -> None:
     user = _user_named_in(credentials)
-    record_account_event("auth.sign_in_failed", user=user, request=request, detail={"known_user": user is not None})
+    detail: dict[str, Any] = {"known_user": user is not None}
+    if credentials.get("reason"):  # a wrong authenticator code after the right password
+        detail["reason"] = credentials["reason"]
+    record_account_event("auth.sign_in_failed", user=user, request=request, detail=detail)
 
 
 def on_locked_out(sender: Any, request: HttpRequest | None, username: str | None = None, **kwargs: Any) -> None:
@@ -79,12 +82,32 @@ def on_authenticator_change(action: str) -> Any:
     return handler
 
 
+def on_email_change(action: str) -> Any:
+    """E-mail address events, by address id: the address itself is not written to the audit log."""
+
+    def handler(sender: Any, request: HttpRequest | None, user: User | None = None, **kwargs: Any) -> None:
+        address = kwargs.get("email_address") or kwargs.get("to_email_address")
+        user = user or getattr(address, "user", None)
+        detail = {"email_address_id": address.pk if address is not None else None}
+        if kwargs.get("from_email_address") is not None:
+            detail["from_email_address_id"] = kwargs["from_email_address"].pk
+        record_account_event(action, user=user, request=request, detail=detail)
+
+    return handler
+
+
 def connect_third_party_signals() -> None:
     """Connected from AppConfig.ready, once those apps are loaded."""
+    from allauth.account import signals as account_signals
     from allauth.mfa import signals as mfa_signals
     from axes.signals import user_locked_out
 
     user_locked_out.connect(on_locked_out, dispatch_uid="intellisession-audit-lockout")
+    for signal, action in ((account_signals.email_added, "account.email_added"),
+                           (account_signals.email_confirmed, "account.email_confirmed"),
+                           (account_signals.email_changed, "account.email_changed"),
+                           (account_signals.email_removed, "account.email_removed")):
+        signal.connect(on_email_change(action), dispatch_uid=f"intellisession-audit-{action}", weak=False)
     for signal, action in ((mfa_signals.authenticator_added, "mfa.authenticator_added"),
                            (mfa_signals.authenticator_removed, "mfa.authenticator_removed"),
                            (mfa_signals.authenticator_reset, "mfa.recovery_codes_regenerated")):

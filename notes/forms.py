@@ -6,9 +6,9 @@ import uuid
 from typing import Any
 
 from django import forms
-from django.utils import timezone
 
 from intellisession.models import Practice
+from intellisession.validators import validate_date_of_service
 from notes.models import InputKind
 from notes.selectors import style_choices
 
@@ -32,7 +32,8 @@ class StyleChoiceMixin:
 
 class GenerateNoteForm(StyleChoiceMixin, forms.Form):
     style = forms.ChoiceField(label="Template")
-    date_of_service = forms.DateField(label="Date of service", widget=forms.DateInput(attrs={"type": "date"}))
+    date_of_service = forms.DateField(label="Date of service", widget=forms.DateInput(attrs={"type": "date"}),
+                                      validators=[validate_date_of_service])
     summary_only = forms.BooleanField(label="Summary Only", required=False,
                                       help_text="Write the note from text inputs alone, without audio.")
     instruction = forms.CharField(label="Instruction for this note (optional)", required=False, max_length=2000,
@@ -41,12 +42,6 @@ class GenerateNoteForm(StyleChoiceMixin, forms.Form):
     def __init__(self, *args: Any, practice: Practice, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._set_styles(practice)
-
-    def clean_date_of_service(self) -> Any:
-        value = self.cleaned_data["date_of_service"]
-        if value > timezone.localdate():
-            raise forms.ValidationError("The date of service cannot be in the future.")
-        return value
 
 
 def recording_ids(data: Any) -> list[uuid.UUID]:

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.core.exceptions import BadRequest
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -178,7 +179,10 @@ def sections_from_post(data: Any) -> list[dict[str, str]]:
 
     A row with no title and no instructions is the blank row for adding; it is skipped."""
     rows = []
-    count = int(data.get("section-count") or 0)
+    try:
+        count = int(data.get("section-count") or 0)
+    except ValueError:
+        raise BadRequest("section-count must be a whole number.") from None
     for n in range(min(count, 60)):
         prefix = f"section-{n}-"
         title = (data.get(prefix + "title") or "").strip()
