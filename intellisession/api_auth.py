@@ -85,7 +85,7 @@ class ObtainTokenView(APIView):
 
 
 def _own_tokens(request: Request) -> QuerySet[ApiToken]:
-    return ApiToken.objects.select_related("user").filter(user=request.user)
+    return ApiToken.objects.select_related("user").filter(user=request.user)  # type: ignore[misc]
 
 
 class OwnTokenListView(APIView):
@@ -129,7 +129,9 @@ class MemberTokenViewSet(PracticeScopedViewSet):
 
     @extend_schema(responses=TokenOutputSerializer)
     def retrieve(self, request: Request, practice_slug: str, pk: str) -> Response:
-        return Response(TokenOutputSerializer(self.get_object()).data)
+        token = self.get_object()
+        assert isinstance(token, ApiToken)
+        return Response(TokenOutputSerializer(token).data)
 
     @extend_schema(request=None, responses={204: None})
     def destroy(self, request: Request, practice_slug: str, pk: str) -> Response:

@@ -11,6 +11,7 @@ import logging
 from typing import Any
 
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.db.models.signals import post_save
 from django.dispatch import receiver
 from django.http import HttpRequest
 
@@ -68,6 +69,23 @@ def on_sign_in_failed(sender: Any, credentials: dict[str, Any], request: HttpReq
     if credentials.get("reason"):  # a wrong authenticator code after the right password
         detail["reason"] = credentials["reason"]
     record_account_event("auth.sign_in_failed", user=user, request=request, detail=detail)
+
+
+@receiver(post_save, sender=User, dispatch_uid="intellisession-sign-in-address")
+def on_user_saved(sender: Any, instance: User, update_fields: Any = None, **kwargs: Any) -> None:
+    """An account's address as created (invitation, operator) is its verified primary sign-in address.
+
+    Changing it through the site needs a confirmed new address, and allauth's change flow
+    assumes the current one is verified. An address allauth already knows is left as it is,
+    so an unconfirmed one never becomes verified here."""
+    from allauth.account.models import EmailAddress
+
+    if not instance.email or (update_fields is not None and "email" not in update_fields):
+        return
+    if EmailAddress.objects.filter(user=instance, email__iexact=instance.email).exists():
+        return
+    EmailAddress.objects.filter(user=instance, primary=True).update(primary=False)
+    EmailAddress.objects.create(user=instance, email=instance.email.lower(), verified=True, primary=True)
 
 
 def on_locked_out(sender: Any, request: HttpRequest | None, username: str | None = None, **kwargs: Any) -> None:

@@ -36,7 +36,7 @@ PREFIX_CHARS = 8
 
 MFA_SETUP_MESSAGE = ("Your practice requires two-factor authentication. Set up an authenticator app in the browser, "
                      "then request a new token with its code.")
-MFA_TOKEN_MESSAGE = "This token was issued without an authenticator code; request a new one with the code."
+NO_CODE_MESSAGE = "This token was issued without an authenticator code; request a new one with the code."
 
 
 def token_hash(key: str) -> str:
@@ -96,8 +96,8 @@ def api_tokens_revoke_all(*, user: User, reason: str, actor: User | None = None,
 def _audit(action: str, *, user: User, actor: User | None, request: HttpRequest | None,
            detail: dict[str, Any], also: Practice | None = None) -> None:
     """One event per practice the token's user belongs to, so each practice's admins see it."""
-    practices = {m.practice_id: m.practice for m in
-                 Membership.objects.select_related("practice").filter(user=user, is_active=True)}
+    memberships = Membership.objects.select_related("practice").filter(user=user, is_active=True)
+    practices: dict[Any, Practice | None] = {m.practice_id: m.practice for m in memberships}
     if also is not None:
         practices.setdefault(also.pk, also)
     for practice in list(practices.values()) or [None]:
@@ -118,7 +118,7 @@ class ApiTokenAuthentication(TokenAuthentication):
             raise AuthenticationFailed("This token is invalid, expired or revoked; request a new one.",
                                        code="token_invalid")
         if not token.second_factor and second_factor_needed(token.user):
-            message = MFA_TOKEN_MESSAGE if user_has_authenticator(token.user) else MFA_SETUP_MESSAGE
+            message = NO_CODE_MESSAGE if user_has_authenticator(token.user) else MFA_SETUP_MESSAGE
             raise PermissionDenied(message, code="mfa_required")
         _touch(token)
         return token.user, token

@@ -94,8 +94,8 @@ def test_password_change_ends_every_token(world: World) -> None:
     response = client.post("/accounts/password/change/", {"oldpassword": PASSWORD, "password1": new_password,
                                                           "password2": new_password})
     assert response.status_code == 302
-    response = api.get(clients_url(world.a.practice))
-    assert response.status_code == 401 and response.json()["error"]["code"] == "token_invalid"
+    refused = api.get(clients_url(world.a.practice))
+    assert refused.status_code == 401 and refused.json()["error"]["code"] == "token_invalid"
     assert ApiToken.objects.get(user=user).status == "password_changed"
 
 

@@ -133,7 +133,7 @@ def test_a_client_instruction_applies_to_its_clinicians_notes_unless_the_practic
 
     assert applies_to(world.a.clinician) and not applies_to(other)
     page = signed_in(other).get(f"/p/{practice.slug}/clients/{world.a.client.pk}/").content.decode()
-    assert f"Set by {world.a.clinician}" in page and f"only to {world.a.clinician}&#x27;s notes" in page
+    assert f"Set by {world.a.clinician}" in page and f"only to {world.a.clinician}'s notes" in page
 
     settings_page = signed_in(world.a.admin).post(f"/p/{practice.slug}/admin/settings/", {
         "default_style": "soap", "transcript_retention": "keep", "transcript_retention_days": 30,
