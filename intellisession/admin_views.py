@@ -33,6 +33,7 @@ from intellisession.audit import audit_record
 from intellisession.errors import DomainError
 from intellisession.forms import AuditFilterForm, InviteForm, PracticeSettingsForm, RoleForm
 from intellisession.models import AuditEvent
+from intellisession.tokens import api_tokens_revoke_all
 
 View = TypeVar("View", bound=Callable[..., HttpResponseBase])
 AUDIT_PAGE_SIZE = 50
@@ -82,6 +83,7 @@ def members(request: HttpRequest, practice_slug: str) -> HttpResponse:
     context = {
         "members": selectors.member_list(practice=request.practice),
         "mfa_user_ids": selectors.users_with_mfa(practice=request.practice),
+        "token_counts": selectors.live_token_counts(practice=request.practice),
         "invitations": selectors.pending_invitation_list(practice=request.practice),
         "invite_form": form,
         "role_form": RoleForm(),
@@ -141,6 +143,16 @@ def member_unlock(request: HttpRequest, practice_slug: str, membership_id: uuid.
         return f"Sign-in lockouts for {membership.user.email} are cleared."
 
     return _member_action(request, practice_slug, membership_id, unlock)
+
+
+@admin_only
+def member_revoke_tokens(request: HttpRequest, practice_slug: str, membership_id: uuid.UUID) -> HttpResponse:
+    def revoke(req: PracticeRequest, membership: Any) -> str:
+        count = api_tokens_revoke_all(user=membership.user, reason="revoked_by_admin", actor=req.user,
+                                      practice=req.practice, request=req)
+        return f"{count} API token(s) of {membership.user.email} no longer work."
+
+    return _member_action(request, practice_slug, membership_id, revoke)
 
 
 @admin_only

@@ -1,4 +1,4 @@
-"""Template filters for the sign-in pages."""
+"""Template filters for the sign-in and practice administration pages."""
 
 from __future__ import annotations
 
@@ -24,3 +24,9 @@ def duration(value: datetime.timedelta | None) -> str:
     if minutes:
         parts.append(_unit(minutes, "minute"))
     return " ".join(parts)
+
+
+@register.filter
+def count_for(counts: dict[str, int], key: object) -> int:
+    """``counts|count_for:member.user_id``: a per-user count keyed by the id as a string."""
+    return counts.get(str(key), 0)

@@ -204,3 +204,19 @@ def test_wrong_authenticator_codes_lock_the_token_endpoint(world: World) -> None
     assert refused.status_code in (400, 429) and "token" not in refused.json()
     assert AuditEvent.objects.filter(action="auth.sign_in_failed", actor=user, detail__reason="mfa_code").count() == 5
     assert AuditEvent.objects.filter(action="auth.lockout", actor=user).exists()
+
+
+def test_practice_admin_revokes_a_members_tokens_from_the_members_page(world: World) -> None:
+    member = new_member(world.a.practice)
+    key = obtain(member)
+    admin = browser()
+    admin.force_login(world.a.admin)
+    membership = member.memberships.get()
+    revoke_url = f"/p/{world.a.practice.slug}/admin/members/{membership.pk}/tokens/revoke/"
+    assert revoke_url in admin.get(f"/p/{world.a.practice.slug}/admin/members/").content.decode()
+    clinician = browser()
+    clinician.force_login(world.a.clinician)
+    assert clinician.post(revoke_url).status_code == 403
+    assert admin.post(revoke_url).status_code == 302
+    assert with_token(key).get(clients_url(world.a.practice)).status_code == 401
+    assert ApiToken.objects.get(user=member).revoke_reason == "revoked_by_admin"
