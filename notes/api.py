@@ -9,6 +9,7 @@ from django.http import HttpResponse
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -19,6 +20,7 @@ from intellisession.api import PracticeScopedViewSet
 from intellisession.audit import audit_record
 from intellisession.models import Practice
 from intellisession.throttles import NoteCreateThrottle
+from intellisession.validators import validate_date_of_service
 from notes.export import note_pdf, note_text
 from notes.models import Note, NoteRequest, NoteStatus
 from notes.output import note_json
@@ -35,13 +37,14 @@ from notes.services.review import (
 )
 
 TEXT_FIELDS = ("session_summary", "pre_session", "post_session", "dictation")
+EXPORT_FORMATS = ("pdf", "text")
 
 
 class NoteRequestInputSerializer(serializers.Serializer[Any]):
     client_id = serializers.UUIDField()
     style_key = serializers.CharField(max_length=60, default="soap", help_text="soap, dap, birp, ... or template:<id>")
     summary_only = serializers.BooleanField(default=False)
-    date_of_service = serializers.DateField(required=False)
+    date_of_service = serializers.DateField(required=False, validators=[validate_date_of_service])
     instruction = serializers.CharField(required=False, allow_blank=True, max_length=4000, default="")
     audio = serializers.ListField(child=serializers.FileField(allow_empty_file=True), required=False, default=list)
     session_summary = serializers.CharField(required=False, allow_blank=True, default="")
@@ -158,7 +161,7 @@ class NoteViewSet(PracticeScopedViewSet):
         visible = queryset.filter(client__in=client_visible_to(self.practice.clients.all(), membership=self.membership))
         if not self.membership.can_write:  # read-only members (billing) see signed notes only
             visible = visible.filter(status=NoteStatus.SIGNED)
-        client_id = self.request.query_params.get("client")
+        client_id = self.query_id("client")
         return visible.filter(client_id=client_id) if client_id else visible
 
     @extend_schema(
@@ -234,6 +237,8 @@ class NoteViewSet(PracticeScopedViewSet):
     def export(self, request: Request, practice_slug: str, pk: str) -> HttpResponse:
         note = self._note()
         kind = request.query_params.get("as", "pdf")
+        if kind not in EXPORT_FORMATS:  # answering with some other format than asked would mislead the caller
+            raise ValidationError({"as": f"Choose one of: {', '.join(EXPORT_FORMATS)}."})
         audit_record(
             action="note.export",
             practice=self.practice,

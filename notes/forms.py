@@ -6,9 +6,10 @@ import uuid
 from typing import Any
 
 from django import forms
-from django.utils import timezone
+from django.core.exceptions import BadRequest
 
 from intellisession.models import Practice
+from intellisession.validators import validate_date_of_service
 from notes.models import InputKind
 from notes.selectors import style_choices
 
@@ -32,7 +33,9 @@ class StyleChoiceMixin:
 
 class GenerateNoteForm(StyleChoiceMixin, forms.Form):
     style = forms.ChoiceField(label="Template")
-    date_of_service = forms.DateField(label="Date of service", widget=forms.DateInput(attrs={"type": "date"}))
+    date_of_service = forms.DateField(
+        label="Date of service", widget=forms.DateInput(attrs={"type": "date"}), validators=[validate_date_of_service]
+    )
     summary_only = forms.BooleanField(
         label="Summary Only", required=False, help_text="Write the note from text inputs alone, without audio."
     )
@@ -46,12 +49,6 @@ class GenerateNoteForm(StyleChoiceMixin, forms.Form):
     def __init__(self, *args: Any, practice: Practice, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._set_styles(practice)
-
-    def clean_date_of_service(self) -> Any:
-        value = self.cleaned_data["date_of_service"]
-        if value > timezone.localdate():
-            raise forms.ValidationError("The date of service cannot be in the future.")
-        return value
 
 
 def recording_ids(data: Any) -> list[uuid.UUID]:
@@ -160,7 +157,10 @@ def sections_from_post(data: Any) -> list[dict[str, str]]:
 
     A row with no title and no instructions is the blank row for adding; it is skipped."""
     rows = []
-    count = int(data.get("section-count") or 0)
+    try:
+        count = int(data.get("section-count") or 0)
+    except ValueError:
+        raise BadRequest("section-count must be a whole number.") from None
     for n in range(min(count, 60)):
         prefix = f"section-{n}-"
         title = (data.get(prefix + "title") or "").strip()
