@@ -30,6 +30,7 @@ class DomainError(Exception):
         super().__init__(message)
         self.message = message
         self.code = code
+        self.headers: dict[str, str] = {}  # sent with the answer (a rate limit's Retry-After)
         if status_code is not None:
             self.status_code = status_code
 
@@ -65,7 +66,9 @@ def _as_api_exception(exc: Exception) -> Exception:
 def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """Every API error has one shape: {"error": {"code", "message", "fields"?}}."""
     if isinstance(exc, DomainError):
-        return Response({"error": {"code": exc.code, "message": exc.message}}, status=exc.status_code)
+        return Response(
+            {"error": {"code": exc.code, "message": exc.message}}, status=exc.status_code, headers=exc.headers
+        )
     if is_outage(exc):
         _log_outage(exc)
         return Response(

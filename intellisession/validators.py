@@ -12,6 +12,13 @@ EARLIEST_DATE = datetime.date(1900, 1, 1)
 # Goals are planned ahead, but not past a lifetime: year 9999 is a typing slip (or a probe), not a plan.
 PLAN_YEARS_AHEAD = 50
 
+# Text lengths, in characters. A note section is what a clinician writes (or the model drafts) for one
+# heading; longer text is not a note but a probe, and its PDF alone would take a worker minutes.
+SECTION_TEXT_MAX = 100_000
+ADDENDUM_TEXT_MAX = 20_000
+NOTE_INSTRUCTION_MAX = 4000  # the instruction for one note (Generate Note, Regenerate, the API)
+INPUT_TEXT_MAX = 100_000  # one typed input to a note request (summary, observations, dictation)
+
 DateValidator = Callable[[datetime.date], None]
 
 

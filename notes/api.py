@@ -13,14 +13,17 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import BaseThrottle
 
 from clients.selectors import client_visible_to
 from intellisession.api import PracticeScopedViewSet
 from intellisession.audit import audit_record
 from intellisession.models import Practice
-from intellisession.throttles import NoteCreateThrottle
-from intellisession.validators import validate_date_of_service
+from intellisession.validators import (
+    ADDENDUM_TEXT_MAX,
+    NOTE_INSTRUCTION_MAX,
+    SECTION_TEXT_MAX,
+    validate_date_of_service,
+)
 from notes.export import note_pdf, note_text
 from notes.models import Note, NoteRequest, NoteStatus
 from notes.output import note_json
@@ -45,7 +48,7 @@ class NoteRequestInputSerializer(serializers.Serializer[Any]):
     style_key = serializers.CharField(max_length=60, default="soap", help_text="soap, dap, birp, ... or template:<id>")
     summary_only = serializers.BooleanField(default=False)
     date_of_service = serializers.DateField(required=False, validators=[validate_date_of_service])
-    instruction = serializers.CharField(required=False, allow_blank=True, max_length=4000, default="")
+    instruction = serializers.CharField(required=False, allow_blank=True, max_length=NOTE_INSTRUCTION_MAX, default="")
     audio = serializers.ListField(child=serializers.FileField(allow_empty_file=True), required=False, default=list)
     session_summary = serializers.CharField(required=False, allow_blank=True, default="")
     pre_session = serializers.CharField(required=False, allow_blank=True, default="")
@@ -80,10 +83,6 @@ class NoteRequestViewSet(PracticeScopedViewSet):
     queryset = NoteRequest.objects.select_related("client")
     serializer_class = JobOutputSerializer
     parser_classes = [MultiPartParser, FormParser, JSONParser]
-
-    def get_throttles(self) -> list[BaseThrottle]:
-        throttles = list(super().get_throttles())
-        return [*throttles, NoteCreateThrottle()] if self.action == "create" else throttles
 
     def scope_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
         return queryset.filter(client__in=client_visible_to(self.practice.clients.all(), membership=self.membership))
@@ -122,8 +121,8 @@ class NoteRequestViewSet(PracticeScopedViewSet):
 
 
 class SectionEditSerializer(serializers.Serializer[Any]):
-    key = serializers.CharField()
-    text = serializers.CharField(allow_blank=True)
+    key = serializers.CharField(max_length=80)
+    text = serializers.CharField(allow_blank=True, max_length=SECTION_TEXT_MAX)
 
 
 class NoteEditSerializer(serializers.Serializer[Any]):
@@ -141,7 +140,7 @@ class AcknowledgeSerializer(serializers.Serializer[Any]):
 
 
 class AddendumSerializer(serializers.Serializer[Any]):
-    text = serializers.CharField(max_length=20000)
+    text = serializers.CharField(max_length=ADDENDUM_TEXT_MAX)
 
 
 class NoteSummarySerializer(serializers.Serializer[Any]):

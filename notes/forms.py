@@ -9,7 +9,12 @@ from django import forms
 from django.core.exceptions import BadRequest
 
 from intellisession.models import Practice
-from intellisession.validators import validate_date_of_service
+from intellisession.validators import (
+    ADDENDUM_TEXT_MAX,
+    NOTE_INSTRUCTION_MAX,
+    SECTION_TEXT_MAX,
+    validate_date_of_service,
+)
 from notes.models import InputKind
 from notes.selectors import style_choices
 
@@ -42,7 +47,7 @@ class GenerateNoteForm(StyleChoiceMixin, forms.Form):
     instruction = forms.CharField(
         label="Instruction for this note (optional)",
         required=False,
-        max_length=2000,
+        max_length=NOTE_INSTRUCTION_MAX,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
 
@@ -71,7 +76,10 @@ def text_inputs(data: Any) -> list[tuple[str, str]]:
 class RegenerateForm(StyleChoiceMixin, forms.Form):
     style = forms.ChoiceField(label="Style")
     instruction = forms.CharField(
-        label="Instruction (optional)", required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+        label="Instruction (optional)",
+        required=False,
+        max_length=NOTE_INSTRUCTION_MAX,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
 
     def __init__(self, *args: Any, practice: Practice, **kwargs: Any) -> None:
@@ -81,7 +89,7 @@ class RegenerateForm(StyleChoiceMixin, forms.Form):
 
 class SectionForm(forms.Form):
     section = forms.CharField(max_length=80)
-    text = forms.CharField(required=False, max_length=100_000, widget=forms.Textarea)
+    text = forms.CharField(required=False, max_length=SECTION_TEXT_MAX, widget=forms.Textarea)
 
 
 class SentenceForm(forms.Form):
@@ -95,7 +103,7 @@ class RiskForm(forms.Form):
 
 
 class AddendumForm(forms.Form):
-    text = forms.CharField(label="Addendum", max_length=20_000, widget=forms.Textarea(attrs={"rows": 4}))
+    text = forms.CharField(label="Addendum", max_length=ADDENDUM_TEXT_MAX, widget=forms.Textarea(attrs={"rows": 4}))
 
 
 class TemplateCreateForm(StyleChoiceMixin, forms.Form):

@@ -158,3 +158,24 @@ def test_a_client_instruction_applies_to_its_clinicians_notes_unless_the_practic
     assert settings_page.status_code == 302
     practice.refresh_from_db()
     assert practice.share_client_instructions and applies_to(other)
+
+
+def test_embedded_redis_keeps_its_append_only_file_owner_only(tmp_path: Path) -> None:
+    """The append-only file holds queued task arguments and sessions; it was 0644."""
+    from intellisession import devservices
+
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    old = data_dir / devservices.REDIS_DIRNAME
+    old.mkdir()
+    (old / "left-readable").write_text("from an earlier version")
+    (old / "left-readable").chmod(0o644)
+    try:
+        devservices.redis_url(data_dir)
+        files = [p for p in old.rglob("*") if p.is_file()]
+        assert any("appendonly" in p.name or p.suffix in (".aof", ".manifest") for p in files), files
+        assert {p.name: stat.S_IMODE(p.stat().st_mode) for p in files} == {p.name: 0o600 for p in files}
+        folders = [old, *(p for p in old.rglob("*") if p.is_dir())]
+        assert {stat.S_IMODE(p.stat().st_mode) for p in folders} == {0o700}
+    finally:
+        devservices.redis_stop(data_dir)
