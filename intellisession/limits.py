@@ -1,4 +1,4 @@
-"""Limits that services apply themselves, whatever path (page, API, command) reached them.
+"""Limits that services apply themselves, whatever path (page or API) reached them.
 
 Kept apart from ``throttles`` because DRF imports that module while loading its settings,
 before ``errors`` can be imported.

@@ -5,8 +5,8 @@ and are read on every request, so a changed setting applies without a restart of
 the class (and tests can override them).
 
 Note creation is counted where notes are written, in the note services
-(``intellisession.limits.note_creation_count``), so the web form, Regenerate, Retry, the API and the
-command line share one limit per user.
+(``intellisession.limits.note_creation_count``), so the web form, Regenerate, Retry and the
+API share one limit per user.
 """
 
 from __future__ import annotations

@@ -70,11 +70,13 @@ def note_request_create(
     summary_only: bool = False,
     date_of_service: datetime.date | None = None,
     instruction: str = "",
+    rate_limited: bool = True,
 ) -> NoteRequest:
     """Validate everything, store the audio privately, create the rows and queue the job.
 
     Every refusal happens before anything is stored or queued; a request that passes the
-    checks counts towards the member's note-creation rate (a 429 beyond it)."""
+    checks counts towards the member's note-creation rate (a 429 beyond it). Only the
+    server's own command line passes ``rate_limited=False``."""
     if not membership.can_write:
         raise DomainError("Read-only members cannot create notes.", code="read_only", status_code=403)
     practice, actor = membership.practice, membership.user
@@ -97,7 +99,8 @@ def note_request_create(
         raise DomainError(
             "This client has no recording consent on file. Record their consent before using audio.", code="no_consent"
         )
-    note_creation_count(user_id=actor.pk)
+    if rate_limited:
+        note_creation_count(user_id=actor.pk)
     return _store_request(
         practice=practice,
         actor=actor,
