@@ -510,13 +510,12 @@ def parse() -> argparse.Namespace:
 def main() -> int:
     args = parse()
     setup_django()
-    from rest_framework.authtoken.models import Token
-
     from intellisession.models import Practice
+    from intellisession.tokens import api_token_issue
 
     side = bench_practice("load", clinicians=max(args.clinicians, args.page_users))
     Practice.objects.filter(pk=side.practice.pk).update(share_caseload=True)  # every user may open every note
-    tokens = [Token.objects.get_or_create(user=u)[0].key for u in side.clinicians]
+    tokens = [api_token_issue(user=u, second_factor=True).key for u in side.clinicians]
     audio = make(args.minutes, REPO / ".data" / "bench-audio" / f"{args.minutes:g}min.mp3")
     from transcription.audio import probe
 

@@ -23,6 +23,7 @@ from clients.services import (
     goal_update,
 )
 from intellisession.api import PracticeScopedViewSet
+from intellisession.validators import validate_consent_date, validate_date_of_birth, validate_plan_date
 
 
 class ClientOutputSerializer(serializers.ModelSerializer[Client]):
@@ -38,7 +39,7 @@ class ClientOutputSerializer(serializers.ModelSerializer[Client]):
 
 class ClientInputSerializer(serializers.Serializer[Any]):
     name = serializers.CharField(max_length=200)
-    date_of_birth = serializers.DateField(required=False, allow_null=True)
+    date_of_birth = serializers.DateField(required=False, allow_null=True, validators=[validate_date_of_birth])
     pronouns = serializers.CharField(max_length=40, required=False, allow_blank=True)
     external_id = serializers.CharField(max_length=100, required=False, allow_blank=True)
     assigned_clinician_ids = serializers.ListField(child=serializers.UUIDField(), required=False)
@@ -88,7 +89,7 @@ class ConsentOutputSerializer(serializers.ModelSerializer[RecordingConsent]):
 
 class ConsentInputSerializer(serializers.Serializer[Any]):
     client_id = serializers.UUIDField()
-    given_on = serializers.DateField()
+    given_on = serializers.DateField(validators=[validate_consent_date])
 
 
 class ConsentViewSet(PracticeScopedViewSet):
@@ -97,7 +98,7 @@ class ConsentViewSet(PracticeScopedViewSet):
     def scope_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
         visible = client_visible_to(self.practice.clients.all(), membership=self.membership)
         queryset = queryset.filter(client__in=visible)
-        client_id = self.request.query_params.get("client")
+        client_id = self.query_id("client")
         return queryset.filter(client_id=client_id) if client_id else queryset
 
     @extend_schema(responses=ConsentOutputSerializer(many=True))
@@ -131,15 +132,15 @@ class GoalInputSerializer(serializers.Serializer[Any]):
     client_id = serializers.UUIDField()
     description = serializers.CharField(max_length=2000)
     target = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
-    start_date = serializers.DateField(required=False, allow_null=True)
-    target_date = serializers.DateField(required=False, allow_null=True)
+    start_date = serializers.DateField(required=False, allow_null=True, validators=[validate_plan_date])
+    target_date = serializers.DateField(required=False, allow_null=True, validators=[validate_plan_date])
 
 
 class GoalUpdateSerializer(serializers.Serializer[Any]):
     description = serializers.CharField(max_length=2000, required=False)
     target = serializers.CharField(max_length=2000, required=False, allow_blank=True)
     status = serializers.ChoiceField(choices=GoalStatus.choices, required=False)
-    target_date = serializers.DateField(required=False, allow_null=True)
+    target_date = serializers.DateField(required=False, allow_null=True, validators=[validate_plan_date])
 
 
 class GoalViewSet(PracticeScopedViewSet):
@@ -148,7 +149,7 @@ class GoalViewSet(PracticeScopedViewSet):
     def scope_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
         visible = client_visible_to(self.practice.clients.all(), membership=self.membership)
         queryset = queryset.filter(client__in=visible)
-        client_id = self.request.query_params.get("client")
+        client_id = self.query_id("client")
         return queryset.filter(client_id=client_id) if client_id else queryset
 
     @extend_schema(responses=GoalOutputSerializer(many=True))

@@ -6,11 +6,14 @@ from django import forms
 
 from clients.models import GoalStatus
 from intellisession.models import Practice, Role, User
+from intellisession.validators import validate_consent_date, validate_date_of_birth, validate_plan_date
 
 
 class ClientForm(forms.Form):
     name = forms.CharField(max_length=200, label="Full name")
-    date_of_birth = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_of_birth = forms.DateField(
+        required=False, widget=forms.DateInput(attrs={"type": "date"}), validators=[validate_date_of_birth]
+    )
     pronouns = forms.CharField(max_length=40, required=False)
     external_id = forms.CharField(max_length=100, required=False, label="EHR id")
     assigned_clinician_ids = forms.MultipleChoiceField(required=False, label="Assigned clinicians")
@@ -28,7 +31,11 @@ class ClientForm(forms.Form):
 
 
 class ConsentForm(forms.Form):
-    given_on = forms.DateField(label="Date consent was given", widget=forms.DateInput(attrs={"type": "date"}))
+    given_on = forms.DateField(
+        label="Date consent was given",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[validate_consent_date],
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("auto_id", "consent-%s")  # ids unique on the client page, which has several forms
@@ -39,8 +46,18 @@ class GoalForm(forms.Form):
     description = forms.CharField(label="Goal", max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
     target = forms.CharField(label="How progress is measured", max_length=2000, required=False)
     status = forms.ChoiceField(label="Status", choices=GoalStatus.choices, initial=GoalStatus.ACTIVE)
-    start_date = forms.DateField(label="Start date", required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    target_date = forms.DateField(label="Target date", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    start_date = forms.DateField(
+        label="Start date",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[validate_plan_date],
+    )
+    target_date = forms.DateField(
+        label="Target date",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[validate_plan_date],
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("auto_id", "goal-%s")

@@ -7,6 +7,7 @@ import uuid
 from collections.abc import Iterable
 from typing import Any
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -89,7 +90,7 @@ def client_for_input(*, membership: Membership, client_id: uuid.UUID | str) -> C
     queryset = client_visible_to(Client.objects.filter(practice=membership.practice), membership=membership)
     try:
         return queryset.get(pk=client_id)
-    except (Client.DoesNotExist, ValueError):
+    except (Client.DoesNotExist, DjangoValidationError, ValueError):
         raise DomainError("That client is not one of this practice's clients.", code="wrong_client") from None
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import BadRequest, PermissionDenied
 from django.http import Http404, HttpRequest
 
 from intellisession.models import Invitation, Membership, Practice, Role, User
@@ -23,6 +23,17 @@ class PracticeRequest(HttpRequest):
     user: User
     practice: Practice
     membership: Membership
+
+
+def parse_id(value: uuid.UUID | str) -> uuid.UUID:
+    """An object id for a lookup. URL ids are UUIDs already; a malformed one can only come from a form
+    or query field, so it is a 400 (an id that is well formed but not the member's stays a 404)."""
+    if isinstance(value, uuid.UUID):
+        return value
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        raise BadRequest("Malformed id.") from None
 
 
 def membership_for(user: User, practice_slug: str) -> Membership:
@@ -61,14 +72,16 @@ def get_membership_for_admin(request: PracticeRequest, membership_id: uuid.UUID 
     """A membership of the request's practice, for its admin; any other is a 404."""
     require_admin(request)
     try:
-        return Membership.objects.select_related("user", "practice").get(pk=membership_id, practice=request.practice)
-    except (Membership.DoesNotExist, ValueError):
+        return Membership.objects.select_related("user", "practice").get(
+            pk=parse_id(membership_id), practice=request.practice
+        )
+    except Membership.DoesNotExist:
         raise Http404("No such member.") from None
 
 
 def get_invitation_for_admin(request: PracticeRequest, invitation_id: uuid.UUID | str) -> Invitation:
     require_admin(request)
     try:
-        return Invitation.objects.select_related("practice").get(pk=invitation_id, practice=request.practice)
-    except (Invitation.DoesNotExist, ValueError):
+        return Invitation.objects.select_related("practice").get(pk=parse_id(invitation_id), practice=request.practice)
+    except Invitation.DoesNotExist:
         raise Http404("No such invitation.") from None

@@ -12,15 +12,36 @@ from typing import Any
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
-from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
 from django.db.models import Model
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 
 from intellisession.fields import EncryptedFieldMixin
-from intellisession.models import AuditEvent, Invitation, Membership, Practice, User
+from intellisession.models import ApiToken, AuditEvent, Invitation, Membership, Practice, User
 
-# The admin signs in through the same pages as everyone else, so MFA and lockout apply to operators too.
-admin.site.login = login_required(admin.site.login)  # type: ignore[method-assign]
+
+def admin_login(request: HttpRequest, extra_context: Any = None) -> HttpResponse:
+    """The admin never takes a password itself: it sends everyone to the site's sign-in (two-factor, lockout).
+
+    Django's own admin login form would sign in with a password alone, even someone already
+    signed in as another user, so it is not shown at all."""
+    next_url = request.GET.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        next_url = reverse("admin:index")
+    if not request.user.is_authenticated:
+        return redirect_to_login(next_url)
+    if not request.user.is_staff:
+        raise PermissionDenied("This account has no operator access.")
+    return redirect(next_url)
+
+
+admin.site.login = admin_login  # type: ignore[method-assign,assignment]
 admin.site.site_header = "IntelliSession operations"
 
 
@@ -105,6 +126,38 @@ class InvitationAdmin(PhiSafeModelAdmin):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # invitations are sent by practice admins, so they are audited with their practice
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    """Tokens by prefix only: the key itself is never stored, so no operator can act as a clinician with it."""
+
+    list_display = ("prefix", "user", "created_at", "expires_at", "last_used_at", "status")
+    list_filter = ("second_factor",)
+    search_fields = ("prefix", "user__email")
+    exclude = ("key_hash", "auth_hash")
+    readonly_fields = (
+        "prefix",
+        "user",
+        "second_factor",
+        "created_at",
+        "expires_at",
+        "last_used_at",
+        "revoked_at",
+        "revoked_by",
+        "revoke_reason",
+    )
+    actions = ("revoke",)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # tokens are issued by the token endpoint, after the password and the authenticator code
+
+    @admin.action(description="Revoke the selected tokens")
+    def revoke(self, request: HttpRequest, queryset: Any) -> None:
+        from intellisession.tokens import api_token_revoke
+
+        for token in queryset.select_related("user"):
+            api_token_revoke(token=token, actor=request.user, request=request)  # type: ignore[arg-type]
 
 
 @admin.register(AuditEvent)

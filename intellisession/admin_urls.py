@@ -10,6 +10,11 @@ urlpatterns = [
     path("members/<uuid:membership_id>/deactivate/", views.member_deactivate, name="practice-admin-member-deactivate"),
     path("members/<uuid:membership_id>/reactivate/", views.member_reactivate, name="practice-admin-member-reactivate"),
     path("members/<uuid:membership_id>/unlock/", views.member_unlock, name="practice-admin-member-unlock"),
+    path(
+        "members/<uuid:membership_id>/tokens/revoke/",
+        views.member_revoke_tokens,
+        name="practice-admin-member-tokens-revoke",
+    ),
     path("invitations/<uuid:invitation_id>/revoke/", views.invitation_revoke, name="practice-admin-invitation-revoke"),
     path("settings/", views.practice_settings, name="practice-admin-settings"),
     path("audit/", views.audit_log, name="practice-admin-audit"),

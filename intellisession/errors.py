@@ -6,11 +6,16 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse
+from django.core.exceptions import BadRequest
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.template import loader
 from kombu.exceptions import OperationalError as BrokerUnreachable
 from redis.exceptions import ConnectionError as RedisUnreachable
 from redis.exceptions import TimeoutError as RedisTimeout
+from rest_framework import exceptions
 from rest_framework.exceptions import APIException, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
@@ -25,6 +30,7 @@ class DomainError(Exception):
         super().__init__(message)
         self.message = message
         self.code = code
+        self.headers: dict[str, str] = {}  # sent with the answer (a rate limit's Retry-After)
         if status_code is not None:
             self.status_code = status_code
 
@@ -44,10 +50,25 @@ def _log_outage(exc: Exception) -> None:
     logger.error("service unavailable: %s", type(exc).__name__)  # the error text may carry addresses only
 
 
+def _as_api_exception(exc: Exception) -> Exception:
+    """Django's own refusals as DRF's, so that they get the one shape too."""
+    if isinstance(exc, Http404):
+        return exceptions.NotFound()
+    if isinstance(exc, DjangoPermissionDenied):
+        return exceptions.PermissionDenied(str(exc) or None)
+    if isinstance(exc, DjangoValidationError):  # a value the database refused to compare (a malformed id)
+        return ValidationError(exc.messages)
+    if isinstance(exc, BadRequest):
+        return exceptions.ParseError(str(exc) or None)
+    return exc
+
+
 def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """Every API error has one shape: {"error": {"code", "message", "fields"?}}."""
     if isinstance(exc, DomainError):
-        return Response({"error": {"code": exc.code, "message": exc.message}}, status=exc.status_code)
+        return Response(
+            {"error": {"code": exc.code, "message": exc.message}}, status=exc.status_code, headers=exc.headers
+        )
     if is_outage(exc):
         _log_outage(exc)
         return Response(
@@ -55,6 +76,7 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
             status=503,
             headers={"Retry-After": OUTAGE_RETRY_AFTER},
         )
+    exc = _as_api_exception(exc)
     response = exception_handler(exc, context)
     if response is None:
         return None
@@ -63,13 +85,43 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
             "error": {"code": "invalid", "message": _first_message(response.data), "fields": response.data}
         }
     elif isinstance(exc, APIException):
-        response.data = {
-            "error": {
-                "code": exc.get_codes() if isinstance(exc.get_codes(), str) else "error",
-                "message": str(exc.detail),
-            }
-        }
+        codes = exc.get_codes()
+        response.data = {"error": {"code": codes if isinstance(codes, str) else "error", "message": str(exc.detail)}}
     return response
+
+
+_PAGES = {
+    400: ("Something in that request was not right", "The page could not use what was sent. Go back and try again."),
+    404: ("Not found", "There is nothing here, or it is not yours to see."),
+    500: ("Something went wrong", "It has been logged. Anything you already saved is kept."),
+}
+_API = {
+    400: ("bad_request", "The request was malformed."),
+    404: ("not_found", "Not found."),
+    500: ("server_error", "Something went wrong on our side; it has been logged."),
+}
+
+
+def _error_response(request: HttpRequest, status: int) -> HttpResponse:
+    """The API's error shape under /api/, a plain page elsewhere (no request context: it may be what failed)."""
+    if request.path.startswith("/api/"):
+        code, message = _API[status]
+        return JsonResponse({"error": {"code": code, "message": message}}, status=status)
+    title, message = _PAGES[status]
+    return HttpResponse(loader.render_to_string("error.html", {"title": title, "message": message}), status=status)
+
+
+def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """Django's 404, 400 and 500 handlers (URLs no view matched, malformed input, server errors)."""
+    return _error_response(request, 404)
+
+
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return _error_response(request, 400)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    return _error_response(request, 500)
 
 
 def _first_message(detail: Any) -> str:

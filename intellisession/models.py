@@ -9,6 +9,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
 from django.utils import timezone
+from django.utils.crypto import constant_time_compare
 
 
 class UserManager(BaseUserManager["User"]):
@@ -70,6 +71,11 @@ class Practice(models.Model):
     )
     transcript_retention_days = models.PositiveIntegerField(
         default=30, help_text="Used when transcripts are deleted after a number of days."
+    )
+    share_client_instructions = models.BooleanField(
+        default=False,
+        help_text="A client's standing instruction applies to every clinician's notes for that "
+        "client, not only to the notes of the clinician who set it.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -162,6 +168,50 @@ class Invitation(PracticeOwned):
     @property
     def is_pending(self) -> bool:
         return self.status == "pending"
+
+
+class ApiToken(models.Model):
+    """An API token. Only a SHA-256 of the key is stored; its first characters name it in lists.
+
+    A token ends when it expires, is revoked, or its user's password changes (``auth_hash``
+    is the password fingerprint Django's sessions use, taken when the token was issued).
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
+    prefix = models.CharField(max_length=12, help_text="The first characters of the key, to recognise it.")
+    key_hash = models.CharField(max_length=64, unique=True)
+    auth_hash = models.CharField(max_length=128)
+    second_factor = models.BooleanField(default=False, help_text="Issued with an authenticator code.")
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    revoke_reason = models.CharField(max_length=30, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["user", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"API token {self.prefix}…"
+
+    @property
+    def status(self) -> str:
+        if self.revoked_at is not None:
+            return "revoked"
+        if self.expires_at <= timezone.now():
+            return "expired"
+        if not constant_time_compare(self.auth_hash, self.user.get_session_auth_hash()):
+            return "password_changed"
+        return "active"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == "active"
 
 
 class AuditEvent(models.Model):

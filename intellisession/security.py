@@ -16,8 +16,9 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.core.exceptions import ImproperlyConfigured
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect, JsonResponse
 from django.urls import reverse
+from django.utils.cache import add_never_cache_headers
 
 from intellisession.models import Membership, User
 
@@ -72,6 +73,37 @@ class RequestSizeLimitMiddleware:
                 {"error": {"code": "too_large", "message": "The upload is larger than this server accepts."}},
                 status=413,
             )
+        return self.get_response(request)
+
+
+class NoStoreMiddleware:
+    """No cache (browser, proxy) keeps what a signed-in user was shown, nor any API answer.
+
+    One rule instead of a list of pages with client data: every response to a signed-in
+    user (pages, exports, htmx parts) and every API response. An API token's user is
+    known here too, since DRF sets the Django request's user when it authenticates."""
+
+    def __init__(self, get_response: GetResponse) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if request.path.startswith("/api/") or request.user.is_authenticated:
+            add_never_cache_headers(response)
+        return response
+
+
+class PageMethodMiddleware:
+    """Pages answer GET, HEAD and POST only; PUT, DELETE, TRACE and the like are a 405 (the API has its own)."""
+
+    PAGE_METHODS = ("GET", "HEAD", "POST")
+
+    def __init__(self, get_response: GetResponse) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.method not in self.PAGE_METHODS and not request.path.startswith("/api/"):
+            return HttpResponseNotAllowed(self.PAGE_METHODS)
         return self.get_response(request)
 
 

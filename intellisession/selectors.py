@@ -9,7 +9,7 @@ from allauth.mfa.models import Authenticator
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from intellisession.models import AuditEvent, Invitation, Membership, Practice, User
+from intellisession.models import ApiToken, AuditEvent, Invitation, Membership, Practice, User
 
 
 def member_list(*, practice: Practice) -> QuerySet[Membership]:
@@ -22,6 +22,18 @@ def users_with_mfa(*, practice: Practice) -> set[str]:
         "user_id", flat=True
     )
     return {str(user_id) for user_id in rows}
+
+
+def live_token_counts(*, practice: Practice) -> dict[str, int]:
+    """Working API tokens per member (user id as a string); a password change ends them without a write."""
+    tokens = ApiToken.objects.filter(
+        user__memberships__practice=practice, revoked_at=None, expires_at__gt=timezone.now()
+    ).select_related("user")
+    counts: dict[str, int] = {}
+    for token in tokens:
+        if token.is_active:
+            counts[str(token.user_id)] = counts.get(str(token.user_id), 0) + 1
+    return counts
 
 
 def pending_invitation_list(*, practice: Practice) -> QuerySet[Invitation]:

@@ -270,7 +270,14 @@ def valid_style_key(value: str, builtin: set[str]) -> bool:
 def practice_settings_update(
     *, practice: Practice, actor: User, request: HttpRequest | None = None, **changes: Any
 ) -> Practice:
-    allowed = {"require_mfa", "default_style", "transcript_retention", "transcript_retention_days", "share_caseload"}
+    allowed = {
+        "require_mfa",
+        "default_style",
+        "transcript_retention",
+        "transcript_retention_days",
+        "share_caseload",
+        "share_client_instructions",
+    }
     unknown = set(changes) - allowed
     if unknown:
         raise DomainError(f"Unknown settings: {', '.join(sorted(unknown))}.", code="unknown_setting")

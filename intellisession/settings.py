@@ -96,7 +96,6 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
     "drf_spectacular",
     "allauth",
     "allauth.account",
@@ -118,6 +117,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "intellisession.security.NoStoreMiddleware",
+    "intellisession.security.PageMethodMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
@@ -197,6 +198,11 @@ ACCOUNT_ADAPTER = "intellisession.auth.AccountAdapter"
 ACCOUNT_LOGOUT_ON_GET = False
 ACCOUNT_SESSION_REMEMBER = False
 ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED = False
+# Changing the e-mail address: password again first, the new address confirmed from a mailed link before it
+# replaces the old one, and a notice to the old address (also sent for password and two-factor changes).
+ACCOUNT_REAUTHENTICATION_REQUIRED = True
+ACCOUNT_CHANGE_EMAIL = True
+ACCOUNT_EMAIL_NOTIFICATIONS = True
 # Per-account lockout is django-axes' (which a practice admin can clear); allauth keeps a per-address burst limit.
 ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip"}
 
@@ -276,6 +282,7 @@ MFA_ENFORCEMENT_EXEMPT_PREFIXES = ["/accounts/", "/static/", "/healthz", "/invit
 # --- Practice administration
 OPERATOR_CAN_VIEW_PHI = env_bool("OPERATOR_CAN_VIEW_PHI", False)  # Django admin shows encrypted fields only if set
 INVITATION_TTL_SECONDS = env_int("INVITATION_TTL_SECONDS", 7 * 24 * 3600)
+API_TOKEN_TTL = env_int("API_TOKEN_TTL", 12 * 3600)  # seconds an API token works after it is issued
 
 # --- Internationalisation
 LANGUAGE_CODE = "en-us"
@@ -307,7 +314,12 @@ if STORAGE_BACKEND == "s3":
 elif STORAGE_BACKEND == "local":
     _private_storage = {
         "BACKEND": "django.core.files.storage.FileSystemStorage",
-        "OPTIONS": {"location": str(PRIVATE_MEDIA_ROOT), "base_url": None, "file_permissions_mode": 0o600},
+        "OPTIONS": {
+            "location": str(PRIVATE_MEDIA_ROOT),
+            "base_url": None,
+            "file_permissions_mode": 0o600,
+            "directory_permissions_mode": 0o700,
+        },
     }
 else:
     raise ImproperlyConfigured(f"STORAGE_BACKEND must be 'local' or 's3', not {STORAGE_BACKEND!r}")
@@ -323,7 +335,7 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # --- REST API
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "intellisession.tokens.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

@@ -4,22 +4,17 @@ Rates live in ``REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]`` under each class's sc
 and are read on every request, so a changed setting applies without a restart of
 the class (and tests can override them).
 
-Note creation: add ``NoteCreateThrottle`` to ``throttle_classes`` of an API view
-that creates note requests (it only counts POSTs), or wrap a plain Django view
-with ``limit_note_creation``.
+Note creation is counted where notes are written, in the note services
+(``intellisession.limits.note_creation_count``), so the web form, Regenerate, Retry and the
+API share one limit per user.
 """
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
-from django.http import HttpRequest, HttpResponse, JsonResponse
 from rest_framework.settings import api_settings
 from rest_framework.throttling import AnonRateThrottle, SimpleRateThrottle, UserRateThrottle
-
-View = TypeVar("View", bound=Callable[..., HttpResponse])
 
 
 class _LiveRate:
@@ -47,41 +42,14 @@ class SignInThrottle(_LiveRate, SimpleRateThrottle):
         return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
 
 
-class NoteCreateThrottle(_LiveRate, SimpleRateThrottle):
-    """Notes a member may start per period (scope ``note_create``); reads are not counted."""
+class NoteCreationThrottle(_LiveRate, SimpleRateThrottle):
+    """Notes one user may start per period (scope ``note_create``), counted by the note services."""
 
     scope = "note_create"
 
-    def allow_request(self, request: Any, view: Any) -> bool:
-        if request.method != "POST":
-            return True
-        return super().allow_request(request, view)
+    def __init__(self, user_id: object) -> None:
+        super().__init__()
+        self.user_id = user_id
 
     def get_cache_key(self, request: Any, view: Any) -> str:
-        user = getattr(request, "user", None)
-        ident = user.pk if user is not None and user.is_authenticated else self.get_ident(request)
-        return self.cache_format % {"scope": self.scope, "ident": ident}
-
-
-def note_creation_refused(request: HttpRequest) -> HttpResponse | None:
-    """A 429 response when the member has started too many notes lately, else None (and the note is counted)."""
-    throttle = NoteCreateThrottle()
-    if throttle.allow_request(request, None):
-        return None
-    wait = int(throttle.wait() or 60)
-    response = JsonResponse(
-        {"error": {"code": "rate_limited", "message": f"Too many notes started; try again in {wait} seconds."}},
-        status=429,
-    )
-    response["Retry-After"] = str(wait)
-    return response
-
-
-def limit_note_creation(view: View) -> View:
-    """Decorator for a Django view that starts a note: POSTs beyond the ``note_create`` rate get a 429."""
-
-    @functools.wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        return note_creation_refused(request) or view(request, *args, **kwargs)
-
-    return wrapper  # type: ignore[return-value]
+        return self.cache_format % {"scope": self.scope, "ident": self.user_id}

@@ -10,17 +10,21 @@ from django.http import HttpResponse
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import BaseThrottle
 
 from clients.selectors import client_visible_to
 from intellisession.api import PracticeScopedViewSet
 from intellisession.audit import audit_record
 from intellisession.models import Practice
-from intellisession.throttles import NoteCreateThrottle
+from intellisession.validators import (
+    ADDENDUM_TEXT_MAX,
+    NOTE_INSTRUCTION_MAX,
+    SECTION_TEXT_MAX,
+    validate_date_of_service,
+)
 from notes.document import RiskAssessment
 from notes.export import note_pdf, note_text
 from notes.models import Note, NoteRequest, NoteStatus
@@ -45,14 +49,15 @@ from notes.services.review import (
 )
 
 TEXT_FIELDS = ("session_summary", "pre_session", "post_session", "dictation")
+EXPORT_FORMATS = ("pdf", "text")
 
 
 class NoteRequestInputSerializer(serializers.Serializer[Any]):
     client_id = serializers.UUIDField()
     style_key = serializers.CharField(max_length=60, default="soap", help_text="soap, dap, birp, ... or template:<id>")
     summary_only = serializers.BooleanField(default=False)
-    date_of_service = serializers.DateField(required=False)
-    instruction = serializers.CharField(required=False, allow_blank=True, max_length=4000, default="")
+    date_of_service = serializers.DateField(required=False, validators=[validate_date_of_service])
+    instruction = serializers.CharField(required=False, allow_blank=True, max_length=NOTE_INSTRUCTION_MAX, default="")
     audio = serializers.ListField(child=serializers.FileField(allow_empty_file=True), required=False, default=list)
     session_summary = serializers.CharField(required=False, allow_blank=True, default="")
     pre_session = serializers.CharField(required=False, allow_blank=True, default="")
@@ -87,10 +92,6 @@ class NoteRequestViewSet(PracticeScopedViewSet):
     queryset = NoteRequest.objects.select_related("client")
     serializer_class = JobOutputSerializer
     parser_classes = [MultiPartParser, FormParser, JSONParser]
-
-    def get_throttles(self) -> list[BaseThrottle]:
-        throttles = list(super().get_throttles())
-        return [*throttles, NoteCreateThrottle()] if self.action == "create" else throttles
 
     def scope_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
         return queryset.filter(client__in=client_visible_to(self.practice.clients.all(), membership=self.membership))
@@ -129,8 +130,8 @@ class NoteRequestViewSet(PracticeScopedViewSet):
 
 
 class SectionEditSerializer(serializers.Serializer[Any]):
-    key = serializers.CharField()
-    text = serializers.CharField(allow_blank=True)
+    key = serializers.CharField(max_length=80)
+    text = serializers.CharField(allow_blank=True, max_length=SECTION_TEXT_MAX)
 
 
 class NoteEditSerializer(serializers.Serializer[Any]):
@@ -144,7 +145,7 @@ class ResolveSerializer(serializers.Serializer[Any]):
 
 
 class AddendumSerializer(serializers.Serializer[Any]):
-    text = serializers.CharField(max_length=20000)
+    text = serializers.CharField(max_length=ADDENDUM_TEXT_MAX)
 
 
 class NoteSummarySerializer(serializers.Serializer[Any]):
@@ -164,7 +165,7 @@ class NoteViewSet(PracticeScopedViewSet):
         visible = queryset.filter(client__in=client_visible_to(self.practice.clients.all(), membership=self.membership))
         if not self.membership.can_write:  # read-only members (billing) see signed notes only
             visible = visible.filter(status=NoteStatus.SIGNED)
-        client_id = self.request.query_params.get("client")
+        client_id = self.query_id("client")
         return visible.filter(client_id=client_id) if client_id else visible
 
     @extend_schema(
@@ -256,6 +257,8 @@ class NoteViewSet(PracticeScopedViewSet):
     def export(self, request: Request, practice_slug: str, pk: str) -> HttpResponse:
         note = self._note()
         kind = request.query_params.get("as", "pdf")
+        if kind not in EXPORT_FORMATS:  # answering with some other format than asked would mislead the caller
+            raise ValidationError({"as": f"Choose one of: {', '.join(EXPORT_FORMATS)}."})
         audit_record(
             action="note.export",
             practice=self.practice,

@@ -6,9 +6,15 @@ import uuid
 from typing import Any
 
 from django import forms
-from django.utils import timezone
+from django.core.exceptions import BadRequest
 
 from intellisession.models import Practice
+from intellisession.validators import (
+    ADDENDUM_TEXT_MAX,
+    NOTE_INSTRUCTION_MAX,
+    SECTION_TEXT_MAX,
+    validate_date_of_service,
+)
 from notes.document import ASSESSMENT_CHOICES, ASSESSMENT_LABELS, RISK_LABELS, RiskAssessment
 from notes.models import InputKind
 from notes.selectors import style_choices
@@ -33,26 +39,22 @@ class StyleChoiceMixin:
 
 class GenerateNoteForm(StyleChoiceMixin, forms.Form):
     style = forms.ChoiceField(label="Template")
-    date_of_service = forms.DateField(label="Date of service", widget=forms.DateInput(attrs={"type": "date"}))
+    date_of_service = forms.DateField(
+        label="Date of service", widget=forms.DateInput(attrs={"type": "date"}), validators=[validate_date_of_service]
+    )
     summary_only = forms.BooleanField(
         label="Summary Only", required=False, help_text="Write the note from text inputs alone, without audio."
     )
     instruction = forms.CharField(
         label="Instruction for this note (optional)",
         required=False,
-        max_length=2000,
+        max_length=NOTE_INSTRUCTION_MAX,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
 
     def __init__(self, *args: Any, practice: Practice, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._set_styles(practice)
-
-    def clean_date_of_service(self) -> Any:
-        value = self.cleaned_data["date_of_service"]
-        if value > timezone.localdate():
-            raise forms.ValidationError("The date of service cannot be in the future.")
-        return value
 
 
 def recording_ids(data: Any) -> list[uuid.UUID]:
@@ -75,7 +77,10 @@ def text_inputs(data: Any) -> list[tuple[str, str]]:
 class RegenerateForm(StyleChoiceMixin, forms.Form):
     style = forms.ChoiceField(label="Style")
     instruction = forms.CharField(
-        label="Instruction (optional)", required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+        label="Instruction (optional)",
+        required=False,
+        max_length=NOTE_INSTRUCTION_MAX,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
 
     def __init__(self, *args: Any, practice: Practice, **kwargs: Any) -> None:
@@ -85,7 +90,7 @@ class RegenerateForm(StyleChoiceMixin, forms.Form):
 
 class SectionForm(forms.Form):
     section = forms.CharField(max_length=80)
-    text = forms.CharField(required=False, max_length=100_000, widget=forms.Textarea)
+    text = forms.CharField(required=False, max_length=SECTION_TEXT_MAX, widget=forms.Textarea)
 
 
 class SentenceForm(forms.Form):
@@ -121,7 +126,7 @@ class SignForm(forms.Form):
 
 
 class AddendumForm(forms.Form):
-    text = forms.CharField(label="Addendum", max_length=20_000, widget=forms.Textarea(attrs={"rows": 4}))
+    text = forms.CharField(label="Addendum", max_length=ADDENDUM_TEXT_MAX, widget=forms.Textarea(attrs={"rows": 4}))
 
 
 class TemplateCreateForm(StyleChoiceMixin, forms.Form):
@@ -183,7 +188,10 @@ def sections_from_post(data: Any) -> list[dict[str, str]]:
 
     A row with no title and no instructions is the blank row for adding; it is skipped."""
     rows = []
-    count = int(data.get("section-count") or 0)
+    try:
+        count = int(data.get("section-count") or 0)
+    except ValueError:
+        raise BadRequest("section-count must be a whole number.") from None
     for n in range(min(count, 60)):
         prefix = f"section-{n}-"
         title = (data.get(prefix + "title") or "").strip()

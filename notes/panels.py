@@ -80,4 +80,12 @@ def chart_context(request: PracticeRequest, client: Client) -> dict[str, Any]:
 def client_instruction_context(request: PracticeRequest, client: Client) -> dict[str, Any]:
     existing = instruction_of(practice=request.practice, level=InstructionLevel.CLIENT, client=client)
     form = InstructionForm(initial={"text": existing.text if existing else ""})
-    return {"client": client, "form": form, "can_write": request.membership.can_write}
+    # Who set it, and whose notes it shapes, so nobody's notes change without them knowing why.
+    return {
+        "client": client,
+        "form": form,
+        "can_write": request.membership.can_write,
+        "instruction": existing,
+        "shared": request.practice.share_client_instructions,
+        "set_by_viewer": existing is not None and existing.owner_id == request.user.pk,
+    }

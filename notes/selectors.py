@@ -86,6 +86,13 @@ def signed_prior_notes(*, practice: Practice, client: Client, before: Note | Non
     return notes.order_by("-date_of_service", "-created_at")
 
 
+def client_instructions(*, practice: Practice, client: Client, author: User) -> QuerySet[CustomInstruction]:
+    """A client's standing instructions that apply to ``author``'s notes: the ones they set, or every one
+    when the practice shares client instructions between clinicians."""
+    rows = CustomInstruction.objects.filter(practice=practice, level=InstructionLevel.CLIENT, client=client)
+    return rows if practice.share_client_instructions else rows.filter(owner=author)
+
+
 def instructions_for(
     *, practice: Practice, author: User, client: Client, style_key: str, note_instruction: str = ""
 ) -> list[Instruction]:
@@ -96,8 +103,7 @@ def instructions_for(
         Instruction("template", r.text) for r in rows.filter(level=InstructionLevel.TEMPLATE, style_key=style_key)
     ]
     for_client = [
-        Instruction("client", r.text)
-        for r in CustomInstruction.objects.filter(practice=practice, level=InstructionLevel.CLIENT, client=client)
+        Instruction("client", r.text) for r in client_instructions(practice=practice, client=client, author=author)
     ]
     note = [Instruction("note", note_instruction)] if note_instruction.strip() else []
     return [i for i in general + template + for_client + note if i.text and i.text.strip()]

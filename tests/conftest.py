@@ -13,7 +13,6 @@ from typing import Any
 import pytest
 from django.conf import settings
 from django.db import connection
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from clients.models import Client
@@ -64,9 +63,10 @@ def world(db: None) -> World:
 
 
 def api_client_for(user: User) -> APIClient:
+    from intellisession.tokens import api_token_issue
+
     api = APIClient()
-    token, _ = Token.objects.get_or_create(user=user)
-    api.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    api.credentials(HTTP_AUTHORIZATION=f"Token {api_token_issue(user=user, second_factor=True).key}")
     return api
 
 

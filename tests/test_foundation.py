@@ -61,7 +61,11 @@ def test_anonymous_user_is_sent_to_sign_in(client: BrowserClient) -> None:
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
 
 
-def test_api_schema_is_served(client: BrowserClient) -> None:
+def test_api_schema_is_served_to_signed_in_users(client: BrowserClient) -> None:
+    from intellisession.models import User
+
+    assert client.get("/api/schema/").status_code in (401, 403)
+    client.force_login(User.objects.create_user(email="schema-reader@example.test", password="x" * 16))
     response = client.get("/api/schema/")
     assert response.status_code == 200
     assert b"/api/v1/practices/{practice_slug}/clients/" in response.content

@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 from django.test import Client as BrowserClient
@@ -307,7 +308,8 @@ def test_read_only_member_can_read(world: World) -> None:
         if "get" not in route.methods():
             continue
         path = _fill(route, world.a, world.a.practice.slug)
-        expected = 403 if getattr(route.callback, "admin_only", False) else 200  # practice admin pages
+        view = getattr(route.callback, "cls", route.callback)
+        expected = 403 if getattr(view, "admin_only", False) else 200  # practice admin pages and API
         assert _request(route, world.a.reader, "get", path) == expected, path
 
 
@@ -368,3 +370,135 @@ def test_other_practice_clinician_in_form_is_400(world: World) -> None:
 def test_unknown_uuid_is_404_not_500(client: BrowserClient, world: World) -> None:
     client.force_login(world.a.admin)
     assert client.get(f"/p/{world.a.practice.slug}/clients/{uuid.uuid4()}/").status_code == 404
+
+
+# --- Malformed input: every route, with ids that are not ids and parameters out of range, answers
+# 400 or 404 (the API in its documented error shape), never 500.
+
+OBJECTS["intellisession.apitoken"] = lambda side: _api_token(side)
+
+
+def _api_token(side: Side) -> Any:
+    from intellisession.tokens import api_token_issue
+
+    return api_token_issue(user=side.clinician, second_factor=True).token.pk
+
+
+_ID_SENTINEL = uuid.UUID("00000000-0000-4000-8000-00000000a1d0")
+_SEQ_SENTINEL = 987654321
+MALFORMED_ID = "not-an-id"
+MALFORMED_QUERY = {
+    "client": "x",
+    "limit": "999999999999999999999",
+    "offset": "999999999999999999999",
+    "as": "xml",
+    "status": "x",
+    "page": "x",
+}
+MALFORMED_BODY = {
+    "client_id": "x",
+    "upload_id": "x",
+    "section-count": "abc",
+    "date_of_service": "9999-99-99",
+    "given_on": "x",
+    "index": "99999999999999999999999",
+    "section": "x",
+    "sections": "x",
+    "style_key": "x",
+    "style": "x",
+    "role": "x",
+    "seq": "x",
+    "start_date": "x",
+    "target_date": "x",
+}
+
+
+def _malformed_paths(route: Route, side: Side, slug: str) -> list[str]:
+    """The route's URL once per id in it, that id replaced by something that is not an id."""
+    paths = []
+    for target in (k for k in route.kwargs if k != "practice_slug"):
+        values: dict[str, Any] = {"practice_slug": slug}
+        for kwarg in (k for k in route.kwargs if k != "practice_slug"):
+            if kwarg == target:
+                values[kwarg] = _SEQ_SENTINEL if kwarg == "seq" else _ID_SENTINEL
+            else:
+                values[kwarg] = OBJECTS[route.id_kind(kwarg)](side)
+        sentinel = str(_SEQ_SENTINEL if target == "seq" else _ID_SENTINEL)
+        paths.append(reverse(route.name, kwargs=values).replace(sentinel, MALFORMED_ID))
+    return paths
+
+
+def _call(route: Route, user: Any, method: str, path: str, data: dict[str, Any] | None = None) -> Any:
+    if route.is_api:
+        api = api_client_for(user)
+        api.raise_request_exception = False
+        return getattr(api, method)(path, data or {}, format="json")
+    browser = BrowserClient(raise_request_exception=False)
+    browser.force_login(user)
+    return getattr(browser, method)(path, data or {})
+
+
+def _shape_problem(route: Route, response: Any) -> str | None:
+    """Why an error answer of an API route is not in the documented shape, or None."""
+    if not route.is_api or response.status_code < 400 or response.request["REQUEST_METHOD"] == "HEAD":
+        return None  # pages answer with pages; HEAD answers have no body
+    try:
+        body = response.json()
+    except ValueError:
+        return "not JSON"
+    error = body.get("error") if isinstance(body, dict) else None
+    if not isinstance(error, dict) or not {"code", "message"} <= set(error):
+        return f"shape {str(body)[:120]}"
+    return None
+
+
+@pytest.mark.django_db
+def test_malformed_ids_in_every_url_are_404_or_400_never_500(world: World) -> None:
+    failures = []
+    for route in _object_routes():
+        for path in _malformed_paths(route, world.a, world.a.practice.slug):
+            for method in route.methods():
+                response = _call(route, world.a.admin, method, path)
+                problem = _shape_problem(route, response)
+                if response.status_code not in (400, 404) or problem:
+                    failures.append(f"{method.upper()} {path} ({route.name}) -> {response.status_code} {problem or ''}")
+    assert not failures, "\n".join(failures)
+
+
+@pytest.mark.django_db
+def test_malformed_query_parameters_on_every_url_are_never_500(world: World) -> None:
+    failures = []
+    for route in practice_routes():
+        if "get" not in route.methods():
+            continue
+        path = _fill(route, world.a, world.a.practice.slug) + "?" + urlencode(MALFORMED_QUERY)
+        response = _call(route, world.a.admin, "get", path)
+        problem = _shape_problem(route, response)
+        allowed = (200, 400) if route.is_api else (200, 302, 400, 404, 405)  # 405: a POST-only page
+        if response.status_code not in allowed or problem:
+            failures.append(f"GET {path} ({route.name}) -> {response.status_code} {problem or ''}")
+    assert not failures, "\n".join(failures)
+
+
+@pytest.mark.django_db
+def test_malformed_bodies_on_every_write_are_never_500(world: World) -> None:
+    failures = []
+    for route in practice_routes():
+        path = _fill(route, world.a, world.a.practice.slug)
+        for method in (m for m in route.methods() if m in ("post", "put", "patch")):
+            response = _call(route, world.a.admin, method, path, MALFORMED_BODY)
+            problem = _shape_problem(route, response)
+            if response.status_code >= 500 or problem:
+                failures.append(f"{method.upper()} {path} ({route.name}) -> {response.status_code} {problem or ''}")
+    assert not failures, "\n".join(failures)
+
+
+@pytest.mark.django_db
+def test_options_on_every_api_url_answers(world: World) -> None:
+    failures = []
+    for route in (r for r in practice_routes() if r.is_api):
+        path = _fill(route, world.a, world.a.practice.slug)
+        response = _call(route, world.a.clinician, "options", path)
+        if response.status_code not in (200, 403):  # 403: admin-only routes refuse a clinician
+            failures.append(f"OPTIONS {path} ({route.name}) -> {response.status_code}")
+    assert not failures, "\n".join(failures)

@@ -25,8 +25,10 @@ from clients.selectors import consent_active
 from clients.services import client_for_input
 from intellisession.audit import audit_record
 from intellisession.errors import DomainError
+from intellisession.limits import note_creation_count
 from intellisession.models import Membership, Practice, User
 from intellisession.queueing import send_on_commit
+from intellisession.validators import INPUT_TEXT_MAX
 from notes.document import NoteDraft
 from notes.engines import write_draft
 from notes.models import GoalProgressEntry, InputKind, Note, NoteRequest, RequestStatus, VersionReason
@@ -42,7 +44,6 @@ logger = logging.getLogger(__name__)
 GENERATE_TIME_LIMIT = 960
 
 TEXT_KINDS = {InputKind.SESSION_SUMMARY, InputKind.PRE_SESSION, InputKind.POST_SESSION, InputKind.DICTATION}
-MAX_TEXT_CHARS = 100_000
 
 
 def _check_texts(texts: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
@@ -50,8 +51,8 @@ def _check_texts(texts: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
     for kind, text in texts:
         if kind not in TEXT_KINDS:
             raise DomainError(f"Unknown kind of text input: {kind}.", code="input_kind")
-        if len(text) > MAX_TEXT_CHARS:
-            raise DomainError("A text input is too long (over 100,000 characters).", code="input_too_long")
+        if len(text) > INPUT_TEXT_MAX:
+            raise DomainError(f"A text input is too long (over {INPUT_TEXT_MAX:,} characters).", code="input_too_long")
         if text.strip():
             cleaned.append((kind, text.strip()))
     return cleaned
@@ -67,10 +68,13 @@ def note_request_create(
     summary_only: bool = False,
     date_of_service: datetime.date | None = None,
     instruction: str = "",
+    rate_limited: bool = True,
 ) -> NoteRequest:
     """Validate everything, store the audio privately, create the rows and queue the job.
 
-    Every refusal happens before anything is stored or queued."""
+    Every refusal happens before anything is stored or queued; a request that passes the
+    checks counts towards the member's note-creation rate (a 429 beyond it). Only the
+    server's own command line passes ``rate_limited=False``."""
     if not membership.can_write:
         raise DomainError("Read-only members cannot create notes.", code="read_only", status_code=403)
     practice, actor = membership.practice, membership.user
@@ -93,6 +97,8 @@ def note_request_create(
         raise DomainError(
             "This client has no recording consent on file. Record their consent before using audio.", code="no_consent"
         )
+    if rate_limited:
+        note_creation_count(user_id=actor.pk)
     return _store_request(
         practice=practice,
         actor=actor,
@@ -119,7 +125,10 @@ def _store_request(
     date_of_service: datetime.date,
 ) -> NoteRequest:
     terms = chart_terms(practice=practice, client=client) if audio else []
-    with transaction.atomic():
+    with (
+        transaction.atomic(),
+        intake.transcriptions_stored(practice=practice, uploads=audio, priming_terms=terms) as transcriptions,
+    ):
         request = NoteRequest.objects.create(
             practice=practice,
             client=client,
@@ -129,22 +138,12 @@ def _store_request(
             instruction=instruction.strip(),
             date_of_service=date_of_service,
         )
-        position = 0
-        transcriptions = []
-        for upload in audio:
-            with intake.local_upload_path(upload) as path:
-                info = intake.audio_check(path)
-                transcription = intake.transcription_create(
-                    practice=practice, path=path, info=info, priming_terms=terms
-                )
+        for position, transcription in enumerate(transcriptions):
             request.inputs.create(
                 practice=practice, kind=InputKind.AUDIO, transcription=transcription, position=position
             )
-            transcriptions.append(transcription)
-            position += 1
-        for kind, text in texts:
+        for position, (kind, text) in enumerate(texts, start=len(transcriptions)):
             request.inputs.create(practice=practice, kind=kind, text=text, position=position)
-            position += 1
         audit_record(
             action="note_request.create",
             practice=practice,
@@ -333,6 +332,7 @@ def note_request_retry(*, request: NoteRequest, actor: User) -> NoteRequest:
         raise DomainError(
             "The recording was deleted after it failed, for privacy. Please upload it again.", code="audio_gone"
         )
+    note_creation_count(user_id=actor.pk)
     with transaction.atomic():
         NoteRequest.objects.filter(pk=request.pk).update(
             status=RequestStatus.QUEUED, error="", error_code="", attempts=0, finished_at=None
@@ -350,6 +350,7 @@ def note_regenerate(*, note: Note, membership: Membership, style_key: str, instr
     source = note.request
     if source is None:
         raise DomainError("This note has no inputs to regenerate from.", code="no_inputs")
+    note_creation_count(user_id=membership.user.pk)
     with transaction.atomic():
         request = NoteRequest.objects.create(
             practice=note.practice,

@@ -18,6 +18,7 @@ from clients.models import Client
 from intellisession.audit import audit_record
 from intellisession.errors import DomainError
 from intellisession.models import Practice, User
+from intellisession.validators import SECTION_TEXT_MAX
 from notes.document import RISK_LABELS, NoteDocument, NoteSection, RiskAssessment, Sentence
 from notes.models import Addendum, Note, NoteStatus, NoteVersion, VersionReason
 from transcription.models import Transcription
@@ -31,6 +32,8 @@ def require_draft(note: Note) -> None:
 def note_update_section(*, note: Note, actor: User, section_key: str, text: str) -> Note:
     """The clinician's own wording replaces a section; it needs no evidence, they vouch for it."""
     require_draft(note)
+    if len(text) > SECTION_TEXT_MAX:
+        raise DomainError(f"A section can be at most {SECTION_TEXT_MAX:,} characters.", code="section_too_long")
     document = note.document
     section = _section(document, section_key)
     text = text.strip()

@@ -103,6 +103,7 @@ def instruction_set(
         return None
     if existing is None:
         existing = CustomInstruction(**{"owner": owner, **scope})
+    existing.owner = owner  # a client's instruction is the last setter's: it shapes their notes, and names them
     existing.text = text.strip()
     existing.save()
     audit_record(action="instruction.set", practice=practice, actor=owner, obj=existing, detail={"level": level})

@@ -37,14 +37,21 @@ def note_generate(request: HttpRequest, practice_slug: str, client_id: uuid.UUID
     if request.method != "POST":
         return render(request, "notes/generate.html", generate_context(request, client))
     form = GenerateNoteForm(request.POST, request.FILES, practice=request.practice, auto_id=GENERATE_AUTO_ID)
+    refusal = DomainError("", status_code=400)
     if form.is_valid():
         try:
             note_request = _create_request(request, client.pk, form)
         except DomainError as error:
             form.add_error(None, error.message)
+            refusal = error
         else:
             return redirect("note-request-detail", practice_slug=practice_slug, request_id=note_request.pk)
-    return render(request, "notes/generate.html", generate_context(request, client, form), status=400)
+    response = render(
+        request, "notes/generate.html", generate_context(request, client, form), status=refusal.status_code
+    )
+    for header, value in refusal.headers.items():  # a rate limit says when to try again
+        response[header] = value
+    return response
 
 
 def _create_request(request: PracticeRequest, client_id: uuid.UUID, form: GenerateNoteForm) -> NoteRequest:

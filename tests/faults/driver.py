@@ -24,10 +24,9 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "intellisession.settings")
 
 
 def seed() -> dict[str, str]:
-    from rest_framework.authtoken.models import Token
-
     from clients.models import Client, RecordingConsent
     from intellisession.models import Membership, Practice, Role, User
+    from intellisession.tokens import api_token_issue
 
     slug = f"faults-{uuid.uuid4().hex[:8]}"
     practice = Practice.objects.create(name="Fault practice", slug=slug)
@@ -38,7 +37,7 @@ def seed() -> dict[str, str]:
     RecordingConsent.objects.create(
         practice=practice, client=client, given_on=datetime.date(2026, 1, 5), recorded_by=user
     )
-    return {"slug": slug, "client_id": str(client.pk), "token": Token.objects.create(user=user).key}
+    return {"slug": slug, "client_id": str(client.pk), "token": api_token_issue(user=user, second_factor=True).key}
 
 
 def _stop_redis_once() -> None:

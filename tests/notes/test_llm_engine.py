@@ -53,7 +53,7 @@ def test_the_request_is_a_strict_json_schema_call_with_all_context() -> None:
     assert response_format["type"] == "json_schema" and response_format["json_schema"]["strict"] is True
     assert response_format["json_schema"]["schema"] == note_schema(BUILTIN_STYLES["soap"], ["goal-1", "goal-2"])
     system, user = body["messages"]
-    assert "[general] Write in the third person." in system["content"]
+    assert '[general] "Write in the third person."' in system["content"]
     assert "[template]" in system["content"] and "[client]" in system["content"] and "[note]" in system["content"]
     assert "Client anticipates the anniversary" in user["content"]  # prior note
     assert "Return to work part time" in user["content"]  # goal

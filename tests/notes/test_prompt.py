@@ -27,7 +27,7 @@ def test_system_message_has_style_instructions_and_the_untrusted_data_rule() -> 
 
 def test_instructions_are_combined_general_template_client_note() -> None:
     (system, _), report = build_messages(full_ctx())
-    levels = ["[general] Write in the third", "[template] Keep each", "[client] Refer to", "[note] Mention the"]
+    levels = ['[general] "Write in the third', '[template] "Keep each', '[client] "Refer to', '[note] "Mention the']
     positions = [system["content"].index(level) for level in levels]
     assert positions == sorted(positions)
     assert [i.split(":")[0] for i in report.instructions] == ["general", "template", "client", "note"]

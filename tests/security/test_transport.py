@@ -11,14 +11,9 @@ from typing import cast
 import pytest
 from cryptography.fernet import Fernet
 from django.conf import settings
-from django.core.cache import cache
-from django.http import HttpRequest, HttpResponse
 from django.test import override_settings
-from rest_framework.response import Response
-from rest_framework.test import APIClient, APIRequestFactory
-from rest_framework.views import APIView
+from rest_framework.test import APIClient
 
-from intellisession.throttles import NoteCreateThrottle, limit_note_creation
 from tests.conftest import REPO, World, worker_database_url
 from tests.security.conftest import browser, fresh_ip, new_member
 
@@ -126,51 +121,3 @@ def test_token_sign_in_is_throttled_per_address(world: World) -> None:
             api.post("/api/v1/auth/token/", {"username": f"u{i}@x.test", "password": "p"}).status_code for i in range(3)
         ]
     assert codes == [400, 400, 429]
-
-
-class _StartNote(APIView):
-    throttle_classes = [NoteCreateThrottle]
-
-    def get(self, request: HttpRequest) -> Response:
-        return Response({"ok": True})
-
-    def post(self, request: HttpRequest) -> Response:
-        return Response({"ok": True}, status=201)
-
-
-def test_note_create_throttle_counts_only_creations_per_user(world: World) -> None:
-    factory = APIRequestFactory()
-    view = _StartNote.as_view()
-    first, second = new_member(world.a.practice), new_member(world.a.practice)
-    limited = with_rate("note_create", "2/hour")
-
-    def call(method: str, user: object) -> int:
-        request = getattr(factory, method)("/x/")
-        request.user = user
-        request._force_auth_user = user
-        from rest_framework.test import force_authenticate
-
-        force_authenticate(request, user=user)  # type: ignore[arg-type]
-        return int(view(request).status_code)
-
-    with limited:
-        assert [call("post", first) for _ in range(3)] == [201, 201, 429]
-        assert call("get", first) == 200
-        assert call("post", second) == 201
-
-
-def test_note_creation_decorator_returns_429_with_retry_after(world: World) -> None:
-    @limit_note_creation
-    def start_note(request: HttpRequest) -> HttpResponse:
-        return HttpResponse(status=201)
-
-    user = new_member(world.a.practice)
-    limited = with_rate("note_create", "1/hour")
-    request = HttpRequest()
-    request.method, request.user = "POST", user
-    request.META["REMOTE_ADDR"] = fresh_ip()
-    with limited:
-        assert start_note(request).status_code == 201
-        refused = start_note(request)
-    assert refused.status_code == 429 and int(refused["Retry-After"]) > 0
-    cache.delete(f"throttle_note_create_{user.pk}")

@@ -11,8 +11,8 @@ from __future__ import annotations
 import logging
 import os
 import tempfile
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 from django.conf import settings
@@ -78,9 +78,32 @@ def transcription_create(
     except BaseException:
         transcription.audio.storage.delete(transcription.audio.name or "")
         raise
-    # If the caller's transaction rolls back, the stored file is an orphan: the sweeper deletes
-    # files no row points to once they are older than AUDIO_MAX_AGE.
+    # If the caller's transaction rolls back after this, the stored file is an orphan: use
+    # ``transcriptions_stored``, which deletes it; the sweeper deletes any left by a crash.
     return transcription
+
+
+@contextmanager
+def transcriptions_stored(
+    *, practice: Practice, uploads: Sequence[UploadedFile | Path], priming_terms: Iterable[str] = ()
+) -> Iterator[list[Transcription]]:
+    """Every upload checked first, then each stored: one refused file stores none of them.
+
+    Run inside the caller's transaction; if the caller's block raises, the files stored here
+    are deleted at once (their rows roll back with the caller's), not left for the sweeper."""
+    terms = list(priming_terms)
+    stored: list[Transcription] = []
+    with ExitStack() as stack:
+        paths = [stack.enter_context(local_upload_path(upload)) for upload in uploads]
+        checked = [(path, audio_check(path)) for path in paths]
+        try:
+            for path, info in checked:
+                stored.append(transcription_create(practice=practice, path=path, info=info, priming_terms=terms))
+            yield stored
+        except BaseException:
+            for transcription in stored:
+                transcription.audio.storage.delete(transcription.audio.name or "")
+            raise
 
 
 def transcription_enqueue(transcription: Transcription) -> None:

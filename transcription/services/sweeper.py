@@ -4,6 +4,7 @@ no row points to are deleted, and work whose worker or message was lost is queue
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import Iterator
 from datetime import timedelta
 
@@ -12,6 +13,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from intellisession.audit import audit_record
+from intellisession.models import Practice
 from intellisession.queueing import send, waiting_messages
 from transcription.models import ChunkStatus, Transcription, TranscriptionChunk, TranscriptionStatus, private_storage
 from transcription.services.intake import audio_delete
@@ -59,12 +61,21 @@ def sweep_orphan_files() -> int:
         storage.delete(name)
         audit_record(
             action="audio.delete",
+            practice=_practice_of(name),
             object_type="audio_file",
             object_id=name.rsplit("/", 1)[-1],
             detail={"reason": "orphan"},
         )
         deleted += 1
     return deleted
+
+
+def _practice_of(name: str) -> Practice | None:
+    """The practice whose folder a stored file is in (``audio/<practice id>/<file>``), so its admins see the receipt."""
+    try:
+        return Practice.objects.filter(pk=uuid.UUID(name.split("/")[1])).first()
+    except (IndexError, ValueError):
+        return None
 
 
 def _stored_audio(storage: object) -> Iterator[str]:

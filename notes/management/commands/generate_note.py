@@ -55,6 +55,9 @@ class Command(BaseCommand):
                 texts=[_text_input(t) for t in options["text"]],
                 summary_only=options["summary_only"],
                 instruction=options["instruction"],
+                # Someone at the server's shell is not a web or API caller; scripts and benchmarks
+                # run this command many times in a row.
+                rate_limited=False,
             )
         except DomainError as error:
             raise CommandError(error.message) from None
