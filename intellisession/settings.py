@@ -360,6 +360,12 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Clients, consents, note requests (audio and text inputs), job status and notes.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Several models have a "status"; each set of values gets its own name in the schema.
+    "ENUM_NAME_OVERRIDES": {
+        "RiskStatusEnum": "notes.document.RISK_STATUSES",
+        "GoalProgressStatusEnum": "notes.document.GOAL_PROGRESS_STATUSES",
+        "TreatmentGoalStatusEnum": "clients.models.GoalStatus",
+    },
 }
 
 # --- Celery

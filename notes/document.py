@@ -39,6 +39,7 @@ SUICIDE_LEVELS: tuple[SuicideLevel, ...] = (
     "wish_to_be_dead", "active_thoughts", "method", "intent", "plan", "preparatory", "attempt",
 )  # fmt: skip
 GOAL_STATUSES: tuple[GoalStatus, ...] = ("progressing", "no_change", "regressing", "met", "not_addressed")
+GOAL_PROGRESS_STATUSES: tuple[GoalStatus, ...] = (*GOAL_STATUSES, "discussed")
 
 NO_CONTENT = "No relevant content in the recording or inputs."
 

@@ -413,6 +413,9 @@ MALFORMED_BODY = {
 }
 
 
+INT_KWARGS = frozenset({"seq", "number"})  # URL parts that are numbers, not ids
+
+
 def _malformed_paths(route: Route, side: Side, slug: str) -> list[str]:
     """The route's URL once per id in it, that id replaced by something that is not an id."""
     paths = []
@@ -420,10 +423,10 @@ def _malformed_paths(route: Route, side: Side, slug: str) -> list[str]:
         values: dict[str, Any] = {"practice_slug": slug}
         for kwarg in (k for k in route.kwargs if k != "practice_slug"):
             if kwarg == target:
-                values[kwarg] = _SEQ_SENTINEL if kwarg == "seq" else _ID_SENTINEL
+                values[kwarg] = _SEQ_SENTINEL if kwarg in INT_KWARGS else _ID_SENTINEL
             else:
                 values[kwarg] = OBJECTS[route.id_kind(kwarg)](side)
-        sentinel = str(_SEQ_SENTINEL if target == "seq" else _ID_SENTINEL)
+        sentinel = str(_SEQ_SENTINEL if target in INT_KWARGS else _ID_SENTINEL)
         paths.append(reverse(route.name, kwargs=values).replace(sentinel, MALFORMED_ID))
     return paths
 

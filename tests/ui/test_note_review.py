@@ -52,7 +52,7 @@ def test_accept_remove_acknowledge_then_sign(world: World, draft: Note) -> None:
 
 def test_sign_refusal_is_shown_in_plain_words(world: World, draft: Note) -> None:
     page = signed_in(world.a.clinician).post(url(draft, "sign"), {"confirm": "on"}, follow=True).content.decode()
-    assert "accept or remove each" in page
+    assert "accept or remove it" in page
 
 
 def test_signed_note_is_read_only_and_takes_addenda(world: World, draft: Note) -> None:
