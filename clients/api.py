@@ -11,7 +11,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from clients.models import Client, GoalStatus, RecordingConsent, TreatmentGoal
+from clients.models import Client, ConsentMethod, GoalStatus, RecordingConsent, TreatmentGoal
 from clients.selectors import client_visible_to
 from clients.services import (
     client_create,
@@ -84,12 +84,13 @@ class ClientViewSet(PracticeScopedViewSet):
 class ConsentOutputSerializer(serializers.ModelSerializer[RecordingConsent]):
     class Meta:
         model = RecordingConsent
-        fields = ["id", "client_id", "scope", "given_on", "revoked_at", "created_at"]
+        fields = ["id", "client_id", "scope", "given_on", "method", "revoked_at", "created_at"]
 
 
 class ConsentInputSerializer(serializers.Serializer[Any]):
     client_id = serializers.UUIDField()
     given_on = serializers.DateField(validators=[validate_consent_date])
+    method = serializers.ChoiceField(choices=ConsentMethod.choices, default=ConsentMethod.SIGNED_FORM)
 
 
 class ConsentViewSet(PracticeScopedViewSet):
@@ -110,7 +111,12 @@ class ConsentViewSet(PracticeScopedViewSet):
         data = ConsentInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         client = client_for_input(membership=self.membership, client_id=data.validated_data["client_id"])
-        consent = consent_record(client=client, actor=request.user, given_on=data.validated_data["given_on"])  # type: ignore[arg-type]
+        consent = consent_record(
+            client=client,
+            actor=request.user,  # type: ignore[arg-type]
+            given_on=data.validated_data["given_on"],
+            method=data.validated_data["method"],
+        )
         return Response(ConsentOutputSerializer(consent).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=None, responses=ConsentOutputSerializer)

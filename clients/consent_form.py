@@ -1,13 +1,13 @@
-"""A printable recording-consent form for the client to read, fill in and sign on paper.
-
-It carries the practice's name only; the clinician writes the client's details by hand, so
-the blank form holds no client information and can be printed in advance."""
+"""A printable recording-consent form for the client to read and sign on paper, filled in with
+the practice's, the client's and the clinician's names (and the client's date of birth when on
+file); the signatures and dates are left for pen."""
 
 from __future__ import annotations
 
 from fpdf import FPDF
 
-from intellisession.models import Practice
+from clients.models import Client
+from intellisession.models import Practice, User
 from intellisession.pdf import FAMILY, add_fonts, printable
 
 PARAGRAPHS = (
@@ -19,17 +19,10 @@ PARAGRAPHS = (
     "Your choice: saying no does not affect your care in any way. You may withdraw your consent at any time, "
     "for future sessions, by telling your clinician; you may also ask that any session not be recorded.",
 )
-LINES = (
-    "Client name",
-    "Date of birth",
-    "Signature of client (or legal guardian)",
-    "Date",
-    "Clinician name",
-    "Clinician signature",
-)
+SIGNATURE_LINES = ("Signature of client (or legal guardian)", "Date", "Clinician signature", "Date")
 
 
-def consent_form_pdf(practice: Practice) -> bytes:
+def consent_form_pdf(practice: Practice, *, client: Client, clinician: User) -> bytes:
     pdf = FPDF(format="Letter")
     add_fonts(pdf)
     pdf.set_title("Consent to audio recording of therapy sessions")
@@ -38,6 +31,13 @@ def consent_form_pdf(practice: Practice) -> bytes:
     pdf.multi_cell(0, 8, "Consent to audio recording of therapy sessions", new_x="LMARGIN", new_y="NEXT")
     pdf.set_font(FAMILY, "", 11)
     pdf.multi_cell(0, 6, printable(practice.name), new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(3)
+    dob = client.date_of_birth.strftime("%b %-d, %Y") if client.date_of_birth else "_" * 20
+    for label, value in (("Client", client.name), ("Date of birth", dob), ("Clinician", str(clinician))):
+        pdf.set_font(FAMILY, "B", 11)
+        pdf.cell(32, 6, f"{label}:")
+        pdf.set_font(FAMILY, "", 11)
+        pdf.cell(0, 6, printable(value), new_x="LMARGIN", new_y="NEXT")
     pdf.ln(4)
     for paragraph in PARAGRAPHS:
         pdf.multi_cell(0, 6, paragraph, new_x="LMARGIN", new_y="NEXT")
@@ -50,7 +50,7 @@ def consent_form_pdf(practice: Practice) -> bytes:
         new_x="LMARGIN",
         new_y="NEXT",
     )
-    for label in LINES:
+    for label in SIGNATURE_LINES:
         pdf.ln(8)
         pdf.cell(0, 6, "_" * 70, new_x="LMARGIN", new_y="NEXT")
         pdf.set_font(FAMILY, "", 9)

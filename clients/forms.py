@@ -4,9 +4,14 @@ from typing import Any
 
 from django import forms
 
-from clients.models import GoalStatus
+from clients.models import ConsentMethod, GoalStatus
 from intellisession.models import Practice, Role, User
-from intellisession.validators import validate_consent_date, validate_date_of_birth, validate_plan_date
+from intellisession.validators import (
+    signed_form_kind,
+    validate_consent_date,
+    validate_date_of_birth,
+    validate_plan_date,
+)
 
 
 class ClientForm(forms.Form):
@@ -36,6 +41,21 @@ class ConsentForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}),
         validators=[validate_consent_date],
     )
+    method = forms.ChoiceField(
+        label="How it was given", choices=ConsentMethod.choices, initial=ConsentMethod.SIGNED_FORM
+    )
+    signed_form = forms.FileField(
+        label="Signed form (PDF, JPEG or PNG, optional)",
+        required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": "application/pdf,image/jpeg,image/png"}),
+        help_text="A scan or photo of the form the client signed; kept privately with the consent record.",
+    )
+
+    def clean_signed_form(self) -> Any:
+        upload = self.cleaned_data.get("signed_form")
+        if upload:
+            signed_form_kind(upload)  # raises ValidationError naming the file
+        return upload
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("auto_id", "consent-%s")  # ids unique on the client page, which has several forms

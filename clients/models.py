@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import uuid
+
 from django.conf import settings
 from django.db import models
 
 from intellisession.fields import EncryptedCharField, EncryptedDateField, EncryptedTextField
-from intellisession.models import Practice, PracticeOwned
+from intellisession.models import Practice, PracticeOwned, private_storage
 
 
 class Client(PracticeOwned):
@@ -33,12 +35,28 @@ class ConsentScope(models.TextChoices):
     AUDIO_RECORDING = "audio_recording", "Audio recording of sessions for note-taking"
 
 
+class ConsentMethod(models.TextChoices):
+    SIGNED_FORM = "signed_form", "Signed form"
+    VERBAL = "verbal", "Verbal, in person"
+    TELEHEALTH = "telehealth", "Verbal, on a telehealth call"
+    ELECTRONIC = "electronic", "Electronic signature (EHR or portal)"
+
+
+def signed_form_path(instance: RecordingConsent, filename: str) -> str:
+    # Random names only: the file's own name (often the client's) never reaches storage.
+    return f"consents/{instance.practice_id}/{uuid.uuid4().hex}"
+
+
 class RecordingConsent(PracticeOwned):
-    """A client's consent to have sessions recorded, as signed on paper or in the EHR."""
+    """A client's consent to have sessions recorded: when, how it was given, who recorded it, and
+    the signed form where there is one (kept in private storage)."""
 
     client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="consents")
     scope = models.CharField(max_length=40, choices=ConsentScope.choices, default=ConsentScope.AUDIO_RECORDING)
     given_on = models.DateField()
+    method = models.CharField(max_length=20, choices=ConsentMethod.choices, default=ConsentMethod.SIGNED_FORM)
+    signed_form = models.FileField(storage=private_storage, upload_to=signed_form_path, blank=True, max_length=300)
+    signed_form_kind = models.CharField(max_length=10, blank=True, help_text="pdf, jpeg or png, read from the content.")
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     revoked_at = models.DateTimeField(null=True, blank=True)
     revoked_by = models.ForeignKey(

@@ -8,14 +8,16 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 
-from clients.models import Client, GoalStatus, RecordingConsent, TreatmentGoal
+from clients.models import Client, ConsentMethod, GoalStatus, RecordingConsent, TreatmentGoal
 from clients.selectors import client_visible_to
 from intellisession.audit import audit_record
 from intellisession.errors import DomainError
 from intellisession.models import Membership, Practice, Role, User
+from intellisession.validators import signed_form_kind
 
 
 def _practice_clinicians(*, practice: Practice, user_ids: Iterable[uuid.UUID]) -> list[User]:
@@ -95,13 +97,44 @@ def client_for_input(*, membership: Membership, client_id: uuid.UUID | str) -> C
 
 
 @transaction.atomic
-def consent_record(*, client: Client, actor: User, given_on: datetime.date) -> RecordingConsent:
+def consent_record(
+    *,
+    client: Client,
+    actor: User,
+    given_on: datetime.date,
+    method: str = ConsentMethod.SIGNED_FORM,
+    signed_form: UploadedFile | None = None,
+) -> RecordingConsent:
+    """Record a client's consent: the date, how it was given, and the signed form if there is one."""
     if given_on > timezone.localdate():
         raise DomainError("The consent date cannot be in the future.", code="consent_date")
-    consent = RecordingConsent.objects.create(
-        practice=client.practice, client=client, given_on=given_on, recorded_by=actor
+    if method not in ConsentMethod.values:
+        raise DomainError("Choose how the consent was given.", code="consent_method")
+    kind = ""
+    if signed_form is not None:
+        try:
+            kind = signed_form_kind(signed_form)
+        except DjangoValidationError as error:
+            raise DomainError(" ".join(error.messages), code="signed_form") from None
+    consent = RecordingConsent(
+        practice=client.practice, client=client, given_on=given_on, method=method, recorded_by=actor
     )
-    audit_record(action="consent.record", practice=client.practice, actor=actor, obj=consent)
+    if signed_form is not None:
+        consent.signed_form.save("form", signed_form, save=False)
+        consent.signed_form_kind = kind
+    try:
+        consent.save()
+    except Exception:
+        if consent.signed_form:
+            consent.signed_form.delete(save=False)  # no stored file without its row
+        raise
+    audit_record(
+        action="consent.record",
+        practice=client.practice,
+        actor=actor,
+        obj=consent,
+        detail={"method": method, "signed_form": bool(kind)},
+    )
     return consent
 
 

@@ -15,6 +15,11 @@ urlpatterns = [
         views.ConsentRevoke.as_view(),
         name="client-consent-revoke",
     ),
+    path(
+        "clients/<uuid:client_id>/consent/<uuid:consent_id>/signed-form/",
+        views.ConsentSignedForm.as_view(),
+        name="client-consent-signed-form",
+    ),
     path("clients/<uuid:client_id>/consent-form.pdf", views.ConsentFormPdf.as_view(), name="client-consent-form"),
     path("clients/<uuid:client_id>/goals/", views.GoalAdd.as_view(), name="client-goal-add"),
     path("clients/<uuid:client_id>/goals/<uuid:goal_id>/", views.goal_edit, name="client-goal-edit"),

@@ -6,7 +6,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -19,6 +19,7 @@ from clients.models import Client
 from clients.selectors import assigned_clinician_ids, client_list, consent_active, consent_list, goal_list
 from clients.services import client_create, client_update, consent_record, consent_revoke, goal_create, goal_update
 from intellisession.access import PracticeRequest, attach_practice
+from intellisession.audit import audit_record
 from intellisession.errors import DomainError
 
 
@@ -102,10 +103,16 @@ class ConsentRecord(LoginRequiredMixin, View):
     def post(self, request: HttpRequest, practice_slug: str, client_id: uuid.UUID) -> HttpResponse:
         request = attach_practice(request, practice_slug)
         client = get_client_for_user(request, client_id)
-        form = ConsentForm(request.POST)
+        form = ConsentForm(request.POST, request.FILES)
         if form.is_valid():
             try:
-                consent_record(client=client, actor=request.user, given_on=form.cleaned_data["given_on"])
+                consent_record(
+                    client=client,
+                    actor=request.user,
+                    given_on=form.cleaned_data["given_on"],
+                    method=form.cleaned_data["method"],
+                    signed_form=form.cleaned_data.get("signed_form"),
+                )
             except DomainError as error:
                 form.add_error("given_on", error.message)
             else:
@@ -126,13 +133,40 @@ class ConsentRevoke(LoginRequiredMixin, View):
 
 
 class ConsentFormPdf(LoginRequiredMixin, View):
-    """The blank consent form, for the client to fill in and sign."""
+    """The consent form filled in with the client's, practice's and clinician's names, to sign."""
 
     def get(self, request: HttpRequest, practice_slug: str, client_id: uuid.UUID) -> HttpResponse:
         request = attach_practice(request, practice_slug)
-        get_client_for_user(request, client_id)
-        response = HttpResponse(consent_form_pdf(request.practice), content_type="application/pdf")
+        client = get_client_for_user(request, client_id)
+        pdf = consent_form_pdf(request.practice, client=client, clinician=request.user)
+        response = HttpResponse(pdf, content_type="application/pdf")
         response["Content-Disposition"] = 'attachment; filename="recording-consent-form.pdf"'
+        return response
+
+
+class ConsentSignedForm(LoginRequiredMixin, View):
+    """The signed form kept with a consent record; each viewing is an audit event."""
+
+    CONTENT_TYPES = {"pdf": "application/pdf", "jpeg": "image/jpeg", "png": "image/png"}
+
+    def get(
+        self, request: HttpRequest, practice_slug: str, client_id: uuid.UUID, consent_id: uuid.UUID
+    ) -> FileResponse:
+        request = attach_practice(request, practice_slug)
+        client = get_client_for_user(request, client_id)
+        consent = get_consent_for_client(client, consent_id)
+        if not consent.signed_form:
+            raise Http404("No signed form is kept with this consent.")
+        audit_record(
+            action="consent.form_view", practice=request.practice, actor=request.user, obj=consent, request=request
+        )
+        kind = consent.signed_form_kind
+        response = FileResponse(
+            consent.signed_form.open("rb"), content_type=self.CONTENT_TYPES.get(kind, "application/octet-stream")
+        )
+        response["Content-Disposition"] = (
+            f'attachment; filename="signed-consent-{consent.given_on.isoformat()}.{kind or "bin"}"'
+        )
         return response
 
 

@@ -11,6 +11,7 @@ import csv
 import json
 import uuid
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from django import forms
@@ -29,7 +30,7 @@ from intellisession.access import (
     get_membership_for_admin,
     require_admin,
 )
-from intellisession.audit import audit_record
+from intellisession.audit import action_label, audit_record, object_kind, object_links
 from intellisession.errors import DomainError
 from intellisession.forms import AuditFilterForm, InviteForm, PracticeSettingsForm, RoleForm
 from intellisession.models import AuditEvent
@@ -207,8 +208,29 @@ def audit_log(request: HttpRequest, practice_slug: str) -> HttpResponse:
     page = Paginator(events, AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    context = {"form": form, "page": page, "query": query.urlencode()}
+    links = object_links(request.practice, page.object_list)
+    rows = [
+        AuditRow(
+            event=event,
+            action=action_label(event.action),
+            kind=object_kind(event.object_type) if event.object_type else "",
+            link=links.get((event.object_type, event.object_id)),
+        )
+        for event in page.object_list
+    ]
+    context = {"form": form, "page": page, "rows": rows, "query": query.urlencode()}
     return render(request, "practice_admin/audit.html", context)
+
+
+@dataclass
+class AuditRow:
+    """One event as the log page shows it: in words, with its object named and linked where the
+    practice still has it."""
+
+    event: AuditEvent
+    action: str
+    kind: str
+    link: tuple[str, str] | None
 
 
 class _Echo:

@@ -6,6 +6,7 @@ from typing import Any
 
 from django import forms
 
+from intellisession.audit import action_label, object_kind
 from intellisession.models import Membership, Practice, Role, TranscriptRetention
 from intellisession.selectors import AuditFilter
 
@@ -51,20 +52,24 @@ class AuditFilterForm(forms.Form):
     object_id = forms.CharField(required=False, max_length=64, label="Object id")
     since = forms.DateField(required=False, label="From", widget=forms.DateInput(attrs={"type": "date"}))
     until = forms.DateField(required=False, label="To", widget=forms.DateInput(attrs={"type": "date"}))
+    include_views = forms.BooleanField(required=False, label="Include views (notes, transcripts, forms opened)")
 
     def __init__(
         self, *args: Any, practice: Practice, actions: list[str], object_types: list[str], **kwargs: Any
     ) -> None:
         super().__init__(*args, **kwargs)
         members = Membership.objects.filter(practice=practice).select_related("user").order_by("user__email")
-        self.fields["action"].choices = [("", "Any action"), *((a, a) for a in actions)]  # type: ignore[attr-defined]
+        self.fields["action"].choices = [  # type: ignore[attr-defined]
+            ("", "Any action"),
+            *sorted(((a, action_label(a)) for a in actions), key=lambda choice: choice[1]),
+        ]
         self.fields["actor"].choices = [  # type: ignore[attr-defined]
             ("", "Anyone"),
             *((str(m.user_id), m.user.email) for m in members),
         ]
         self.fields["object_type"].choices = [  # type: ignore[attr-defined]
             ("", "Any kind"),
-            *((t, t) for t in object_types),
+            *((t, object_kind(t)) for t in object_types),
         ]
 
     def filters(self) -> AuditFilter:
@@ -78,6 +83,7 @@ class AuditFilterForm(forms.Form):
             object_id=data["object_id"].strip(),
             since=data["since"],
             until=data["until"],
+            include_views=data["include_views"],
         )
 
 

@@ -7,9 +7,15 @@ from typing import Any, ClassVar
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.core.files.storage import Storage, storages
 from django.db import models
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
+
+
+def private_storage() -> Storage:
+    """Where recordings and signed consent forms are kept: never served, never public."""
+    return storages["private"]
 
 
 class UserManager(BaseUserManager["User"]):

@@ -9,6 +9,7 @@ from allauth.mfa.models import Authenticator
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from intellisession.audit import VIEW_ACTIONS
 from intellisession.models import ApiToken, AuditEvent, Invitation, Membership, Practice, User
 
 
@@ -50,12 +51,15 @@ class AuditFilter:
     object_id: str = ""
     since: datetime.date | None = None
     until: datetime.date | None = None
+    include_views: bool = False
 
 
 def audit_event_list(*, practice: Practice, filters: AuditFilter) -> QuerySet[AuditEvent]:
     events = AuditEvent.objects.filter(practice=practice).select_related("actor").order_by("-created_at", "-id")
     if filters.action:
         events = events.filter(action=filters.action)
+    elif not filters.include_views:
+        events = events.exclude(action__in=VIEW_ACTIONS)
     if filters.actor_id:
         events = events.filter(actor__pk=filters.actor_id)
     if filters.object_type:

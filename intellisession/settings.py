@@ -117,6 +117,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "intellisession.audit.RequestAddressMiddleware",
     "intellisession.security.NoStoreMiddleware",
     "intellisession.security.PageMethodMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",

@@ -8,4 +8,6 @@ class NotesConfig(AppConfig):
     def ready(self) -> None:
         # Once the models are loaded: the receivers connect the transcription signals, and the tasks
         # register with Celery so services can queue them by name (intellisession.queueing).
-        from notes import receivers, tasks  # noqa: F401
+        from notes import audit_links, receivers, tasks  # noqa: F401
+
+        audit_links.register()

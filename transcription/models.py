@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import uuid
 
-from django.core.files.storage import Storage, storages
 from django.db import models
 
 from intellisession.fields import EncryptedJSONField, EncryptedTextField
-from intellisession.models import Practice, PracticeOwned
+from intellisession.models import Practice, PracticeOwned, private_storage
 
 
 class TranscriptionStatus(models.TextChoices):
@@ -26,10 +25,6 @@ class TranscriptionStatus(models.TextChoices):
 
 
 FINISHED = (TranscriptionStatus.DONE, TranscriptionStatus.NO_SPEECH, TranscriptionStatus.FAILED)
-
-
-def private_storage() -> Storage:
-    return storages["private"]
 
 
 def audio_upload_path(instance: Transcription, filename: str) -> str:

@@ -284,7 +284,9 @@ def test_audit_log_shows_only_this_practice_and_filters(world: World) -> None:
     )
     url = f"/p/{world.a.practice.slug}/admin/audit/"
     page = admin_browser(world).get(url).content.decode()
-    assert "n-1" in page and "n-2" in page and "n-other" not in page
+    assert "n-2" in page and "n-1" not in page and "n-other" not in page  # views hidden unless asked
+    with_views = admin_browser(world).get(url, {"include_views": "on"}).content.decode()
+    assert "n-1" in with_views and "n-2" in with_views and "n-other" not in with_views
     filtered = admin_browser(world).get(url, {"action": "note.view"}).content.decode()
     assert "n-1" in filtered and "n-2" not in filtered
     by_actor = admin_browser(world).get(url, {"actor": str(world.a.admin.pk)}).content.decode()
@@ -311,3 +313,21 @@ def test_audit_csv_export_has_this_practices_events_and_is_itself_audited(world:
     assert [r[5] for r in rows[1:]] == ["'=HYPERLINK(1)"]  # formula neutralised; practice B absent
     assert rows[1][3] == world.a.clinician.email
     assert AuditEvent.objects.filter(action="audit.export", practice=world.a.practice, actor=world.a.admin).exists()
+
+
+def test_audit_log_reads_in_words_names_and_links_records_and_keeps_the_address_of_changes(world: World) -> None:
+    from clients.services import client_create
+
+    browser = admin_browser(world)
+    # A change made through a page: the service records the event without seeing the request.
+    new = f"/p/{world.a.practice.slug}/clients/new/"
+    response = browser.post(new, {"name": "Robin Example"}, REMOTE_ADDR="203.0.113.9")
+    assert response.status_code == 302
+    created = AuditEvent.objects.filter(action="client.create", practice=world.a.practice).latest("created_at")
+    assert created.ip_address == "203.0.113.9"
+    client = client_create(practice=world.a.practice, actor=world.a.admin, name="Sam Other")
+    assert AuditEvent.objects.filter(action="client.create", object_id=str(client.pk)).get().ip_address is None
+    page = browser.get(f"/p/{world.a.practice.slug}/admin/audit/").content.decode()
+    assert "Client added" in page and "client.create" not in page.split("<tbody>")[1]
+    assert f'href="/p/{world.a.practice.slug}/clients/{client.pk}/">Sam Other</a>' in page
+    assert 'class="table-scroll"' in page and " UTC</td>" in page

@@ -53,7 +53,7 @@ def test_future_consent_date_is_shown_as_an_error(world: World) -> None:
     assert not RecordingConsent.objects.exists()
 
 
-def test_consent_form_is_a_blank_pdf(world: World) -> None:
+def test_consent_form_is_a_pdf_for_any_member(world: World) -> None:
     response = signed_in(world.a.reader).get(page_url(world) + "consent-form.pdf")
     assert response.status_code == 200 and response.content.startswith(b"%PDF")
 
@@ -109,3 +109,44 @@ def test_consent_of_other_practice_client_is_404(world: World) -> None:
     consent = give_consent(world.b)
     response = signed_in(world.a.admin).post(page_url(world) + f"consent/{consent.pk}/revoke/")
     assert response.status_code == 404
+
+
+def test_consent_records_how_it_was_given_who_recorded_it_and_keeps_the_signed_form(world: World) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from intellisession.models import AuditEvent
+
+    browser = signed_in(world.a.clinician)
+    scan = SimpleUploadedFile("Jane Doe consent.pdf", b"%PDF-1.4\n% a scanned form\n", content_type="application/pdf")
+    form = {"given_on": "2026-01-05", "method": "signed_form", "signed_form": scan}
+    assert browser.post(page_url(world) + "consent/", form).status_code == 302
+    consent = RecordingConsent.objects.get(client=world.a.client)
+    assert consent.method == "signed_form" and consent.recorded_by == world.a.clinician
+    assert consent.signed_form and "Jane" not in str(consent.signed_form.name)  # random names in storage
+    page = browser.get(page_url(world)).content.decode()
+    assert "Signed form · recorded by" in page and "Jan 5, 2026" in page
+    download = browser.get(page_url(world) + f"consent/{consent.pk}/signed-form/")
+    assert download.status_code == 200 and b"".join(download.streaming_content).startswith(b"%PDF")  # type: ignore[attr-defined]
+    assert AuditEvent.objects.filter(action="consent.form_view", object_id=str(consent.pk)).count() == 1
+    assert AuditEvent.objects.get(action="consent.record").detail == {"method": "signed_form", "signed_form": True}
+
+
+def test_a_signed_form_that_is_not_a_pdf_or_image_is_refused_by_name_and_nothing_is_stored(world: World) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    browser = signed_in(world.a.clinician)
+    fake = SimpleUploadedFile("consent.pdf", b"MZ\x90\x00 not a pdf", content_type="application/pdf")
+    response = browser.post(
+        page_url(world) + "consent/", {"given_on": "2026-01-05", "method": "verbal", "signed_form": fake}
+    )
+    assert response.status_code == 400
+    assert "consent.pdf: the signed form must be a PDF, JPEG or PNG file." in response.content.decode()
+    assert not RecordingConsent.objects.exists()
+
+
+def test_verbal_consent_on_a_telehealth_call_needs_no_form(world: World) -> None:
+    browser = signed_in(world.a.clinician)
+    browser.post(page_url(world) + "consent/", {"given_on": "2026-01-05", "method": "telehealth"})
+    consent = RecordingConsent.objects.get(client=world.a.client)
+    assert consent.method == "telehealth" and not consent.signed_form
+    assert "Verbal, on a telehealth call" in browser.get(page_url(world)).content.decode()
