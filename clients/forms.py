@@ -42,7 +42,7 @@ class ConsentForm(forms.Form):
         validators=[validate_consent_date],
     )
     method = forms.ChoiceField(
-        label="How it was given", choices=ConsentMethod.choices, initial=ConsentMethod.SIGNED_FORM
+        label="How it was given", choices=ConsentMethod.choices, initial=ConsentMethod.SIGNED_FORM, required=False
     )
     signed_form = forms.FileField(
         label="Signed form (PDF, JPEG or PNG, optional)",
@@ -50,6 +50,9 @@ class ConsentForm(forms.Form):
         widget=forms.ClearableFileInput(attrs={"accept": "application/pdf,image/jpeg,image/png"}),
         help_text="A scan or photo of the form the client signed; kept privately with the consent record.",
     )
+
+    def clean_method(self) -> str:
+        return self.cleaned_data.get("method") or ConsentMethod.SIGNED_FORM
 
     def clean_signed_form(self) -> Any:
         upload = self.cleaned_data.get("signed_form")

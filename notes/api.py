@@ -227,11 +227,11 @@ class NoteViewSet(PracticeScopedViewSet):
         return Response(self._body(note))
 
     @extend_schema(request=None, responses=NoteDetailOut)
-    @action(detail=True, methods=["post"], url_path=r"versions/(?P<number>[0-9]{1,6})/restore")
+    @action(detail=True, methods=["post"], url_path=r"versions/(?P<number>[0-9]+)/restore")
     def restore_version(self, request: Request, practice_slug: str, pk: str, number: str) -> Response:
         """Bring back an earlier version of a draft; the text it replaces becomes a version too."""
         note = self._note()
-        version = note_version(practice=self.practice, note=note, number=int(number))
+        version = note_version(practice=self.practice, note=note, number=int(number)) if len(number) < 10 else None
         if version is None:
             raise NotFound("This note has no such version.")
         note = note_version_restore(note=note, version=version, actor=self.membership.user)

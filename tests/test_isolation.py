@@ -23,11 +23,18 @@ from tests.documents import note_body
 
 
 def _consent(side: Side) -> Any:
+    """A consent with its signed form kept, so the form's own URL has something to answer with."""
+    from django.core.files.base import ContentFile
+
     from clients.models import RecordingConsent
 
-    consent, _ = RecordingConsent.objects.get_or_create(
+    consent, created = RecordingConsent.objects.get_or_create(
         practice=side.practice, client=side.client, defaults={"given_on": "2026-01-05", "recorded_by": side.clinician}
     )
+    if created:
+        consent.signed_form.save("form", ContentFile(b"%PDF-1.4\n"), save=False)
+        consent.signed_form_kind = "pdf"
+        consent.save()
     return consent.pk
 
 

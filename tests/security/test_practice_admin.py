@@ -328,6 +328,6 @@ def test_audit_log_reads_in_words_names_and_links_records_and_keeps_the_address_
     client = client_create(practice=world.a.practice, actor=world.a.admin, name="Sam Other")
     assert AuditEvent.objects.filter(action="client.create", object_id=str(client.pk)).get().ip_address is None
     page = browser.get(f"/p/{world.a.practice.slug}/admin/audit/").content.decode()
-    assert "Client added" in page and "client.create" not in page.split("<tbody>")[1]
+    assert "<td>Client added</td>" in page and "<td>client.create</td>" not in page
     assert f'href="/p/{world.a.practice.slug}/clients/{client.pk}/">Sam Other</a>' in page
     assert 'class="table-scroll"' in page and " UTC</td>" in page
