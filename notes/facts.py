@@ -14,6 +14,7 @@ from notes.context import TextInput
 from notes.document import Evidence
 from notes.drugs import find_medications
 from notes.sources import TextUnit, input_units
+from notes.text import content_tokens
 from notes.turns import DROPPED, Turn, is_yes_no, topic_of
 
 FactKind = str  # report, observation, intervention, response, progress, risk, assessment, plan
@@ -202,8 +203,10 @@ def _answer(turn: Turn, turns: list[Turn], index: int, chart_names: tuple[str, .
     body = voice.fragment(turn.unit.text) if label else None
     if label and body:
         text = f"{label}: {body}"
-    elif _opens_answer(turns, index) and (
-        voice.indirect_question(question.text) is not None or _needs_its_question(turn.unit.text)
+    elif (
+        _opens_answer(turns, index)
+        and _asks_about_something(question.text)
+        and (voice.indirect_question(question.text) is not None or _needs_its_question(turn.unit.text))
     ):
         text = _paired(question.text, turn.unit.text)
     else:
@@ -217,6 +220,18 @@ _POINTS_BACK = re.compile(r"^(?:it|it's|that|that's|this|they|there|maybe|probab
 def _opens_answer(turns: list[Turn], index: int) -> bool:
     """The client's first sentence after the question (the rest of the turn reads on its own)."""
     return index > 0 and turns[index - 1].unit.speaker != turns[index].unit.speaker
+
+
+_CHECK_IN_WORDS = frozenset(
+    {"doing", "been", "things", "thing", "going", "go", "went", "feel", "felt", "today", "week", "day", "lately"}
+    | {"since", "last", "time", "met", "meet", "that", "it", "this"}
+)
+
+
+def _asks_about_something(question: str) -> bool:
+    """ "When is your next appointment?" names what the answer is about; "How are you doing?" and
+    "Where are you with that?" do not, so pairing would point the answer at the wrong thing."""
+    return bool(set(content_tokens(question)) - _CHECK_IN_WORDS)
 
 
 def _needs_its_question(answer: str) -> bool:
