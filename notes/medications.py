@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from notes.drugs import find_medications
 from notes.facts import Fact
+from notes.lexicons import AFFIRMATIVE
 from notes.sources import TextUnit
 
 _STATUS: tuple[tuple[str, re.Pattern[str]], ...] = (
@@ -42,6 +43,7 @@ class _Mentions:
     name: str
     units: list[TextUnit] = field(default_factory=list)
     by_client: bool = False
+    confirmed: list[TextUnit] = field(default_factory=list)
 
 
 def chart_names(lines: list[str]) -> dict[str, str]:
@@ -78,6 +80,9 @@ def _mentions(units: list[TextUnit], names: tuple[str, ...]) -> list[_Mentions]:
             answer = _answer(units, index)
             if answer is not None and answer not in mention.units:
                 mention.units.append(answer)
+                mention.by_client = True
+                if AFFIRMATIVE.match(answer.text):
+                    mention.confirmed.append(unit)  # "Are you still taking it?" "Yes, ..."
     return list(found.values())
 
 
@@ -92,6 +97,7 @@ def _answer(units: list[TextUnit], index: int) -> TextUnit | None:
 def _summary(mention: _Mentions, units: list[TextUnit], charted: bool) -> Fact:
     # What was said of it: the client's sentences and the clinician's typed notes, not explanations in session.
     said = [u for u in mention.units if u.speaker != "therapist" and not u.text.rstrip().endswith("?")]
+    said += mention.confirmed
     statuses = [label for label, pattern in _STATUS if any(_affirmed(pattern, u.text) for u in said)]
     if "taking" in statuses and {"started", "stopped"} & set(statuses):
         statuses.remove("taking")
