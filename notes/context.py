@@ -64,3 +64,5 @@ class NoteContext:
     themes: list[str] = field(default_factory=list)
     instructions: list[Instruction] = field(default_factory=list)
     speaker_roles: dict[str, str] | None = None
+    # The client's chart medications, one line each as entered ("Sertraline 50 mg, Dr. Patel").
+    medications: list[str] = field(default_factory=list)

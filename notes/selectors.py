@@ -186,6 +186,7 @@ def note_context(request: NoteRequest, *, style: Style) -> NoteContext:
             note_instruction=request.instruction or "",
         ),
         speaker_roles=None,
+        medications=[line.strip() for line in (client.medications or "").splitlines() if line.strip()],
     )
 
 
