@@ -50,7 +50,7 @@ class FakeLLMServer:
         self,
         behaviour: str = "ok",
         *,
-        sections: dict[str, str] | None = None,
+        sections: dict[str, Any] | None = None,
         themes: list[str] | None = None,
         goal_progress: list[dict[str, Any]] | None = None,
         risk_statements: list[dict[str, str]] | None = None,
