@@ -128,6 +128,15 @@ class _InvalidReply(Exception):
         super().__init__(code)
 
 
+@dataclass(frozen=True, slots=True)
+class CallUsage:
+    """What one answered call cost, as the server reported it."""
+
+    prompt_tokens: int
+    completion_tokens: int
+    seconds: float
+
+
 @dataclass(slots=True)
 class NotePlan:
     """How a context will be written: `one_call` messages when everything fits, else the stretches."""
@@ -173,6 +182,7 @@ class LLMEngine:
         self.max_items = max_items
         self.backoff_s = backoff_s
         self._sleep = sleep
+        self.usage: list[CallUsage] = []  # every answered call of this engine, for logs and benchmarks
         # Retries are ours (bounded, only for transient errors); the client must not add its own.
         self._client = openai.OpenAI(base_url=base_url, api_key=api_key or "unused", timeout=timeout, max_retries=0)
 
@@ -183,7 +193,8 @@ class LLMEngine:
         return note_reply_model(ctx.style, goal_ids, max_chars=self.max_section_chars, max_items=self.max_items)
 
     def facts_model(self) -> type[BaseModel]:
-        return facts_reply_model(max_chars=self.max_section_chars)
+        # Bounded like a section of the note, three times over: a stretch holds more than a section.
+        return facts_reply_model(max_chars=self.max_section_chars, max_items=self.max_items * 3)
 
     def plan(self, ctx: NoteContext, risks: Sequence[RiskItem] | None = None) -> NotePlan:
         """One call if it fits, else the stretches of stage one. Without `risks`, the session's own."""
@@ -313,7 +324,17 @@ class LLMEngine:
                 self.model, attempt, error.code, error.status, time.monotonic() - began,
             )  # fmt: skip
             raise error from None  # the cause may quote the request body; keep it out of tracebacks
-        logger.info("llm call done model=%s attempt=%d elapsed=%.2fs", self.model, attempt, time.monotonic() - began)
+        usage = getattr(completion, "usage", None)
+        call = CallUsage(
+            prompt_tokens=getattr(usage, "prompt_tokens", 0) or 0,
+            completion_tokens=getattr(usage, "completion_tokens", 0) or 0,
+            seconds=round(time.monotonic() - began, 3),
+        )
+        self.usage.append(call)
+        logger.info(
+            "llm call done model=%s attempt=%d elapsed=%.2fs prompt_tokens=%d completion_tokens=%d",
+            self.model, attempt, call.seconds, call.prompt_tokens, call.completion_tokens,
+        )  # fmt: skip
         return _content(completion)
 
     def _response_format(self, schema: dict[str, Any]) -> dict[str, Any]:

@@ -259,3 +259,25 @@ def test_a_request_whose_stretches_keep_being_lost_ends_failed(
         tasks.requeue_stuck()
     request.refresh_from_db()
     assert request.status == "failed" and request.error_code == "crashed"
+
+
+def test_generate_note_json_keeps_every_field_of_the_model_path(chart: World, llm: FakeLLMServer) -> None:
+    import io
+
+    from django.core.management import call_command
+
+    out = io.StringIO()
+    call_command(
+        "generate_note", "--practice", chart.a.practice.slug, "--client", str(chart.a.client.pk), "--style", "soap",
+        "--summary-only", "--text", f"session_summary:{SUMMARY}", "--as", chart.a.clinician.email, "--json",
+        stdout=out,
+    )  # fmt: skip
+    data = json.loads(out.getvalue())
+    assert data["status"] == "ready" and data["engine"] == "llm" and "plan_review" in data
+    report = data["context"]["report"]
+    for key in ("stages", "calls", "budget_tokens", "segments_total", "segments_sent", "stretches", "reasons",
+                "style_example_ids", "compose_seconds"):  # fmt: skip
+        assert key in report, key
+    assert report["stages"] == 1 and report["calls"] == 1
+    evidence = [e for s in data["sections"][0]["sentences"] for e in s["evidence"]]
+    assert evidence and all(e["ref"].startswith("I1.") for e in evidence)  # the summary's own sentences
