@@ -114,7 +114,7 @@ def main() -> int:
     with Process("llama_cpp.server", command, log_path=log, ready=http_ok(f"http://127.0.0.1:{port}/v1/models"),
                  ready_timeout=180, stop_timeout=15):  # fmt: skip
         runs = [run(f"http://127.0.0.1:{port}/v1", float(m), args.budget) for m in args.minutes.split(",")]
-    figures = {"runs": runs, "load": [before, loadavg()]}
+    figures: dict[str, Any] = {"runs": runs, "load": [before, loadavg()]}
     if args.json:
         print(json.dumps(figures, indent=2))
         return 0

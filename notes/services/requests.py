@@ -189,6 +189,7 @@ def note_request_fail(request: NoteRequest, *, code: str, message: str) -> None:
     )
     if updated:
         logger.warning("note request %s failed: %s", request.pk, code)
+        NoteStretch.objects.filter(practice=request.practice, request=request).delete()  # facts are PHI
         request.refresh_from_db()
 
 
@@ -283,8 +284,9 @@ def note_request_generate(*, request_id: str) -> Note | None:
 
 
 def _stages_start(request: NoteRequest, parts: list[range]) -> None:
-    """One row per stretch (kept from an earlier attempt when the stretches are the same), then the
-    stretches not yet done as a chord whose callback composes the note."""
+    """One row per stretch (kept from an earlier attempt of this run when the stretches are the same;
+    a failed request's rows are deleted with its failure), then the stretches not yet done as a
+    chord whose callback composes the note."""
     with transaction.atomic():
         rows = list(NoteStretch.objects.filter(practice=request.practice, request=request))
         if [(r.first_segment, r.stop_segment) for r in rows] != [(p.start, p.stop) for p in parts]:

@@ -73,7 +73,9 @@ def test_a_real_llama_cpp_server_writes_a_long_session_in_two_stages(llama_url: 
     draft = engine.generate(ctx)
     report = draft.context
     assert report is not None and report.stages == 2 and len(report.stretches) >= 2
-    assert report.calls == len(engine.usage) == len(report.stretches) + 1
+    assert (
+        report.calls == len(report.stretches) + 1 and len(engine.usage) >= report.calls
+    )  # an unreadable reply is asked again once
     assert report.segments_sent == report.segments_total == 40
     assert report.stretches[0].first == "S1" and report.stretches[-1].last == "S40"
     assert [s.key for s in draft.sections] == ["data", "assessment", "plan"]

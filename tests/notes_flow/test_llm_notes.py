@@ -221,6 +221,7 @@ def test_a_failing_stretch_fails_the_request_with_its_reason(chart: World) -> No
     request.refresh_from_db()
     assert request.status == "failed" and request.error_code == "bad_request"
     assert not Note.objects.filter(request=request).exists()
+    assert not NoteStretch.objects.filter(request=request).exists()  # the facts read so far go with the failure
 
 
 @pytest.mark.usefixtures("eager")
@@ -261,6 +262,7 @@ def test_a_request_whose_stretches_keep_being_lost_ends_failed(
     assert request.status == "failed" and request.error_code == "crashed"
 
 
+@pytest.mark.usefixtures("eager")  # the command turns eager mode on; the fixture turns it off afterwards
 def test_generate_note_json_keeps_every_field_of_the_model_path(chart: World, llm: FakeLLMServer) -> None:
     import io
 
