@@ -31,7 +31,16 @@ class ClientOutputSerializer(serializers.ModelSerializer[Client]):
 
     class Meta:
         model = Client
-        fields = ["id", "name", "date_of_birth", "pronouns", "external_id", "assigned_clinician_ids", "created_at"]
+        fields = [
+            "id",
+            "name",
+            "date_of_birth",
+            "pronouns",
+            "external_id",
+            "medications",
+            "assigned_clinician_ids",
+            "created_at",
+        ]
 
     def get_assigned_clinician_ids(self, client: Client) -> list[str]:
         return [str(user.pk) for user in client.assigned_clinicians.all()]
@@ -42,6 +51,7 @@ class ClientInputSerializer(serializers.Serializer[Any]):
     date_of_birth = serializers.DateField(required=False, allow_null=True, validators=[validate_date_of_birth])
     pronouns = serializers.CharField(max_length=40, required=False, allow_blank=True)
     external_id = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    medications = serializers.CharField(max_length=4000, required=False, allow_blank=True, help_text="One per line.")
     assigned_clinician_ids = serializers.ListField(child=serializers.UUIDField(), required=False)
 
 

@@ -21,6 +21,14 @@ class ClientForm(forms.Form):
     )
     pronouns = forms.CharField(max_length=40, required=False)
     external_id = forms.CharField(max_length=100, required=False, label="EHR id")
+    medications = forms.CharField(
+        required=False,
+        max_length=4000,
+        label="Current medications",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="One per line, with dose and prescriber if you like (sertraline 50 mg, Dr. Okafor). "
+        "Notes are checked against it, and transcription spells these names right.",
+    )
     assigned_clinician_ids = forms.MultipleChoiceField(required=False, label="Assigned clinicians")
 
     def __init__(self, *args: Any, practice: Practice, **kwargs: Any) -> None:

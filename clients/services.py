@@ -45,6 +45,7 @@ def client_create(
     date_of_birth: datetime.date | None = None,
     pronouns: str = "",
     external_id: str = "",
+    medications: str = "",
     assigned_clinician_ids: Iterable[uuid.UUID] | None = None,
 ) -> Client:
     if not name.strip():
@@ -52,7 +53,12 @@ def client_create(
     ids = assigned_clinician_ids if assigned_clinician_ids is not None else [actor.pk]
     clinicians = _practice_clinicians(practice=practice, user_ids=ids)
     client = Client.objects.create(
-        practice=practice, name=name.strip(), date_of_birth=date_of_birth, pronouns=pronouns, external_id=external_id
+        practice=practice,
+        name=name.strip(),
+        date_of_birth=date_of_birth,
+        pronouns=pronouns,
+        external_id=external_id,
+        medications=_medication_lines(medications),
     )
     client.assigned_clinicians.set(clinicians)
     audit_record(action="client.create", practice=practice, actor=actor, obj=client)
@@ -68,6 +74,7 @@ def client_update(
     date_of_birth: datetime.date | None = None,
     pronouns: str | None = None,
     external_id: str | None = None,
+    medications: str | None = None,
     assigned_clinician_ids: Iterable[uuid.UUID] | None = None,
 ) -> Client:
     if name is not None:
@@ -80,11 +87,18 @@ def client_update(
         client.pronouns = pronouns
     if external_id is not None:
         client.external_id = external_id
+    if medications is not None:
+        client.medications = _medication_lines(medications)
     client.save()
     if assigned_clinician_ids is not None:
         client.assigned_clinicians.set(_practice_clinicians(practice=client.practice, user_ids=assigned_clinician_ids))
     audit_record(action="client.update", practice=client.practice, actor=actor, obj=client)
     return client
+
+
+def _medication_lines(text: str) -> str:
+    """One medication a line, blank lines and stray spaces gone."""
+    return "\n".join(line.strip() for line in text.splitlines() if line.strip())
 
 
 def client_for_input(*, membership: Membership, client_id: uuid.UUID | str) -> Client:

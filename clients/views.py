@@ -73,6 +73,7 @@ def client_edit(request: HttpRequest, practice_slug: str, client_id: uuid.UUID) 
         "date_of_birth": client.date_of_birth,
         "pronouns": client.pronouns,
         "external_id": client.external_id,
+        "medications": client.medications,
         "assigned_clinician_ids": assigned_clinician_ids(practice=request.practice, client=client),
     }
     form = ClientForm(request.POST or None, initial=initial, practice=request.practice)

@@ -11,8 +11,9 @@ tasks module imports the services it wraps, so importing it back would be a cycl
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 
-from celery import Task
+from celery import Task, chord
 from django.db import transaction
 from kombu.exceptions import ChannelError
 from kombu.exceptions import OperationalError as BrokerUnreachable
@@ -38,6 +39,24 @@ def send(task_name: str, *args: str | int) -> bool:
         task_named(task_name).apply_async(args, retry_policy=PUBLISH_RETRY, ignore_result=True)
     except (BrokerUnreachable, RedisError, OSError) as error:
         logger.warning("%s%s not queued (%s); the sweeper will queue it", task_name, args, type(error).__name__)
+        return False
+    return True
+
+
+def send_chord(
+    member_name: str, member_args: Sequence[tuple[str | int, ...]], callback_name: str, *callback_args: str | int
+) -> bool:
+    """Publish a chord: the members in parallel, then the callback once every one has returned.
+
+    The callback takes its own arguments only (members return nothing it needs: their work is in
+    the database). On a broker error log the ids and return False, as `send` does."""
+    members = [app.signature(member_name, args=args) for args in member_args]
+    callback = app.signature(callback_name, args=callback_args, immutable=True)
+    try:
+        chord(members, callback).apply_async(retry_policy=PUBLISH_RETRY)
+    except (BrokerUnreachable, RedisError, OSError) as error:
+        logger.warning("%s%s not queued (%s); the sweeper will queue it", callback_name, callback_args,
+                       type(error).__name__)  # fmt: skip
         return False
     return True
 

@@ -450,4 +450,4 @@ LLM_RESPONSE_FORMAT = env_str("LLM_RESPONSE_FORMAT", "json_schema")  # json_sche
 if LLM_RESPONSE_FORMAT not in ("json_schema", "json_object"):
     raise ImproperlyConfigured("LLM_RESPONSE_FORMAT must be json_schema or json_object")
 NOTE_MAX_ATTEMPTS = env_int("NOTE_MAX_ATTEMPTS", 3)
-NOTE_CONTEXT_TOKENS = env_int("NOTE_CONTEXT_TOKENS", 6000)
+NOTE_CONTEXT_TOKENS = env_int("NOTE_CONTEXT_TOKENS", 100_000)

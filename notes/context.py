@@ -28,11 +28,12 @@ class TextInput:
 
 @dataclass(frozen=True, slots=True)
 class PriorNote:
-    """A signed earlier note of the same client; `date` is ISO (YYYY-MM-DD)."""
+    """A signed earlier note; `date` is ISO (YYYY-MM-DD); `plan` its plan section (plan and homework)."""
 
     ref: str
     date: str
     text: str
+    plan: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,7 +55,10 @@ class Instruction:
 
 @dataclass(slots=True)
 class NoteContext:
-    """Everything a note is written from. `prior_notes` are newest first."""
+    """Everything a note is written from. `prior_notes` are newest first.
+
+    `style_examples`: the clinician's own recent signed notes in this style (other clients), shown
+    to a model as examples of voice and format only, never as facts."""
 
     style: Style
     segments: list[Segment] = field(default_factory=list)
@@ -64,3 +68,6 @@ class NoteContext:
     themes: list[str] = field(default_factory=list)
     instructions: list[Instruction] = field(default_factory=list)
     speaker_roles: dict[str, str] | None = None
+    # The client's chart medications, one line each as entered ("Sertraline 50 mg, Dr. Patel").
+    medications: list[str] = field(default_factory=list)
+    style_examples: list[PriorNote] = field(default_factory=list)

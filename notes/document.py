@@ -201,8 +201,25 @@ class GoalProgress(DocumentModel):
     evidence: list[Evidence] = Field(default_factory=list)
 
 
+class StretchReport(DocumentModel):
+    """One stretch of a long transcript, read by the model on its own in the first of two stages."""
+
+    first: str = Field(description="Id of the stretch's first segment (S1, S2...).")
+    last: str
+    start: float
+    end: float
+    segments: int
+    approx_tokens: int
+    facts: int = 0
+    seconds: float | None = None
+
+
 class ContextReport(DocumentModel):
-    """What of the available context went to the writer, so the note records what was left out."""
+    """What of the available context went to the writer, so the note records what was left out.
+
+    `stages` is 1 when everything fitted one call, 2 when the transcript was read in `stretches`
+    (facts extracted from each) and the note composed from those facts; `reasons` says why, and
+    what was shortened, in words the clinician reads on the note page."""
 
     prior_note_ids_used: list[str] = Field(default_factory=list)
     prior_notes_shortened: list[str] = Field(default_factory=list)
@@ -211,6 +228,27 @@ class ContextReport(DocumentModel):
     instructions: list[str] = Field(default_factory=list)
     transcript_segments_omitted: int = 0
     approx_tokens: int = 0
+    budget_tokens: int = 0
+    stages: int = 1
+    calls: int = 0
+    segments_total: int = 0
+    segments_sent: int = 0
+    stretches: list[StretchReport] = Field(default_factory=list)
+    style_example_ids: list[str] = Field(default_factory=list)
+    reasons: list[str] = Field(default_factory=list)
+    compose_seconds: float | None = None
+
+
+PlanStatus = Literal["done", "partly_done", "not_done", "not_discussed"]
+PLAN_STATUSES: tuple[PlanStatus, ...] = ("done", "partly_done", "not_done", "not_discussed")
+
+
+class PlanReview(DocumentModel):
+    """Whether an item of the last note's plan or homework was done, with the passages that say so."""
+
+    item: str
+    status: PlanStatus
+    evidence: list[Evidence] = Field(default_factory=list)
 
 
 class NoteDocument(DocumentModel):
@@ -220,6 +258,7 @@ class NoteDocument(DocumentModel):
     sections: list[NoteSection] = Field(default_factory=list)
     themes: list[str] = Field(default_factory=list)
     goal_progress: list[GoalProgress] = Field(default_factory=list)
+    plan_review: list[PlanReview] = Field(default_factory=list)
     risks: list[RiskItem] = Field(default_factory=list)
     risk_assessments: list[RiskAssessment] = Field(default_factory=list)
     context: ContextReport | None = None

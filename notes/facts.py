@@ -14,6 +14,7 @@ from notes.context import TextInput
 from notes.document import Evidence
 from notes.drugs import find_medications
 from notes.sources import TextUnit, input_units
+from notes.text import content_tokens
 from notes.turns import DROPPED, Turn, is_yes_no, topic_of
 
 FactKind = str  # report, observation, intervention, response, progress, risk, assessment, plan
@@ -168,9 +169,17 @@ def _sentence(text: str) -> str:
 
 
 def _report(turn: Turn, turns: list[Turn], index: int, chart_names: tuple[str, ...]) -> list[Fact]:
+    if _replies_to_clinician(turns, index) and _POINTING.match(voice.clean(turn.unit.text)):
+        # "That's how it feels, like I'm always on guard." answers what the clinician just said.
+        return [_fact("response", voice.quote(turn.unit.text, "responded"), turn.unit, topic=turn.topic)]
     text = voice.client_statement(turn.unit.text)
     kind = "risk" if turn.topic == "Risk" else "report"
     return [_fact(kind, _with_drug_label(text, turn, chart_names), turn.unit, topic=turn.topic)]
+
+
+def _replies_to_clinician(turns: list[Turn], index: int) -> bool:
+    before = turns[index - 1] if index else None
+    return before is not None and before.unit.speaker == "therapist" and before.act not in {"question", "greeting"}
 
 
 def _with_drug_label(text: str, turn: Turn, chart_names: tuple[str, ...]) -> str:
@@ -192,8 +201,55 @@ def _answer(turn: Turn, turns: list[Turn], index: int, chart_names: tuple[str, .
             return [_fact(kind, _with_drug_label(text, turn, chart_names), question, turn.unit, topic=topic)]
     label = _label(topic, question.text, turn.unit.text, chart_names)
     body = voice.fragment(turn.unit.text) if label else None
-    text = f"{label}: {body}" if label and body else voice.client_statement(turn.unit.text)
+    if label and body:
+        text = f"{label}: {body}"
+    elif (
+        _opens_answer(turns, index)
+        and _asks_about_something(question.text)
+        and (voice.indirect_question(question.text) is not None or _needs_its_question(turn.unit.text))
+    ):
+        text = _paired(question.text, turn.unit.text)
+    else:
+        text = voice.client_statement(turn.unit.text)
     return [_fact(kind, text, question, turn.unit, topic=topic)]
+
+
+_POINTS_BACK = re.compile(r"^(?:it|it's|that|that's|this|they|there|maybe|probably|about|around|just)\b", re.IGNORECASE)
+
+
+def _opens_answer(turns: list[Turn], index: int) -> bool:
+    """The client's first sentence after the question (the rest of the turn reads on its own)."""
+    return index > 0 and turns[index - 1].unit.speaker != turns[index].unit.speaker
+
+
+_CHECK_IN_WORDS = frozenset(
+    {"doing", "been", "things", "thing", "going", "go", "went", "feel", "felt", "today", "week", "day", "lately"}
+    | {"since", "last", "time", "met", "meet", "that", "it", "this"}
+)
+
+
+def _asks_about_something(question: str) -> bool:
+    """ "When is your next appointment?" names what the answer is about; "How are you doing?" and
+    "Where are you with that?" do not, so pairing would point the answer at the wrong thing."""
+    return bool(set(content_tokens(question)) - _CHECK_IN_WORDS)
+
+
+def _needs_its_question(answer: str) -> bool:
+    """An answer that means nothing without its question ("Work, mostly.", "It's on the 20th.")."""
+    text = voice.clean(answer)
+    return not voice.is_clause(text) or _POINTS_BACK.match(text) is not None or len(text.split()) <= 3
+
+
+def _paired(question: str, answer: str) -> str:
+    """ "When is your next appointment?" + "It's on the 20th." -> "When asked when their next appointment
+    is, client reported that it's on the 20th."; the question is quoted when it cannot be turned."""
+    asked = voice.indirect_question(question)
+    lead = f"When asked {asked}" if asked else f'When asked "{question.strip().rstrip("?")}"'
+    text = voice.clean(answer)
+    statement = voice.client_statement(answer)
+    if re.match(r"^that\b", text, re.IGNORECASE) or not statement.startswith("Client reported"):
+        return f'{lead}, client stated: "{answer.strip()}"'
+    return f"{lead}, client{statement.removeprefix('Client')}"
 
 
 def _label(topic: str, question: str, answer: str, chart_names: tuple[str, ...]) -> str:
@@ -232,9 +288,12 @@ def _yes_no_answer(question: str, answer: str) -> str | None:
     return f"Client {verb} {obj}" + (f"; {detail[:1].lower() + detail[1:]}" if detail else "")
 
 
+_POINTING = re.compile(r"^(?:that|it|this)\b|^(?:\S+\s+){0,5}(?:that|it|this)\W*$", re.IGNORECASE)
+
+
 def _response(turn: Turn, turns: list[Turn], index: int, chart_names: tuple[str, ...]) -> list[Fact]:
     text = voice.clean(turn.unit.text)
-    if re.match(r"^(?:that|it|this)\b", text, re.IGNORECASE):
+    if _POINTING.match(text):  # "That makes sense.", "I like that.": quoted, their referent is the clinician's
         return [_fact("response", voice.quote(turn.unit.text, "responded"), turn.unit, topic=turn.topic)]
     return [_fact("response", voice.client_statement(turn.unit.text), turn.unit, topic=turn.topic)]
 

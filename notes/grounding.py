@@ -14,8 +14,9 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
-from notes.context import NoteContext
-from notes.document import NoteSection, Sentence
+from notes.context import NoteContext, TextInput
+from notes.document import RISK_LABELS, Evidence, NoteSection, RiskItem, Sentence
+from notes.risk import find_risks
 from notes.sources import TextUnit, input_units, prior_note_units, transcript_units
 from notes.text import content_tokens, has_negation, normalize_number, normalize_text, words
 
@@ -218,3 +219,114 @@ def _negation_differs(claim: str, source: str) -> bool:
         if best is not None and best[0] & tokens and best[1] != has_negation(clause):
             return True
     return False
+
+
+# --- Citations given by a model ----------------------------------------------------------------
+
+# A sentence that says what the client reported must rest on the client's words or the typed inputs.
+_CLIENT_REPORT = re.compile(
+    r"\b(?:client|patient|he|she|they)\s+(?:\w+ly\s+)?(?:reported|reports|said|says|stated|states|described|"
+    r"describes|endorsed|endorses|denied|denies|shared|shares|expressed|expresses|mentioned|mentions|disclosed|"
+    r"discloses|admitted|admits|noted|notes|complained|complains|identified|identifies|acknowledged|acknowledges)\b",
+    re.IGNORECASE,
+)
+
+
+def verify_cited(sentence: Sentence, passages: list[TextUnit], unknown: list[str]) -> Sentence:
+    """Check a sentence against the passages its citations name: they exist, they say it (content
+    words and the strict details), and a report of what the client said rests on the client's speech
+    or the clinician's inputs. Evidence is the cited passages, with their times."""
+    if sentence.placeholder:
+        return sentence
+    problem = _citation_problem(sentence.text, passages, unknown)
+    if problem:
+        return sentence.model_copy(update={"supported": False, "evidence": [], "issue": problem})
+    return sentence.model_copy(update={"supported": True, "evidence": [p.evidence() for p in passages], "issue": ""})
+
+
+def _citation_problem(text: str, passages: list[TextUnit], unknown: list[str]) -> str | None:
+    if unknown:
+        return f"Cites {', '.join(unknown[:3])}, which is not in the material the note was written from."
+    if not passages:
+        return "No citation: the writer did not say which passage this rests on."
+    cited = " ".join(p.text for p in passages)
+    tokens = frozenset(content_tokens(text))
+    if tokens and not _covers(tokens, frozenset(content_tokens(cited))):
+        return f"The cited passage ({_ids(passages)}) does not say this."
+    if not tokens and normalize_text(text) not in normalize_text(cited):
+        return "Too short to check against the cited passage."
+    problem = strict_mismatch(text, cited)
+    if problem:
+        return problem
+    client_heard = any(p.source == "input" or p.speaker == "client" for p in passages)
+    if _CLIENT_REPORT.search(text) and not client_heard and any(p.speaker == "therapist" for p in passages):
+        return f"Rests on the clinician's words ({_ids(passages)}), not on what the client said."
+    return None
+
+
+def _ids(passages: list[TextUnit]) -> str:
+    return ", ".join(p.ref for p in passages[:3])
+
+
+def flag_risk_contradictions(sections: list[NoteSection], risks: list[RiskItem]) -> list[NoteSection]:
+    """Hold a composed note to the session's own risk items (notes.risk): a sentence that denies a
+    risk the client endorsed is contradicted, and an endorsed category the note never mentions gets
+    a flagged sentence of its own. Either blocks signing until the clinician resolves it."""
+    endorsed = {item.category: item for item in reversed(risks) if item.endorsed}
+    if not endorsed:
+        return sections
+    shown = [(si, i, s) for si, section in enumerate(sections) for i, s in enumerate(section.sentences) if s.shown]
+    found = find_risks([], [TextInput("session_summary", s.text, f"{si}:{i}") for si, i, s in shown])
+    by_sentence: dict[str, list[RiskItem]] = {}
+    for item in found:
+        by_sentence.setdefault(item.ref, []).append(item)
+    updated = [s.model_copy(update={"sentences": list(s.sentences)}) for s in sections]
+    addressed: set[str] = set()
+    for si, i, sentence in shown:
+        cited = {e.ref for e in sentence.evidence}
+        addressed.update(c for c, item in endorsed.items() if _refers(item, cited))
+        for item in by_sentence.get(f"{si}:{i}", []):
+            if item.status == "denied" and item.category in endorsed:
+                updated[si].sentences[i] = sentence.model_copy(
+                    update={"supported": False, "issue": _contradicted(endorsed[item.category])}
+                )
+            elif item.status != "denied":
+                addressed.add(item.category)
+    for category, item in endorsed.items():
+        if category not in addressed:
+            _add_omission(updated, item)
+    return updated
+
+
+def _refers(item: RiskItem, cited: set[str]) -> bool:
+    segment = item.ref.removeprefix("segment:")
+    return item.ref.startswith("segment:") and f"S{int(segment) + 1}" in cited
+
+
+def _contradicted(item: RiskItem) -> str:
+    where = f" at {_clock(item.start)}" if item.start is not None else " in the typed inputs"
+    return (
+        f"Contradicted: this says the client denies {RISK_LABELS[item.category].lower()}, but the client "
+        f"endorsed it{where}."
+    )
+
+
+def _add_omission(sections: list[NoteSection], item: RiskItem) -> None:
+    label = RISK_LABELS[item.category]
+    target = next((s for s in sections if s.key in ("assessment", "risk")), sections[-1] if sections else None)
+    if target is None:
+        return
+    target.sentences = [s for s in target.sentences if not s.placeholder]
+    source = "input" if item.source == "llm" else item.source
+    evidence = Evidence(source=source, quote=item.quote, start=item.start, end=item.end, ref=item.ref)
+    issue = (
+        f"Contradicted by omission: the client endorsed {label.lower()} in this session and the note does not "
+        "address it. Document it, or keep this sentence."
+    )
+    text = f"{label} reported in session: \u201c{item.quote}\u201d"
+    target.sentences.append(Sentence(text=text, supported=False, evidence=[evidence], issue=issue))
+
+
+def _clock(seconds: float) -> str:
+    whole = int(seconds)
+    return f"{whole // 60:d}:{whole % 60:02d}"

@@ -64,7 +64,8 @@ TOPICS: dict[str, re.Pattern[str]] = {
     "Trauma": cue(r"\b(?:trauma\w*|accident|crash|flashbacks?|nightmares?|hypervigilan\w*|loud noise|jump)\b"),
     "Risk": cue(
         r"\b(?:suicid\w*|kill(?:ing)? (?:my|your)self|hurt(?:ing)? (?:my|your)self|self[- ]harm\w*|"
-        r"ending (?:my|your) life|end it all|safe(?:ty)?|harm(?:ing)? (?:others|someone|anyone))\b"
+        r"ending (?:my|your) life|end it all|safe(?:ty)?|harm(?:ing)? (?:others|someone|anyone)|"
+        r"act on (?:those|these|the|that) thoughts?)\b"
     ),
 }
 
@@ -135,7 +136,7 @@ HOMEWORK = cue(
 )
 REFERRAL = cue(
     r"\b(?:refer\w*|recommend\w*|intensive outpatient|support group|joint session|psychiatr\w+ "
-    r"(?:evaluation|assessment)|call (?:your|the|her|his)|let .{1,20} know|bring (?:it )?up\b|"
+    r"(?:evaluation|assessment)|call (?:your|the|her|his|Dr\.? [A-Z]\w+)|let .{1,20} know|bring (?:it )?up\b|"
     r"mention(?:ing)? .{0,30}to|contact)\b"
 )
 NEXT_SESSION = cue(

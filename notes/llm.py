@@ -2,8 +2,16 @@
 
 One code path for OpenAI, Azure OpenAI, vLLM, Ollama and llama.cpp servers. The
 reply is forced into a JSON schema (`json_schema` mode, or llama-cpp-python's
-`json_object` + `schema` mode) and validated here either way, because not every
-server enforces the schema it was given.
+`json_object` + `schema` mode) generated from the pydantic models in `notes.reply`,
+and validated by the same models either way, because not every server enforces the
+schema it was given.
+
+A session that fits the budget (`budget_tokens`, NOTE_CONTEXT_TOKENS) is written in one
+call. A longer one in two stages: `extract` reads one stretch of the transcript and returns
+its facts, each citing segment ids; `compose` writes the note from the facts of all
+stretches. The notes tasks run the stretches in parallel (a Celery chord); `generate` runs
+the same steps one after the other. Every sentence's citations are then verified
+(notes.grounding.verify_cited), and the note is held to the session's own risk items.
 
 Errors and retries (the one retry policy for note writing; the task does not retry these):
 - LLMTransientError: timeout, connection failure, 408/409/429 and 5xx. Retried here
@@ -24,16 +32,47 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any, Literal
 
 import openai
 from celery.exceptions import SoftTimeLimitExceeded
+from pydantic import BaseModel, ValidationError
 
 from notes.context import NoteContext
-from notes.document import NO_CONTENT, GoalProgress, NoteDraft, NoteSection, RiskItem, Sentence
-from notes.grounding import ground
-from notes.prompt import build_messages, note_schema
+from notes.document import (
+    NO_CONTENT,
+    ContextReport,
+    GoalProgress,
+    NoteDraft,
+    NoteSection,
+    PlanReview,
+    RiskItem,
+    Sentence,
+    StretchReport,
+)
+from notes.grounding import flag_risk_contradictions, verify_cited
+from notes.prompt import (
+    Material,
+    build_messages,
+    compose_messages,
+    extract_messages,
+    material,
+    stretch_report,
+    stretches,
+)
+from notes.reply import (
+    CitedText,
+    FactsReply,
+    NoteReply,
+    ReplyGoal,
+    ReplyPlanItem,
+    ReplyRisk,
+    facts_reply_model,
+    json_schema,
+    note_reply_model,
+)
 from notes.risk import find_risks, merge_risks
 from notes.sources import input_units, transcript_units
 from notes.text import normalize_text, split_sentences
@@ -89,8 +128,32 @@ class _InvalidReply(Exception):
         super().__init__(code)
 
 
+@dataclass(frozen=True, slots=True)
+class CallUsage:
+    """What one answered call cost, as the server reported it."""
+
+    prompt_tokens: int
+    completion_tokens: int
+    seconds: float
+
+
+@dataclass(slots=True)
+class NotePlan:
+    """How a context will be written: `one_call` messages when everything fits, else the stretches."""
+
+    material: Material
+    messages: list[dict[str, str]]
+    report: ContextReport
+    parts: list[range]
+    risks: list[RiskItem]
+
+    @property
+    def two_stage(self) -> bool:
+        return bool(self.parts)
+
+
 class LLMEngine:
-    """Writes a NoteDraft from a NoteContext with a chat completion; see the module docstring for errors."""
+    """Writes a NoteDraft from a NoteContext with chat completions; see the module docstring."""
 
     def __init__(
         self,
@@ -101,7 +164,7 @@ class LLMEngine:
         timeout: float = 120.0,
         max_retries: int = 2,
         response_format: ResponseFormat = "json_schema",
-        budget_tokens: int = 6000,
+        budget_tokens: int = 100_000,
         max_tokens: int | None = None,
         max_section_chars: int | None = None,
         max_items: int = 10,
@@ -115,40 +178,116 @@ class LLMEngine:
         self.response_format: ResponseFormat = response_format
         self.budget_tokens = budget_tokens
         self.max_tokens = max_tokens
-        self.max_section_chars = max_section_chars  # see note_schema: for grammar-based local servers
+        self.max_section_chars = max_section_chars  # see notes.reply: for grammar-based local servers
         self.max_items = max_items
         self.backoff_s = backoff_s
         self._sleep = sleep
+        self.usage: list[CallUsage] = []  # every answered call of this engine, for logs and benchmarks
         # Retries are ours (bounded, only for transient errors); the client must not add its own.
         self._client = openai.OpenAI(base_url=base_url, api_key=api_key or "unused", timeout=timeout, max_retries=0)
 
+    # --- the steps -------------------------------------------------------------------------
+
+    def note_model(self, ctx: NoteContext) -> type[BaseModel]:
+        goal_ids = [f"G{n}" for n in range(1, len(ctx.goals) + 1)]
+        return note_reply_model(ctx.style, goal_ids, max_chars=self.max_section_chars, max_items=self.max_items)
+
+    def facts_model(self) -> type[BaseModel]:
+        # Bounded like a section of the note, three times over: a stretch holds more than a section.
+        return facts_reply_model(max_chars=self.max_section_chars, max_items=self.max_items * 3)
+
+    def plan(self, ctx: NoteContext, risks: Sequence[RiskItem] | None = None) -> NotePlan:
+        """One call if it fits, else the stretches of stage one. Without `risks`, the session's own."""
+        risks = find_risks(ctx.segments, ctx.inputs, speaker_roles=ctx.speaker_roles) if risks is None else risks
+        found = material(ctx, risks)
+        schema = json_schema(self.note_model(ctx))
+        messages, report = build_messages(ctx, found, budget_tokens=self.budget_tokens, schema=schema)
+        if report.approx_tokens <= self.budget_tokens or not ctx.segments:
+            return NotePlan(found, messages, report, [], list(risks))
+        return NotePlan(found, [], report, self._stretches(found), list(risks))
+
+    def stretch_plan(self, ctx: NoteContext) -> NotePlan:
+        """The stretches alone (a stage-one task needs nothing else), without the risk screen's cost."""
+        found = material(ctx)
+        return NotePlan(found, [], ContextReport(), self._stretches(found), [])
+
+    def _stretches(self, found: Material) -> list[range]:
+        return stretches(found, budget_tokens=self.budget_tokens, schema=json_schema(self.facts_model()))
+
     def generate(self, ctx: NoteContext) -> NoteDraft:
-        goal_ids = [g.ref for g in ctx.goals]
-        schema = note_schema(ctx.style, goal_ids, max_section_chars=self.max_section_chars, max_items=self.max_items)
-        messages, report = build_messages(ctx, budget_tokens=self.budget_tokens, schema=schema)
-        reply = self._reply(messages, schema)
+        """The whole note in this process: one call, or every stretch in turn and then the note."""
+        plan = self.plan(ctx)
+        if not plan.two_stage:
+            return self.one_call(ctx, plan)
+        parts: list[StretchReport] = []
+        facts: list[list[dict[str, Any]]] = []
+        for index in range(len(plan.parts)):
+            began = time.monotonic()
+            facts.append(self.extract(ctx, plan, index))
+            parts.append(self.stretch_report(plan, index, facts[-1], time.monotonic() - began))
+        return self.compose(ctx, plan, facts, parts)
+
+    def one_call(self, ctx: NoteContext, plan: NotePlan) -> NoteDraft:
+        """Everything fitted one call: the note straight from the whole session."""
+        return self._draft(ctx, plan, self._reply(plan.messages, self.note_model(ctx)), plan.report)
+
+    def extract(self, ctx: NoteContext, plan: NotePlan, index: int) -> list[dict[str, Any]]:
+        """Stage one: the facts of one stretch, each with the ids it cites (unknown ids dropped)."""
+        model = self.facts_model()
+        messages = extract_messages(plan.material, plan.parts[index], index, len(plan.parts), json_schema(model))
+        reply = FactsReply.model_validate(self._reply(messages, model))
+        facts = []
+        for fact in reply.facts:
+            cites = [c.strip().upper() for c in fact.cites if c.strip().upper() in plan.material.passages]
+            if fact.text.strip():
+                facts.append({"text": fact.text.strip(), "cites": cites})
+        return facts
+
+    def stretch_report(self, plan: NotePlan, index: int, facts: list[dict[str, Any]], seconds: float) -> StretchReport:
+        report = stretch_report(plan.material, plan.parts[index])
+        return report.model_copy(update={"facts": len(facts), "seconds": round(seconds, 2)})
+
+    def compose(
+        self, ctx: NoteContext, plan: NotePlan, facts: list[list[dict[str, Any]]], parts: list[StretchReport]
+    ) -> NoteDraft:
+        """Stage two: the note from every stretch's facts, the typed inputs, prior notes and goals."""
+        model = self.note_model(ctx)
+        messages, report = compose_messages(
+            ctx, plan.material, facts, parts, budget_tokens=self.budget_tokens, schema=json_schema(model)
+        )
+        began = time.monotonic()
+        reply = self._reply(messages, model)
+        report.compose_seconds = round(time.monotonic() - began, 2)
+        return self._draft(ctx, plan, reply, report)
+
+    def _draft(self, ctx: NoteContext, plan: NotePlan, reply: dict[str, Any], report: ContextReport) -> NoteDraft:
+        note, found = NoteReply.model_validate(reply), plan.material
         sections = [
-            NoteSection(key=s.key, title=s.title, sentences=section_sentences(reply["sections"][s.key]))
+            NoteSection(key=s.key, title=s.title, sentences=cited_sentences(note.sections[s.key], found))
             for s in ctx.style.sections
         ]
         return NoteDraft(
-            sections=ground(sections, ctx),
-            themes=_themes(reply["themes"]),
-            goal_progress=_goal_progress(reply["goal_progress"], ctx),
-            risks=merge_risks(find_risks(ctx.segments, ctx.inputs), _llm_risks(reply["risk_statements"], ctx)),
+            sections=flag_risk_contradictions(sections, plan.risks),
+            themes=_themes(note.themes),
+            goal_progress=_goal_progress(note.goal_progress, found),
+            plan_review=_plan_review(note.plan_review, found),
+            risks=merge_risks(plan.risks, _llm_risks(note.risk_statements, ctx)),
             engine="llm",
             offline_notice=None,
             context=report,
             model=self.model,
         )
 
-    def _reply(self, messages: list[dict[str, str]], schema: dict[str, Any]) -> dict[str, Any]:
+    # --- one request, with the retry policy ------------------------------------------------
+
+    def _reply(self, messages: list[dict[str, str]], model: type[BaseModel]) -> dict[str, Any]:
+        schema = json_schema(model)
         transient_failures = 0
         invalid_replies = 0
         while True:
             attempt = transient_failures + invalid_replies + 1
             try:
-                return parse_reply(self._complete(messages, schema, attempt), schema)
+                return parse_reply(self._complete(messages, schema, attempt), model)
             except LLMTransientError as exc:
                 transient_failures += 1
                 if transient_failures > self.max_retries:
@@ -185,7 +324,17 @@ class LLMEngine:
                 self.model, attempt, error.code, error.status, time.monotonic() - began,
             )  # fmt: skip
             raise error from None  # the cause may quote the request body; keep it out of tracebacks
-        logger.info("llm call done model=%s attempt=%d elapsed=%.2fs", self.model, attempt, time.monotonic() - began)
+        usage = getattr(completion, "usage", None)
+        call = CallUsage(
+            prompt_tokens=getattr(usage, "prompt_tokens", 0) or 0,
+            completion_tokens=getattr(usage, "completion_tokens", 0) or 0,
+            seconds=round(time.monotonic() - began, 3),
+        )
+        self.usage.append(call)
+        logger.info(
+            "llm call done model=%s attempt=%d elapsed=%.2fs prompt_tokens=%d completion_tokens=%d",
+            self.model, attempt, call.seconds, call.prompt_tokens, call.completion_tokens,
+        )  # fmt: skip
         return _content(completion)
 
     def _response_format(self, schema: dict[str, Any]) -> dict[str, Any]:
@@ -223,16 +372,19 @@ def _content(completion: Any) -> str:
     return str(message.content)
 
 
-def parse_reply(content: str, schema: dict[str, Any]) -> dict[str, Any]:
-    """Decode and validate a reply; raises _InvalidReply("malformed" | "schema")."""
+def parse_reply(content: str, model: type[BaseModel]) -> dict[str, Any]:
+    """Decode and validate a reply with its reply model; raises _InvalidReply("malformed" | "schema")."""
     try:
         value = json.loads(_strip_fence(content))
     except ValueError:
         raise _InvalidReply("malformed") from None
-    errors = schema_errors(value, schema)
-    if errors:
-        logger.warning("llm reply failed schema checks: %s", "; ".join(errors[:5]))  # paths only, no values
-        raise _InvalidReply("schema")
+    try:
+        model.model_validate(value)
+    except ValidationError as exc:
+        # Where and what kind only: the offending value may quote the session.
+        where = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['type']}" for e in exc.errors(include_input=False)[:5])
+        logger.warning("llm reply failed schema checks: %s", where)
+        raise _InvalidReply("schema") from None
     return value  # type: ignore[no-any-return]
 
 
@@ -244,65 +396,19 @@ def _strip_fence(content: str) -> str:
     return text
 
 
-_JSON_TYPES: dict[str, tuple[type, ...]] = {
-    "object": (dict,),
-    "array": (list,),
-    "string": (str,),
-    "integer": (int,),
-    "number": (int, float),
-    "boolean": (bool,),
-    "null": (type(None),),
-}
-
-
-def schema_errors(value: Any, schema: dict[str, Any], path: str = "$") -> list[str]:
-    """Validate against the subset of JSON schema note_schema uses. Messages name paths, never values."""
-    expected = schema.get("type")
-    if expected and not _is_type(value, expected):
-        return [f"{path}: expected {expected}"]
-    if "enum" in schema and value not in schema["enum"]:
-        return [f"{path}: value not allowed"]
-    if _too_long(value, schema):
-        return [f"{path}: too long"]
-    if isinstance(value, dict):
-        return _object_errors(value, schema, path)
-    if isinstance(value, list) and "items" in schema:
-        return [e for i, item in enumerate(value) for e in schema_errors(item, schema["items"], f"{path}[{i}]")]
-    return []
-
-
-def _too_long(value: Any, schema: dict[str, Any]) -> bool:
-    if isinstance(value, str):
-        return len(value) > schema.get("maxLength", len(value))
-    if isinstance(value, list):
-        return len(value) > schema.get("maxItems", len(value))
-    return False
-
-
-def _is_type(value: Any, expected: str) -> bool:
-    if isinstance(value, bool) and expected in ("integer", "number"):
-        return False  # JSON true is not a number, though Python's bool is an int
-    return isinstance(value, _JSON_TYPES.get(expected, (object,)))
-
-
-def _object_errors(value: dict[str, Any], schema: dict[str, Any], path: str) -> list[str]:
-    properties: dict[str, Any] = schema.get("properties", {})
-    errors = [f"{path}: missing {key!r}" for key in schema.get("required", []) if key not in value]
-    if schema.get("additionalProperties") is False:
-        errors += [f"{path}: unexpected property" for key in value if key not in properties]
-    for key, sub in properties.items():
-        if key in value:
-            errors += schema_errors(value[key], sub, f"{path}.{key}")
-    return errors
-
-
-def section_sentences(text: str) -> list[Sentence]:
-    """Split a section's text into sentences; the "no content" marker becomes a flagged placeholder."""
+def cited_sentences(items: list[CitedText], found: Material) -> list[Sentence]:
+    """The reply's sentences of one section, each verified against the passages it cites; the
+    "no content" marker becomes a placeholder. A reply item holding several sentences is split,
+    each part resting on the item's citations."""
     marker = normalize_text(NO_CONTENT)
-    sentences = [
-        Sentence(text=NO_CONTENT, placeholder=True) if normalize_text(part) == marker else Sentence(text=part)
-        for part in split_sentences(text)
-    ]
+    sentences: list[Sentence] = []
+    for item in items:
+        passages, unknown = found.resolve(item.cites)
+        for part in split_sentences(item.text):
+            if normalize_text(part) == marker:
+                sentences.append(Sentence(text=NO_CONTENT, placeholder=True))
+            else:
+                sentences.append(verify_cited(Sentence(text=part), passages, unknown))
     return sentences or [Sentence(text=NO_CONTENT, placeholder=True)]
 
 
@@ -315,35 +421,47 @@ def _themes(themes: list[str]) -> list[str]:
     return list(seen.values())[:MAX_THEMES]
 
 
-def _goal_progress(items: list[dict[str, str]], ctx: NoteContext) -> list[GoalProgress]:
-    """One entry per known goal; ids the context does not have are dropped (the model cannot add goals)."""
-    known = {g.ref for g in ctx.goals}
+def _goal_progress(items: list[ReplyGoal], found: Material) -> list[GoalProgress]:
+    """One entry per known goal, with the passages it cites as evidence; unknown goals are dropped."""
     progress: dict[str, GoalProgress] = {}
     for item in items:
-        goal_id = item["goal_id"]
-        if goal_id in known and goal_id not in progress:
-            progress[goal_id] = GoalProgress.model_validate(
-                {"goal_id": goal_id, "status": item["status"], "evidence_quote": item["evidence_quote"]}
-            )
+        goal_ref = found.goal_refs.get(item.goal_id)
+        if goal_ref is None or goal_ref in progress:
+            continue
+        evidence = [p.evidence() for p in found.resolve(item.cites)[0]]
+        progress[goal_ref] = GoalProgress.model_validate(
+            {"goal_id": goal_ref, "status": item.status, "evidence": evidence,
+             "evidence_quote": evidence[0].quote if evidence else ""}
+        )  # fmt: skip
     return list(progress.values())
 
 
-def _llm_risks(items: list[dict[str, str]], ctx: NoteContext) -> list[RiskItem]:
+def _plan_review(items: list[ReplyPlanItem], found: Material) -> list[PlanReview]:
+    return [
+        PlanReview.model_validate(
+            {"item": i.item, "status": i.status, "evidence": [p.evidence() for p in found.resolve(i.cites)[0]]}
+        )
+        for i in items
+        if i.item.strip()
+    ]
+
+
+def _llm_risks(items: list[ReplyRisk], ctx: NoteContext) -> list[RiskItem]:
     """Model-reported risk statements, placed in the transcript or inputs when the quote is found there."""
     units = transcript_units(ctx.segments, ctx.speaker_roles) + input_units(ctx.inputs)
     flags: list[RiskItem] = []
     for item in items:
-        quote = normalize_text(item["quote"])
+        quote = normalize_text(item.quote)
         unit = next((u for u in units if quote and (quote in normalize_text(u.text))), None)
         if unit is None:
-            flags.append(_model_risk(item, quote=item["quote"], source="llm"))
+            flags.append(_model_risk(item, quote=item.quote, source="llm"))
             continue
         source = "transcript" if unit.source == "transcript" else "input"
         flags.append(_model_risk(item, quote=unit.text, source=source, start=unit.start, ref=unit.ref))
     return flags
 
 
-def _model_risk(item: dict[str, str], **where: Any) -> RiskItem:
+def _model_risk(item: ReplyRisk, **where: Any) -> RiskItem:
     """A statement the model reported that the session's own risk items do not cover: treated as
     endorsed, so the clinician assesses it, since the reply does not say more."""
-    return RiskItem.model_validate({"category": item["category"], "status": "endorsed", **where})
+    return RiskItem.model_validate({"category": item.category, "status": "endorsed", **where})

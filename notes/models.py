@@ -124,6 +124,25 @@ class NoteRequest(PracticeOwned):
         return self.status in REQUEST_FINISHED
 
 
+class NoteStretch(PracticeOwned):
+    """One stretch of a long session's transcript in the first of two stages of note writing: the
+    facts the model found in it (PHI, encrypted), kept until the note is composed so a worker that
+    dies mid-way costs only its own stretch."""
+
+    request = models.ForeignKey(NoteRequest, on_delete=models.CASCADE, related_name="stretches")
+    index = models.PositiveSmallIntegerField()
+    first_segment = models.PositiveIntegerField()
+    stop_segment = models.PositiveIntegerField()
+    facts = EncryptedJSONField(default=list, help_text="[{text, cites}] as the model gave them.")
+    done = models.BooleanField(default=False)
+    seconds = models.FloatField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["request", "index"]
+        constraints = [models.UniqueConstraint(fields=["request", "index"], name="note_stretch_unique_index")]
+
+
 class InputKind(models.TextChoices):
     AUDIO = "audio", "Audio recording"
     SESSION_SUMMARY = "session_summary", "Session summary"

@@ -9,10 +9,14 @@ never reach the note; nothing is invented.
 
 from __future__ import annotations
 
+import re
+
+from notes import risk_rules, voice
 from notes.context import NoteContext
 from notes.document import NO_CONTENT, Evidence, EvidenceSource, NoteDraft, NoteSection, RiskItem, Sentence
 from notes.drugs import find_medications
 from notes.facts import Fact, duration_fact, input_facts, session_facts
+from notes.medications import chart_names, medication_facts
 from notes.placement import ROLE_KINDS, place
 from notes.progress import goal_progress, judge_goals, progress_facts, recurring_themes
 from notes.risk import find_risks
@@ -43,8 +47,13 @@ def offline_draft(ctx: NoteContext) -> NoteDraft:
     units = transcript_units(segments, roles or None)
     chart = _chart_names(ctx)
     facts = session_facts(read_turns(units), chart) + input_facts(ctx.inputs) + duration_fact(units)
+    facts += medication_facts(units + input_units(ctx.inputs), ctx.medications, chart)
     flags = find_risks(ctx.segments, ctx.inputs)
     facts += _risk_facts(flags, units, facts)
+    protective = _protective_facts(units, flags)
+    shown = {e.quote for f in protective for e in f.evidence}
+    facts = [f for f in facts if not (f.kind in {"report", "risk"} and {e.quote for e in f.evidence} <= shown)]
+    facts += protective
     judged = judge_goals(ctx.goals, facts, ctx.prior_notes)
     facts += progress_facts(judged)
     placed = place(facts, ctx.style.sections)
@@ -83,8 +92,9 @@ _ENDINGS = (".", "!", "?", '"', "\u201d")
 
 
 def _chart_names(ctx: NoteContext) -> tuple[str, ...]:
-    """Medication names the client's earlier notes use, so the same names are found again."""
-    return tuple(name for prior in ctx.prior_notes for name in find_medications(prior.text))
+    """Medication names on the client's chart and in their earlier notes, so the same names are found again."""
+    earlier = [name for prior in ctx.prior_notes for name in find_medications(prior.text)]
+    return tuple(dict.fromkeys([*chart_names(ctx.medications), *earlier]))
 
 
 # How each status reads in the risk summary; a hypothetical mention ("in the film ...") is left out.
@@ -92,7 +102,7 @@ _STATUS_FRAMES = {
     "endorsed": 'Risk ({label}): Client stated: "{quote}"',
     "historical": 'Risk ({label}), history: Client stated: "{quote}"',
     "other_person": 'Risk ({label}) concerning another person: Client stated: "{quote}"',
-    "denied": "Risk ({label}): denied.",
+    "denied": 'Risk ({label}), denied: Client stated: "{quote}"',
 }
 
 
@@ -111,6 +121,7 @@ def _risk_facts(flags: list[RiskItem], units: list[TextUnit], facts: list[Fact])
         if unit is not None and (unit.speaker == "therapist" or unit.text.rstrip().endswith("?")):
             continue
         if flag.quote in covered:
+            _label_covering(facts, flag)
             continue
         text = _risk_text(flag, _RISK_LABELS.get(flag.category, flag.category))
         if text is None:
@@ -118,6 +129,48 @@ def _risk_facts(flags: list[RiskItem], units: list[TextUnit], facts: list[Fact])
         evidence = unit.evidence() if unit is not None else _flag_evidence(flag)
         out.append(Fact("risk", text, [evidence], "Risk", float(unit.position if unit else 0)))
     return out
+
+
+_PROTECTIVE_CUES = re.compile(risk_rules.PROTECTIVE_CUES, re.IGNORECASE)
+_PROTECTIVE = {label: re.compile(p, re.IGNORECASE) for label, p in risk_rules.PROTECTIVE_FACTORS.items()}
+
+
+def _protective_facts(units: list[TextUnit], flags: list[RiskItem]) -> list[Fact]:
+    """Protective factors the client names ("I could never do that to my kids."), with the risk summary:
+    each such sentence of the client's under the factors it names, then any factor a risk item found
+    that no sentence here shows."""
+    facts: list[Fact] = []
+    named: set[str] = set()
+    for unit in units:
+        if unit.speaker != "client" or unit.text.rstrip().endswith("?") or not _PROTECTIVE_CUES.search(unit.text):
+            continue
+        labels = [label for label, pattern in _PROTECTIVE.items() if pattern.search(unit.text)]
+        if not labels:
+            continue
+        named.update(labels)
+        text = f"Protective factors ({', '.join(labels)}): {voice.client_statement(unit.text)}"
+        facts.append(Fact("risk", text, [unit.evidence()], "Risk", float(unit.position)))
+    for flag in flags:
+        missing = [label for label in flag.protective_factors if label not in named]
+        if missing:
+            named.update(missing)
+            text = f"Protective factors named: {', '.join(missing)}."
+            facts.append(Fact("risk", text, [_flag_evidence(flag)], "Risk", float(len(units))))
+    return facts
+
+
+def _label_covering(facts: list[Fact], flag: RiskItem) -> None:
+    """The client's own sentence of endorsed risk, already a fact, is headed with what it is."""
+    if flag.status != "endorsed":
+        return
+    prefix = f"Risk ({_RISK_LABELS.get(flag.category, flag.category)}): "
+    for fact in facts:
+        if (
+            fact.kind == "risk"
+            and not fact.text.startswith("Risk")
+            and any(e.quote == flag.quote for e in fact.evidence)
+        ):
+            fact.text = prefix + fact.text[:1].lower() + fact.text[1:]
 
 
 def _flag_evidence(flag: RiskItem) -> Evidence:

@@ -15,6 +15,7 @@ from notes.document import (
     GoalProgress,
     NoteDocument,
     NoteSection,
+    PlanReview,
     RiskAssessment,
     RiskCategory,
     RiskSource,
@@ -77,6 +78,7 @@ class NoteOut(BaseModel):
     risk_flags: list[RiskFlagOut]
     risk_assessments: list[RiskAssessment]
     goal_progress: list[GoalProgress]
+    plan_review: list[PlanReview]
     themes: list[str]
     context: ContextOut
     notice: str
@@ -146,6 +148,7 @@ def note_out(request: NoteRequest | None, note: Note | None, *, total_seconds: f
         risk_flags=risk_flags(document),
         risk_assessments=document.risk_assessments,
         goal_progress=document.goal_progress,
+        plan_review=document.plan_review,
         themes=document.themes,
         context=ContextOut(
             prior_note_ids=report.prior_note_ids_used if report else [],

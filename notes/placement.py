@@ -15,25 +15,35 @@ from notes.styles import Section
 
 # role -> {fact kind: weight}; topic roles also take reports on their topics (see _TOPIC_ROLES).
 ROLE_KINDS: dict[str, dict[str, float]] = {
-    "client_account": {"report": 1.0, "response": 0.9, "risk": 0.5, "observation": 0.5},
+    "client_account": {"report": 1.0, "response": 0.9, "risk": 0.5, "observation": 0.5, "medication": 0.4},
     "observation": {"observation": 1.0, "intervention": 0.9},
-    "data": {"report": 1.0, "observation": 1.0, "intervention": 1.0, "response": 1.0},
+    "data": {"report": 1.0, "observation": 1.0, "intervention": 1.0, "response": 1.0, "medication": 0.5},
     "intervention": {"intervention": 1.0},
-    "response": {"response": 1.0, "progress": 0.9, "assessment": 0.8, "risk": 0.6},
-    "assessment": {"assessment": 1.0, "progress": 1.0, "risk": 1.0},
+    "response": {"response": 1.0, "progress": 0.9, "assessment": 0.8, "risk": 0.6, "medication": 0.7},
+    "assessment": {"assessment": 1.0, "progress": 1.0, "risk": 1.0, "medication": 1.0},
     "plan": {"plan": 1.0},
     "goals": {"progress": 1.0, "report": 0.3},
-    "problem": {"report": 1.0, "risk": 0.4},
+    "problem": {"report": 1.0, "risk": 0.4, "medication": 0.4},
     "history": {},
     "progress": {"progress": 1.0, "response": 0.5},
-    "medical": {},
+    "medical": {"medication": 1.5},
     "substance": {},
     "social": {},
     "risk": {"risk": 1.0},
     "mental_status": {"observation": 1.0},
     "summary": {
         kind: 0.2
-        for kind in ("report", "observation", "intervention", "response", "progress", "risk", "assessment", "plan")
+        for kind in (
+            "report",
+            "observation",
+            "intervention",
+            "response",
+            "progress",
+            "risk",
+            "assessment",
+            "plan",
+            "medication",
+        )
     },
 }
 _TOPIC_ROLES: dict[str, frozenset[str]] = {

@@ -163,10 +163,7 @@ def note_context(request: NoteRequest, *, style: Style) -> NoteContext:
         for i in request.inputs.exclude(kind=InputKind.AUDIO)
         if i.text and i.text.strip()
     ]
-    prior = [
-        PriorNote(ref=str(n.pk), date=n.date_of_service.isoformat(), text=note_plain_text(n))
-        for n in signed_prior_notes(practice=practice, client=client, before=request.regenerates)
-    ]
+    prior = [_prior_note(n) for n in signed_prior_notes(practice=practice, client=client, before=request.regenerates)]
     goals = [
         Goal(ref=str(g.pk), description=g.description or "", target=g.target or "")
         for g in TreatmentGoal.objects.filter(practice=practice, client=client, status=GoalStatus.ACTIVE)
@@ -186,7 +183,31 @@ def note_context(request: NoteRequest, *, style: Style) -> NoteContext:
             note_instruction=request.instruction or "",
         ),
         speaker_roles=None,
+        medications=[line.strip() for line in (client.medications or "").splitlines() if line.strip()],
+        style_examples=[_prior_note(n) for n in style_examples(request)],
     )
+
+
+def _prior_note(note: Note) -> PriorNote:
+    return PriorNote(
+        ref=str(note.pk), date=note.date_of_service.isoformat(), text=note_plain_text(note), plan=note_plan_text(note)
+    )
+
+
+def style_examples(request: NoteRequest, *, limit: int = 2) -> QuerySet[Note]:
+    """The author's own latest signed notes in this style about other clients: how they write."""
+    notes = Note.objects.filter(
+        practice=request.practice, author=request.created_by, status=NoteStatus.SIGNED, style_key=request.style_key
+    )
+    return notes.exclude(client=request.client).order_by("-date_of_service", "-created_at")[:limit]
+
+
+def note_plan_text(note: Note) -> str:
+    """The note's plan section (its plan and homework), found by the section's role in the style."""
+    style = BUILTIN_STYLES.get(note.style_key)
+    keys = {s.key for s in style.sections if s.role == "plan"} if style else set()
+    plan = [s.text for s in note.document.sections if s.key in keys or "plan" in s.key.lower()]
+    return " ".join(plan)
 
 
 def note_plain_text(note: Note) -> str:

@@ -32,6 +32,7 @@ _CLINICIAN_PLAN = re.compile(
     r"['\u2019]m going to)\s+(?!see you|try\b|look\b)",
     re.IGNORECASE,
 )
+_WH_QUESTION = re.compile(r"^(?:and |so |okay,? )?(?:what|when|where|why|which|who|how)\b", re.IGNORECASE)
 _RECOMMEND = re.compile(r"^(?:and |so )?I(?:['\u2019]d| would)? (?:also )?recommend\b", re.IGNORECASE)
 
 
@@ -109,6 +110,8 @@ def _is_homework(text: str) -> bool:
     if not lx.HOMEWORK.search(text):
         return False
     if text.endswith("?"):
+        if _WH_QUESTION.match(text):
+            return False  # "What would you like to focus on today?" asks, it does not assign
         return re.search(r"\b(?:would|could|will|can) you\b", text, re.IGNORECASE) is not None and (
             re.search(r"\b(?:feel|think|say|describe|rate)\b", text, re.IGNORECASE) is None
         )

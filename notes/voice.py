@@ -32,8 +32,8 @@ _NO_GERUND = frozenset(
 )
 _ADVERBS = frozenset("still also just only usually often never always really actually probably sometimes".split())  # noqa: SIM905
 _HEDGES = re.compile(
-    r"^(?:(?:honestly|i'd say|i would say|i think|i guess|i mean|i feel like|maybe|probably|so|well|um|uh|"
-    r"yeah|okay|oh|like|you know)[,]?\s+)+",
+    r"^(?:(?:honestly|sorry|but|and|i'd say|i would say|i think|i guess|i mean|i feel like|maybe|probably|so|well|"
+    r"um|uh|yeah|okay|oh|like|you know)[,]?\s+)+",
     re.IGNORECASE,
 )
 _UNSAFE = re.compile(r"\b(?:we|us|our|ours|ourselves|we're|we've|we'll|we'd)\b|[\"?\u201c\u201d]", re.IGNORECASE)
@@ -73,7 +73,7 @@ def fragment(sentence: str) -> str | None:
         return None
     gerund = _gerund_clause(body, text)
     if gerund is not None:
-        return _capital(gerund)
+        return f"Client reported {gerund}" if _past_opening(text) else _capital(gerund)
     return f"Client reported that {_lower_first(body)}" if _starts_with_subject(text) else body
 
 
@@ -81,6 +81,7 @@ def third_person(text: str) -> str | None:
     """First person swapped for the third; None when the sentence cannot be converted safely."""
     if _UNSAFE.search(text) or _YOU.search(text):
         return None
+    text = _AND_I.sub(_they_and, text)
     text = _I_HAD.sub(lambda m: f"{_case('they', m.group(0), m.start())} had", text)
     text = _I_AGREEING.sub(lambda m: f"{_case('they', m.group(0), m.start())} {_AGREES[m.group(1).lower()]}", text)
     return _CLIENT_WORDS.sub(lambda m: _case(CLIENT_PRONOUNS[_norm(m.group(0))], m.group(0), m.start()), text)
@@ -105,9 +106,28 @@ _SUBJECT_BEFORE = re.compile(
 def _you(match: re.Match[str], text: str) -> str:
     """ "you" is "they" as a subject ("when you come back") and "them" as an object ("refer you")."""
     word = _norm(match.group(0))
-    if word == "you" and not _SUBJECT_BEFORE.search(text[: match.start()]):
+    if word == "you" and not _SUBJECT_BEFORE.search(text[: match.start()]) and not _verb_follows(match, text):
         return "them"
     return _case(SECOND_PERSON[word], match.group(0), match.start())
+
+
+_OBJECT_BEFORE = frozenset(
+    """to for with at about from of on in by help let make see watch hear have ask tell remind get give call refer
+    send show teach join meet bring drive take""".split()  # noqa: SIM905
+)
+_AUX_AFTER = frozenset("can could will would should might may must do did does are were have had".split())  # noqa: SIM905
+
+
+def _verb_follows(match: re.Match[str], text: str) -> bool:
+    """ "each time you want to skip" is a subject (a verb follows); "help you sleep" stays an object."""
+    before = re.findall(r"[\w'\u2019]+", text[: match.start()])
+    after = re.match(r"\s+([a-z'\u2019]+)", text[match.end() :])
+    if after is None or (before and before[-1].lower() in _OBJECT_BEFORE):
+        return False
+    word = after.group(1)
+    if word in _AUX_AFTER:
+        return True
+    return "VERB" in lemminflect.getAllLemmas(word)
 
 
 def has_first_person(text: str) -> bool:
@@ -126,6 +146,16 @@ def _case(replacement: str, original: str, position: int = 0) -> str:
 
 
 _WORDS_AFTER = r"(?![\w'\u2019-])"
+# "Jordan and I argued" / "My mom and I keep" -> "I and Jordan ..." before the swap: "they and Jordan argued".
+_AND_I = re.compile(r"(?<![\w-])((?:[Mm]y [a-z]+|[A-Z][a-z]+)) and I(?= [a-z])")
+
+
+def _they_and(match: re.Match[str]) -> str:
+    other = match.group(1)
+    other = other[:1].lower() + other[1:] if other.startswith("My ") else other
+    return f"{_case('I', match.group(0), match.start())} and {other}"
+
+
 _I_HAD = re.compile(r"(?<![\w-])I['\u2019]d(?= (?:been|gone|had|never|already)\b)")
 _I_AGREEING = re.compile(r"(?<![\w-])I (am|was|wasn't)\b")
 _AGREES = {"am": "are", "was": "were", "wasn't": "weren't"}
@@ -211,8 +241,8 @@ _CLAUSE_OPENER = re.compile(
 def is_clause(sentence: str) -> bool:
     """Whether a sentence has its own subject ("It was hard.", "Jordan said ...") or is a fragment ("Not good.")."""
     text = clean(sentence)
-    if _CLAUSE_OPENER.match(text):
-        return True
+    if _CLAUSE_OPENER.match(text) or re.match(r"^[A-Z][\w'-]*(?: [A-Z][\w'-]*)? and (?:I|me)\b", text):
+        return True  # "Jordan and I argued ..."
     words = text.split()
     return len(words) > 2 and words[0][:1].isupper() and _finite_verb(words[1])
 
@@ -225,3 +255,88 @@ def _finite_verb(word: str) -> bool:
 
 def _capital(text: str) -> str:
     return text[:1].upper() + text[1:]
+
+
+_WH = r"(?:what|when|where|why|which|who|how(?: often| much| many| long| far)?)"
+_WH_START = re.compile(
+    rf"^({_WH})(?:\s+(?!(?:is|are|was|were|do|does|did)\b)([a-z]+)(?=\s+(?:is|are|was|were|do|does|did|would|will|can|could|should|have|has)\b))?\s+(\w+)\s*(.*)$",
+    re.IGNORECASE,
+)
+_QUESTION_LEAD = re.compile(r"^(?:(?:and|so|okay|ok|now|then|well)[,]?\s+)+", re.IGNORECASE)
+_AUXILIARIES = frozenset("is are was were has have had do does did would will can could should".split())  # noqa: SIM905
+_MODALS = frozenset("would will can could should".split())  # noqa: SIM905
+_PRONOUN_SUBJECT = re.compile(r"^(you two|you|it|that|this|things|he|she|they)\b\s*(.*)$", re.IGNORECASE)
+_TRAILING_TIME = re.compile(
+    r"\s+((?:this|last|the past) (?:week|month|weekend)|today|lately|these days|right now|since then|at home|"
+    r"at school|at work|with all this)$",
+    re.IGNORECASE,
+)
+_SINGULAR = frozenset({"it", "that", "this", "he", "she"})
+
+
+def indirect_question(question: str) -> str | None:
+    """A clinician's wh-question as indirect speech in the third person, for pairing an answer with it:
+    "When is your next appointment with Dr. Lee?" -> "when their next appointment with Dr. Lee is";
+    "What would you like to focus on today?" -> "what they would like to focus on today". None when the
+    question cannot be turned safely (not a wh-question, or it speaks of "we")."""
+    text = _QUESTION_LEAD.sub("", question.strip()).rstrip("?.! ")
+    text = re.sub(r"^(what|when|where|how|who)['\u2019]s\b", r"\1 is", text, flags=re.IGNORECASE)
+    match = _WH_START.match(text)
+    if match is None:
+        return None
+    wh = " ".join(w for w in (match.group(1), match.group(2)) if w).lower()
+    aux, rest = match.group(3), match.group(4)
+    turned: str | None = text[:1].lower() + text[1:]  # "what helped", "what was happening before ..."
+    if aux.lower() in _AUXILIARIES and not _is_verb(rest.split(" ", 1)[0]):
+        turned = _uninverted(wh, aux.lower(), rest)
+    return second_to_third(turned) if turned else None
+
+
+def _uninverted(wh: str, aux: str, rest: str) -> str | None:
+    time = _TRAILING_TIME.search(rest)
+    core, tail = (rest[: time.start()], f" {time.group(1)}") if time else (rest, "")
+    pronoun = _PRONOUN_SUBJECT.match(core)
+    if pronoun:
+        subject = "you" if pronoun.group(1).lower() == "you two" else pronoun.group(1)
+        words = pronoun.group(2).split()
+    else:
+        words_all = core.split()
+        split = next((i for i, w in enumerate(words_all) if i > 0 and _is_verb(w)), len(words_all))
+        subject, words = " ".join(words_all[:split]), words_all[split:]
+    if not subject:
+        return None
+    if not words and subject.lower().endswith(" like"):  # "what your sleep is like"
+        subject, tail = subject[:-5], f" like{tail}"
+    if aux in {"do", "does", "did"}:
+        if not words:
+            return None
+        tag = {"did": "VBD", "does": "VBZ"}.get(aux)
+        verb = words[0]
+        if tag is not None:
+            lemmas = lemminflect.getAllLemmas(verb.lower()).get("VERB")
+            forms = lemminflect.getInflection(lemmas[0], tag=tag) if lemmas else ()
+            if not forms:
+                return None
+            verb = str(forms[0])
+        words = [verb, *words[1:]]
+        return " ".join([wh, subject, *words]) + tail
+    return " ".join([wh, subject, aux, *words]) + tail
+
+
+def _is_verb(word: str) -> bool:
+    """A participle, or a verb that is nothing else ("happening", "going", "been", "be")."""
+    word = word.lower()
+    lemmas = lemminflect.getAllLemmas(word)
+    if "VERB" not in lemmas:
+        return False
+    return word.endswith("ing") or word in {"be", "been"} or ("NOUN" not in lemmas and "ADJ" not in lemmas)
+
+
+def _past_opening(text: str) -> bool:
+    """ "I stopped it two weeks ago": a past event, which a bare "Stopping it ..." would misread."""
+    words = text.split()
+    if len(words) < 2 or words[0] != "I":
+        return False
+    verb = re.sub(r"\W+$", "", words[1]).lower()
+    lemmas = lemminflect.getAllLemmas(verb).get("VERB")
+    return bool(lemmas) and verb != lemmas[0] and verb in lemminflect.getInflection(lemmas[0], tag="VBD")

@@ -7,9 +7,17 @@
 
 Behaviours (set `behaviour`, or `script` for one behaviour per request in turn):
 - "ok": a valid reply built from the request's schema (json_schema or json_object
-  mode). Section texts come from `sections` (key -> text); sections not given get
-  the "no content" marker. `themes`, `goal_progress` and `risk_statements` are
-  returned as given (default: empty lists).
+  mode), answering like a careful model:
+  - a stage-one request (its schema asks for "facts") gets one fact per `fact_every`
+    segments of its stretch (and its last), each the segment's own text citing its id;
+  - a note request gets its sections from `sections` (key -> text, or key -> a list of
+    {"text", "cites"} sent as given). Each sentence of a text cites the passage of the
+    session data that shares most of its words (a fact cites the segments the fact cites),
+    or nothing when none shares half of them. `facts_section` names a section that gets
+    every fact of a two-stage compose request as a sentence with the fact's citations.
+    Sections not given get the "no content" marker. `themes`, `goal_progress`,
+    `plan_review` and `risk_statements` are returned as given (default: empty lists).
+  `requests` records every body received; `data(body)` reads a request's session data.
 - "500", "429", "400", "401", "404": that HTTP status with an OpenAI-style error body.
 - "timeout": waits `delay` seconds before answering "ok" (use a client timeout below it).
 - "malformed": 200 with content that is not JSON.
@@ -22,6 +30,7 @@ Only POST /v1/chat/completions is served; anything else is a 404.
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -29,6 +38,8 @@ from types import TracebackType
 from typing import Any
 
 NO_CONTENT = "No relevant content in the recording or inputs."
+DATA_OPEN, DATA_CLOSE = "<<<SESSION_DATA", "SESSION_DATA>>>"
+_WORD = re.compile(r"[a-z0-9']{3,}")
 ERROR_STATUSES = {"500": 500, "429": 429, "400": 400, "401": 401, "404": 404}
 
 
@@ -39,15 +50,21 @@ class FakeLLMServer:
         self,
         behaviour: str = "ok",
         *,
-        sections: dict[str, str] | None = None,
+        sections: dict[str, Any] | None = None,
         themes: list[str] | None = None,
-        goal_progress: list[dict[str, str]] | None = None,
+        goal_progress: list[dict[str, Any]] | None = None,
         risk_statements: list[dict[str, str]] | None = None,
+        plan_review: list[dict[str, Any]] | None = None,
         script: list[str] | None = None,
         delay: float = 3.0,
+        fact_every: int = 25,
+        facts_section: str | None = None,
     ) -> None:
         self.behaviour = behaviour
-        self.sections = sections or {}
+        self.sections: dict[str, Any] = sections or {}
+        self.plan_review = plan_review or []
+        self.fact_every = fact_every
+        self.facts_section = facts_section
         self.themes = themes or []
         self.goal_progress = goal_progress or []
         self.risk_statements = risk_statements or []
@@ -87,16 +104,65 @@ class FakeLLMServer:
     def reply_content(self, body: dict[str, Any]) -> dict[str, Any]:
         """A reply that satisfies the request's schema, filled from the configured texts."""
         schema = _request_schema(body)
+        data = self.data(body)
+        if "facts" in schema.get("properties", {}):
+            return {"facts": _facts(data.get("transcript", []), self.fact_every)}
         keys = list(schema.get("properties", {}).get("sections", {}).get("properties", {}))
+        passages = _passages(data)
+        sections = {key: _cited(self.sections.get(key, NO_CONTENT), passages) for key in keys}
+        if self.facts_section in sections:
+            facts = data.get("transcript_facts", [])
+            sections[self.facts_section] = [{"text": f["text"], "cites": f["cites"]} for f in facts]
         return {
-            "sections": {key: self.sections.get(key, NO_CONTENT) for key in keys},
+            "sections": sections,
             "themes": self.themes,
             "goal_progress": self.goal_progress,
+            "plan_review": self.plan_review,
             "risk_statements": self.risk_statements,
         }
 
+    @staticmethod
+    def data(body: dict[str, Any]) -> dict[str, Any]:
+        """The session data of a request (the JSON between the markers of its user message)."""
+        user = body["messages"][-1]["content"]
+        block = user.split(DATA_OPEN + "\n", 1)[1].split("\n" + DATA_CLOSE, 1)[0]
+        return dict(json.loads(block))
+
     def wait(self, seconds: float) -> None:
         self._closing.wait(seconds)
+
+
+def _facts(transcript: list[dict[str, str]], every: int) -> list[dict[str, Any]]:
+    chosen = [entry for i, entry in enumerate(transcript) if i % every == 0 or i == len(transcript) - 1]
+    return [{"text": entry["text"], "cites": [entry["id"]]} for entry in chosen]
+
+
+def _passages(data: dict[str, Any]) -> list[tuple[list[str], set[str]]]:
+    """(the ids to cite, the words) of everything in the session data a sentence may rest on."""
+    found = [([e["id"]], _words(e["text"])) for e in data.get("transcript", [])]
+    found += [(f["cites"], _words(f["text"])) for f in data.get("transcript_facts", [])]
+    for group in data.get("typed_inputs", []):
+        found += [([s["id"]], _words(s["text"])) for s in group["sentences"]]
+    for note in data.get("prior_notes", []):
+        found += [([s["id"]], _words(s["text"])) for s in note["passages"]]
+    return found
+
+
+def _words(text: str) -> set[str]:
+    return set(_WORD.findall(text.lower()))
+
+
+def _cited(text: str | list[dict[str, Any]], passages: list[tuple[list[str], set[str]]]) -> list[dict[str, Any]]:
+    if not isinstance(text, str):
+        return text
+    sentences = [s for s in re.split(r"(?<=[.!?])\s+", text.strip()) if s]
+    cited = []
+    for sentence in sentences:
+        words = _words(sentence)
+        best = max(passages, key=lambda p: len(words & p[1]), default=([], set()))
+        enough = words and len(words & best[1]) * 2 >= len(words) and sentence != NO_CONTENT
+        cited.append({"text": sentence, "cites": best[0] if enough else []})
+    return cited
 
 
 def _request_schema(body: dict[str, Any]) -> dict[str, Any]:

@@ -27,11 +27,11 @@ from intellisession.audit import audit_record
 from intellisession.errors import DomainError
 from intellisession.limits import note_creation_count
 from intellisession.models import Membership, Practice, User
-from intellisession.queueing import send_on_commit
+from intellisession.queueing import send_chord, send_on_commit
 from intellisession.validators import INPUT_TEXT_MAX
 from notes.document import NoteDraft
-from notes.engines import write_draft
-from notes.models import GoalProgressEntry, InputKind, Note, NoteRequest, RequestStatus, VersionReason
+from notes.engines import llm_engine, write_draft
+from notes.models import GoalProgressEntry, InputKind, Note, NoteRequest, NoteStretch, RequestStatus, VersionReason
 from notes.risk import find_risks, merge_risks
 from notes.selectors import chart_terms, note_context, request_transcriptions, style_resolve
 from notes.services.review import note_version_keep, require_draft
@@ -188,6 +188,7 @@ def note_request_fail(request: NoteRequest, *, code: str, message: str) -> None:
     )
     if updated:
         logger.warning("note request %s failed: %s", request.pk, code)
+        NoteStretch.objects.filter(practice=request.practice, request=request).delete()  # facts are PHI
         request.refresh_from_db()
 
 
@@ -247,7 +248,11 @@ def _record_timing(request: NoteRequest, key: str, seconds: float) -> None:
 
 
 def note_request_generate(*, request_id: str) -> Note | None:
-    """Write the note for a request in GENERATING; claims by counting the attempt."""
+    """Write the note for a request in GENERATING; claims by counting the attempt.
+
+    A session that fits one model call (or the offline drafter) is written here. A longer one is
+    planned here and written in two stages by other tasks: one per stretch of the transcript
+    (`note_request_stretch`, in parallel), then `note_request_compose` once all are done."""
     claimed = NoteRequest.objects.filter(pk=request_id, status=RequestStatus.GENERATING).update(
         attempts=F("attempts") + 1, updated_at=timezone.now()
     )
@@ -264,19 +269,108 @@ def note_request_generate(*, request_id: str) -> Note | None:
     style = style_resolve(practice=request.practice, style_key=request.style_key)
     ctx = note_context(request, style=style)
     began = time.monotonic()
-    draft = write_draft(ctx)
-    draft.risks = merge_risks(find_risks(ctx.segments, ctx.inputs), draft.risks)
+    engine = llm_engine()
+    if engine is None:
+        draft = write_draft(ctx)
+        draft.risks = merge_risks(find_risks(ctx.segments, ctx.inputs), draft.risks)
+        return _finish(request, draft, style_name=style.name, seconds=time.monotonic() - began)
+    plan = engine.plan(ctx)
+    if not plan.two_stage:
+        draft = engine.one_call(ctx, plan)
+        return _finish(request, draft, style_name=style.name, seconds=time.monotonic() - began)
+    _stages_start(request, plan.parts)
+    return None
+
+
+def _stages_start(request: NoteRequest, parts: list[range]) -> None:
+    """One row per stretch (kept from an earlier attempt of this run when the stretches are the same;
+    a failed request's rows are deleted with its failure), then the stretches not yet done as a
+    chord whose callback composes the note."""
     with transaction.atomic():
-        note = _save_note(request, draft, style_name=style.name)
-        _record_timing(request, "generation_s", time.monotonic() - began)
-        total = (timezone.now() - request.created_at).total_seconds()
-        _record_timing(request, "total_s", total)
+        rows = list(NoteStretch.objects.filter(practice=request.practice, request=request))
+        if [(r.first_segment, r.stop_segment) for r in rows] != [(p.start, p.stop) for p in parts]:
+            NoteStretch.objects.filter(practice=request.practice, request=request).delete()
+            rows = NoteStretch.objects.bulk_create(
+                NoteStretch(practice=request.practice, request=request, index=i, first_segment=p.start,
+                            stop_segment=p.stop)
+                for i, p in enumerate(parts)
+            )  # fmt: skip
+        pending = [r.index for r in rows if not r.done]
+        request_id = str(request.pk)
+        if pending:
+            members = [(request_id, i) for i in pending]
+            transaction.on_commit(
+                lambda: send_chord("notes.tasks.generate_stretch", members, "notes.tasks.generate_compose", request_id)
+            )
+        else:
+            send_on_commit("notes.tasks.generate_compose", request_id)
+    logger.info("note request %s in two stages: %d stretches, %d to read", request.pk, len(parts), len(pending))
+
+
+def _generating(request_id: str) -> NoteRequest | None:
+    return (
+        NoteRequest.objects.select_related("practice", "client", "created_by")
+        .filter(pk=request_id, status=RequestStatus.GENERATING)
+        .first()
+    )
+
+
+def note_request_stretch(*, request_id: str, index: int) -> None:
+    """Stage one for one stretch: the facts the model finds in it, stored on its row."""
+    request, engine = _generating(request_id), llm_engine()
+    if request is None or engine is None:
+        return
+    row = NoteStretch.objects.filter(practice=request.practice, request=request, index=index).first()
+    if row is None or row.done:
+        return
+    ctx = note_context(request, style=style_resolve(practice=request.practice, style_key=request.style_key))
+    plan = engine.stretch_plan(ctx)
+    if index >= len(plan.parts) or plan.parts[index] != range(row.first_segment, row.stop_segment):
+        logger.warning("note request %s: stretch %d no longer matches its transcript", request_id, index)
+        return  # the sweeper's next attempt plans again
+    began = time.monotonic()
+    row.facts = engine.extract(ctx, plan, index)
+    row.done, row.seconds = True, round(time.monotonic() - began, 2)
+    row.save(update_fields=["facts", "done", "seconds"])
+    NoteRequest.objects.filter(pk=request_id).update(updated_at=timezone.now())
+    logger.info("note request %s: stretch %d read in %.1f s", request_id, index, row.seconds)
+
+
+def note_request_compose(*, request_id: str) -> Note | None:
+    """Stage two: the note from the facts of every stretch. A stretch not done (its task failed the
+    request, or was lost) leaves the request to the failure or to the sweeper's next attempt."""
+    request, engine = _generating(request_id), llm_engine()
+    if request is None or engine is None:
+        return None
+    rows = list(NoteStretch.objects.filter(practice=request.practice, request=request).order_by("index"))
+    if not rows or not all(r.done for r in rows):
+        return None
+    style = style_resolve(practice=request.practice, style_key=request.style_key)
+    ctx = note_context(request, style=style)
+    plan = engine.plan(ctx)
+    if [(p.start, p.stop) for p in plan.parts] != [(r.first_segment, r.stop_segment) for r in rows]:
+        logger.warning("note request %s: the stretches no longer match the transcript", request_id)
+        return None
+    facts = [list(r.facts) for r in rows]
+    parts = [engine.stretch_report(plan, r.index, r.facts, r.seconds or 0.0) for r in rows]
+    draft = engine.compose(ctx, plan, facts, parts)
+    seconds = (timezone.now() - min(r.created_at for r in rows)).total_seconds()
+    return _finish(request, draft, style_name=style.name, seconds=seconds)
+
+
+def _finish(request: NoteRequest, draft: NoteDraft, *, style_name: str, seconds: float) -> Note | None:
+    """Save the note and end the request READY, unless another run of the same request got there first."""
+    with transaction.atomic():
+        if not NoteRequest.objects.select_for_update().filter(pk=request.pk, status=RequestStatus.GENERATING).exists():
+            return None
+        note = _save_note(request, draft, style_name=style_name)
+        _record_timing(request, "generation_s", seconds)
+        _record_timing(request, "total_s", (timezone.now() - request.created_at).total_seconds())
         NoteRequest.objects.filter(pk=request.pk).update(
             status=RequestStatus.READY, finished_at=timezone.now(), updated_at=timezone.now(), error="", error_code=""
         )
-    logger.info(
-        "note %s written for request %s by %s in %.1f s", note.pk, request.pk, draft.engine, time.monotonic() - began
-    )
+        NoteStretch.objects.filter(practice=request.practice, request=request).delete()  # the facts are PHI
+    logger.info("note %s written for request %s by %s in %.1f s", note.pk, request.pk, draft.engine, seconds)
     return note
 
 

@@ -2,7 +2,8 @@
 
 The model is far too small to write a good note; this checks the protocol: the
 server accepts our json_object + schema request, its grammar-constrained reply
-passes our schema validation, and every section of the style comes back.
+passes our reply models' validation, and every section of the style comes back,
+in one call and in two stages (facts per stretch, then the note).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from notes.llm import LLMEngine
-from tests.notes.conftest import make_ctx
+from tests.notes.conftest import fifty_minutes, make_ctx
 from tests.processes import Process, free_port, http_ok
 
 pytestmark = [
@@ -63,3 +64,22 @@ def test_a_real_llama_cpp_server_returns_a_schema_valid_note(llama_url: str) -> 
     assert draft.engine == "llm"
     assert [s.key for s in draft.sections] == ["subjective", "objective", "assessment", "plan"]
     assert all(section.sentences for section in draft.sections)
+
+
+def test_a_real_llama_cpp_server_writes_a_long_session_in_two_stages(llama_url: str) -> None:
+    ctx = make_ctx("dap", segments=fifty_minutes()[:40])  # small budget, so a short transcript needs two stages
+    engine = LLMEngine(llama_url, "", "smollm2", timeout=600.0, max_retries=0, response_format="json_object",
+                       max_tokens=2048, budget_tokens=2000, max_section_chars=200, max_items=3)  # fmt: skip
+    draft = engine.generate(ctx)
+    report = draft.context
+    assert report is not None and report.stages == 2 and len(report.stretches) >= 2
+    assert (
+        report.calls == len(report.stretches) + 1 and len(engine.usage) >= report.calls
+    )  # an unreadable reply is asked again once
+    assert report.segments_sent == report.segments_total == 40
+    assert report.stretches[0].first == "S1" and report.stretches[-1].last == "S40"
+    assert [s.key for s in draft.sections] == ["data", "assessment", "plan"]
+    assert all(section.sentences for section in draft.sections)
+    for section in draft.sections:  # whatever the tiny model cited, each sentence was checked
+        for sentence in section.sentences:
+            assert sentence.placeholder or sentence.supported or sentence.issue

@@ -6,13 +6,16 @@ import socket
 from typing import Any
 
 import pytest
+from pydantic import ValidationError
 
+from notes.context import PriorNote
 from notes.document import NO_CONTENT
-from notes.llm import LLMEngine, LLMPermanentError, LLMTransientError, schema_errors
-from notes.prompt import note_schema
+from notes.llm import LLMEngine, LLMPermanentError, LLMTransientError
+from notes.reply import json_schema, note_reply_model
 from notes.styles import BUILTIN_STYLES
 from tests.fake_llm import FakeLLMServer
-from tests.notes.conftest import JOURNAL, full_ctx
+from tests.notes.conftest import JOURNAL, fifty_minutes, full_ctx
+from transcription.types import Segment
 
 SOAP_TEXT = {
     "subjective": "The client spent most of Saturday in bed. She emailed her manager on Wednesday.",
@@ -35,10 +38,10 @@ def test_a_valid_reply_becomes_a_grounded_draft() -> None:
     assert [s.key for s in draft.sections] == ["subjective", "objective", "assessment", "plan"]
     subjective, objective, assessment, plan = draft.sections
     assert [s.supported for s in subjective.sentences] == [True, True]
-    assert subjective.sentences[0].evidence[0].start is not None
+    assert subjective.sentences[0].evidence[0].start is not None and subjective.sentences[0].evidence[0].ref == "S2"
     assert objective.sentences[0].placeholder
     assert not assessment.sentences[0].supported and assessment.sentences[0].issue  # the invented sentence
-    assert plan.sentences[0].supported and plan.sentences[0].evidence[0].quote == JOURNAL
+    assert plan.sentences[0].supported and JOURNAL in plan.sentences[0].evidence[0].quote  # the cited segment
     assert draft.themes == ["grief", "return to work"]
     assert draft.context is not None and draft.context.prior_note_ids_used == ["note-2", "note-1"]
 
@@ -51,7 +54,9 @@ def test_the_request_is_a_strict_json_schema_call_with_all_context() -> None:
     assert "tools" not in body and "tool_choice" not in body
     response_format = body["response_format"]
     assert response_format["type"] == "json_schema" and response_format["json_schema"]["strict"] is True
-    assert response_format["json_schema"]["schema"] == note_schema(BUILTIN_STYLES["soap"], ["goal-1", "goal-2"])
+    assert response_format["json_schema"]["schema"] == json_schema(
+        note_reply_model(BUILTIN_STYLES["soap"], ["G1", "G2"])
+    )
     system, user = body["messages"]
     assert '[general] "Write in the third person."' in system["content"]
     assert "[template]" in system["content"] and "[client]" in system["content"] and "[note]" in system["content"]
@@ -63,7 +68,7 @@ def test_json_object_mode_sends_the_schema_inline() -> None:
     with FakeLLMServer("ok", sections=SOAP_TEXT) as server:
         draft = _engine(server, response_format="json_object").generate(full_ctx())
     response_format = server.requests[0]["response_format"]
-    schema = note_schema(BUILTIN_STYLES["soap"], ["goal-1", "goal-2"])
+    schema = json_schema(note_reply_model(BUILTIN_STYLES["soap"], ["G1", "G2"]))
     assert response_format == {"type": "json_object", "schema": schema}
     assert draft.sections[0].sentences[0].supported
 
@@ -147,7 +152,7 @@ def test_risk_statements_merge_with_risks_found_in_the_transcript() -> None:
         {"category": "suicide", "quote": "I want to end my life"},
         {"category": "abuse", "quote": "Her brother shoved her."},
     ]
-    goals = [{"goal_id": "goal-1", "status": "progressing", "evidence_quote": "I emailed my manager on Wednesday."}]
+    goals = [{"goal_id": "G1", "status": "progressing", "cites": ["S6"]}]
     with FakeLLMServer("ok", risk_statements=risks, goal_progress=goals) as server:
         draft = _engine(server).generate(ctx)
     assert [(f.category, f.source, f.start is not None) for f in draft.risks] == [
@@ -155,38 +160,150 @@ def test_risk_statements_merge_with_risks_found_in_the_transcript() -> None:
         ("abuse", "llm", False),
     ]
     assert [(g.goal_id, g.status) for g in draft.goal_progress] == [("goal-1", "progressing")]
+    assert draft.goal_progress[0].evidence[0].ref == "S6" and "Wednesday" in draft.goal_progress[0].evidence_quote
 
 
-def test_schema_validator() -> None:
-    schema = note_schema(BUILTIN_STYLES["dap"])
+def test_the_reply_model_validates_shape_enums_and_bounds() -> None:
+    model = note_reply_model(BUILTIN_STYLES["dap"], ["G1"])
     good: dict[str, Any] = {
-        "sections": {"data": "a", "assessment": "b", "plan": "c"},
+        "sections": {"data": [{"text": "a", "cites": ["S1"]}], "assessment": [], "plan": []},
         "themes": [],
-        "goal_progress": [{"goal_id": "g", "status": "met", "evidence_quote": ""}],
+        "goal_progress": [{"goal_id": "G1", "status": "met", "cites": []}],
+        "plan_review": [],
         "risk_statements": [],
     }
-    assert schema_errors(json.loads(json.dumps(good)), schema) == []
-    bad = good | {"extra": 1, "themes": [True]}
-    bad["goal_progress"] = [{"goal_id": "g", "status": "great", "evidence_quote": ""}]
-    assert set(schema_errors(bad, schema)) == {
-        "$: unexpected property",
-        "$.goal_progress[0].status: value not allowed",
-        "$.themes[0]: expected string",
-    }
-    assert schema_errors({"sections": {}}, schema)[0] == "$: missing 'themes'"
+    model.model_validate(json.loads(json.dumps(good)))
+    for bad in (
+        good | {"extra": 1},
+        good | {"themes": [True]},
+        good | {"goal_progress": [{"goal_id": "G1", "status": "great", "cites": []}]},
+        good | {"goal_progress": [{"goal_id": "G7", "status": "met", "cites": []}]},
+        {"sections": good["sections"]},
+    ):
+        with pytest.raises(ValidationError):
+            model.model_validate(bad)
+    bounded = note_reply_model(BUILTIN_STYLES["dap"], ["G1"], max_chars=50, max_items=2)
+    schema = json_schema(bounded)
+    assert schema["properties"]["themes"]["maxItems"] == 2 and "$defs" not in json.dumps(schema)
+    with pytest.raises(ValidationError):
+        bounded.model_validate(good | {"sections": good["sections"] | {"plan": [{"text": "x" * 60, "cites": []}]}})
 
 
-def test_schema_bounds_are_sent_and_enforced() -> None:
-    schema = note_schema(BUILTIN_STYLES["soap"], ["goal-1"], max_section_chars=50, max_items=2)
-    assert schema["properties"]["sections"]["properties"]["plan"] == {"type": "string", "maxLength": 50}
-    assert schema["properties"]["goal_progress"]["maxItems"] == 1
-    long_plan = {"plan": "x" * 60, "subjective": "", "objective": "", "assessment": ""}
-    reply = {"sections": long_plan, "themes": ["a", "b", "c"], "goal_progress": [], "risk_statements": []}
-    assert set(schema_errors(reply, schema)) == {"$.sections.plan: too long", "$.themes: too long"}
+def test_schema_bounds_are_sent_in_json_object_mode() -> None:
     with FakeLLMServer("ok", sections=SOAP_TEXT) as server:
         draft = _engine(server, response_format="json_object", max_section_chars=200).generate(full_ctx())
     assert server.requests[0]["response_format"]["schema"]["properties"]["themes"]["maxItems"] == 10
     assert draft.engine == "llm"
+
+
+def _texts(body: dict[str, Any]) -> str:
+    return " ".join(m["content"] for m in body["messages"])
+
+
+def test_a_fifty_minute_session_on_a_small_budget_reaches_the_model_in_two_stages() -> None:
+    ctx = full_ctx()
+    ctx.segments = fifty_minutes()
+    with FakeLLMServer("ok", facts_section="subjective") as server:
+        draft = _engine(server, budget_tokens=8000).generate(ctx)
+    report = draft.context
+    assert report is not None and report.stages == 2 and len(report.stretches) >= 3
+    assert len(server.requests) == report.calls == len(report.stretches) + 1
+    sent = [FakeLLMServer.data(body) for body in server.requests[:-1]]
+    ids = [entry["id"] for data in sent for entry in data["transcript"]]
+    assert ids == [f"S{i}" for i in range(1, 701)]  # every segment once, in order, in some stage-one call
+    for segment in ctx.segments:
+        assert any(segment.text in _texts(body) for body in server.requests[:-1])
+    assert all(len(_texts(body)) // 4 <= 8000 for body in server.requests)
+    assert report.segments_total == report.segments_sent == 700 and report.reasons
+    compose = FakeLLMServer.data(server.requests[-1])
+    assert "transcript" not in compose and compose["transcript_facts"]
+    cited = {int(e.ref[1:]) for s in draft.sections[0].sentences if s.supported for e in s.evidence}
+    assert min(cited) <= 233 and any(233 < i <= 466 for i in cited) and max(cited) > 466  # every third of the session
+    assert all(s.supported for s in draft.sections[0].sentences)
+
+
+def test_a_fifty_minute_session_on_a_large_budget_is_one_call() -> None:
+    ctx = full_ctx()
+    ctx.segments = fifty_minutes()
+    with FakeLLMServer("ok", facts_section="subjective") as server:
+        draft = _engine(server, budget_tokens=100_000).generate(ctx)
+    assert draft.context is not None and draft.context.stages == 1 and len(server.requests) == 1
+    text = _texts(server.requests[0])
+    assert all(segment.text in text for segment in ctx.segments)
+
+
+def test_a_wrong_or_missing_citation_is_flagged() -> None:
+    wednesday = "She emailed her manager on Wednesday."
+    sections = {
+        "subjective": [
+            {"text": wednesday, "cites": ["S6"]},  # right
+            {"text": wednesday, "cites": ["S3"]},  # another passage
+            {"text": wednesday, "cites": ["S99"]},  # no such segment
+            {"text": wednesday, "cites": []},
+            {"text": "She emailed her manager on Thursday.", "cites": ["S6"]},  # the detail differs
+        ]
+    }
+    with FakeLLMServer("ok", sections=sections) as server:
+        draft = _engine(server).generate(full_ctx())
+    right, other, unknown, missing, detail = draft.sections[0].sentences
+    assert right.supported and right.evidence[0].ref == "S6" and right.evidence[0].start is not None
+    assert not other.supported and "does not say this" in other.issue
+    assert not unknown.supported and "S99" in unknown.issue
+    assert not missing.supported and "No citation" in missing.issue
+    assert not detail.supported and "thursday" in detail.issue
+
+
+def test_a_client_report_resting_on_the_clinicians_question_is_flagged() -> None:
+    ctx = full_ctx()
+    ctx.segments = [
+        Segment(0.0, 4.0, "Have you been sleeping badly since the funeral?", "Speaker 1"),
+        Segment(4.0, 8.0, "Yes, I have been sleeping badly since the funeral.", "Speaker 2"),
+    ]
+    claim = "The client reported sleeping badly since the funeral."
+    sections = {"subjective": [{"text": claim, "cites": ["S1"]}, {"text": claim, "cites": ["S2"]}]}
+    with FakeLLMServer("ok", sections=sections) as server:
+        draft = _engine(server).generate(ctx)
+    on_question, on_answer = draft.sections[0].sentences
+    assert not on_question.supported and "clinician's words" in on_question.issue
+    assert on_answer.supported
+
+
+def test_a_denial_of_an_endorsed_risk_is_contradicted_and_an_omission_is_flagged() -> None:
+    ctx = full_ctx()
+    ctx.segments.append(Segment(60.0, 64.0, "Some nights I want to end my life.", "Speaker 2"))
+    denial = {"subjective": [{"text": "The client denies suicidal ideation.", "cites": ["S9"]}]}
+    with FakeLLMServer("ok", sections=denial) as server:
+        draft = _engine(server).generate(ctx)
+    body = FakeLLMServer.data(server.requests[0])
+    assert [(r["category"], r["status"], r["cites"]) for r in body["risk_items"]] == [("suicide", "endorsed", ["S9"])]
+    sentence = draft.sections[0].sentences[0]
+    assert not sentence.supported and sentence.issue.startswith("Contradicted")
+    with FakeLLMServer("ok", sections={"plan": "Client will write in her journal."}) as server:
+        draft = _engine(server).generate(ctx)
+    assessment = draft.section("assessment")
+    assert assessment is not None
+    assert [s.issue.startswith("Contradicted by omission") for s in assessment.sentences] == [True]
+    assert draft.unresolved_sentences() >= 1
+
+
+def test_goals_last_plan_and_style_examples_go_to_the_model_with_labels() -> None:
+    ctx = full_ctx()
+    ctx.prior_notes[0] = PriorNote("note-2", "2024-05-07", "Plan: Walk daily.", plan="Walk every day after lunch.")
+    ctx.style_examples = [PriorNote("ex-1", "2024-01-01", "S: Client X reported good sleep. P: Continue.")]
+    review = [{"item": "Walk every day after lunch.", "status": "not_discussed", "cites": ["L1"]}]
+    with FakeLLMServer("ok", plan_review=review) as server:
+        draft = _engine(server).generate(ctx)
+    data = FakeLLMServer.data(server.requests[0])
+    assert data["treatment_goals"][0] == {
+        "goal_id": "G1",
+        "description": "Return to work part time",
+        "target": "by June",
+    }
+    assert data["last_plan"]["items"] == [{"id": "L1", "text": "Walk every day after lunch."}]
+    assert data["style_examples"] == [{"example_only_not_about_this_client": ctx.style_examples[0].text}]
+    assert "Never take any fact from them" in server.requests[0]["messages"][0]["content"]
+    assert [(r.status, r.evidence[0].ref) for r in draft.plan_review] == [("not_discussed", "L1")]
+    assert draft.context is not None and draft.context.style_example_ids == ["ex-1"]
 
 
 def test_the_soft_time_limit_inside_a_call_is_raised_not_retried() -> None:

@@ -52,7 +52,11 @@ def test_the_therapists_question_becomes_a_technique_and_is_never_quoted() -> No
     intervention = next(s for s in draft.sections if s.key == "intervention")
     assert "Clinician used exploration of feelings." in [s.text for s in intervention.sentences]
     assert all(FEELING_QUESTION not in s.text for section in draft.sections for s in section.sentences)
-    assert "Client reported that it was sad but also good." in _sentences(make_ctx("birp"), "behavior")
+    # The answer keeps what it answers: the question's topic, in the third person, never the question itself.
+    assert (
+        "When asked how it felt to share that with their brother, client reported that it was sad but also good."
+        in _sentences(make_ctx("birp"), "behavior")
+    )
 
 
 def test_the_clients_account_lands_in_soap_subjective_in_the_third_person() -> None:

@@ -79,5 +79,5 @@ def test_a_sentence_split_across_two_segments_is_read_whole() -> None:
     ctx = make_ctx("soap", segments=segments)
     ctx.speaker_roles = None
     (sentence,) = offline_draft(ctx).sections[0].sentences
-    assert sentence.text == "Medication: Missing two doses of their sertraline because they felt dizzy."
+    assert sentence.text == "Medication: Client reported missing two doses of their sertraline because they felt dizzy."
     assert sentence.evidence[-1].start == 4.5 and sentence.evidence[-1].end == 9.0

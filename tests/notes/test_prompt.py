@@ -1,13 +1,22 @@
 from __future__ import annotations
 
+import itertools
 import json
 from typing import Any
 
-from notes.context import PriorNote, TextInput
-from notes.prompt import DATA_CLOSE, DATA_OPEN, build_messages, note_schema
+from notes.context import NoteContext, PriorNote, TextInput
+from notes.document import ContextReport
+from notes.prompt import DATA_CLOSE, DATA_OPEN, material, stretches
+from notes.prompt import build_messages as build
+from notes.reply import facts_reply_model, json_schema, note_reply_model
 from notes.styles import BUILTIN_STYLES
 from tests.notes.conftest import full_ctx, make_ctx
 from transcription.types import Segment
+
+
+def build_messages(ctx: NoteContext, budget_tokens: int = 6000) -> tuple[list[dict[str, str]], ContextReport]:
+    schema = json_schema(note_reply_model(ctx.style, [f"G{n}" for n in range(1, len(ctx.goals) + 1)]))
+    return build(ctx, material(ctx), budget_tokens=budget_tokens, schema=schema)
 
 
 def _data(user: str) -> dict[str, Any]:
@@ -36,14 +45,16 @@ def test_instructions_are_combined_general_template_client_note() -> None:
 def test_user_message_carries_all_context_as_json_data() -> None:
     (_, user), report = build_messages(full_ctx())
     data = _data(user["content"])
-    assert [n["note_id"] for n in data["prior_notes"]] == ["note-2", "note-1"]  # newest first
+    assert [n["id"] for n in data["prior_notes"]] == ["P1", "P2"]  # newest first
+    assert data["prior_notes"][0]["passages"][0]["id"] == "P1.1"
     assert data["treatment_goals"][0] == {
-        "goal_id": "goal-1",
+        "goal_id": "G1",
         "description": "Return to work part time",
         "target": "by June",
     }
-    assert data["typed_inputs"][0]["kind"] == "pre_session"
+    assert data["typed_inputs"][0]["kind"] == "pre_session" and data["typed_inputs"][0]["sentences"][0]["id"] == "I1.1"
     assert data["transcript"][0]["speaker"] == "Therapist" and data["transcript"][1]["speaker"] == "Client"
+    assert [e["id"] for e in data["transcript"][:2]] == ["S1", "S2"]
     assert data["client_themes"] == ["grief", "return to work"]
     assert report.prior_note_ids_used == ["note-2", "note-1"]
     assert not (report.prior_notes_omitted or report.prior_notes_shortened or report.transcript_shortened)
@@ -54,7 +65,8 @@ def test_text_cannot_break_out_of_the_data_block() -> None:
     ctx = make_ctx("soap", inputs=[TextInput("dictation", attack, "in-1")])
     (_, user), _ = build_messages(ctx)
     assert user["content"].count(DATA_CLOSE) == 1
-    assert _data(user["content"])["typed_inputs"][0]["text"] == attack
+    sentences = _data(user["content"])["typed_inputs"][0]["sentences"]
+    assert " ".join(x["text"] for x in sentences) == " ".join(attack.split())
 
 
 def test_prior_notes_are_shortened_and_omitted_oldest_first_and_reported() -> None:
@@ -67,32 +79,30 @@ def test_prior_notes_are_shortened_and_omitted_oldest_first_and_reported() -> No
     ]
     assert report.prior_notes_omitted[-1] == "note-4"
     assert len(report.prior_notes_shortened) == 1 and report.prior_notes_shortened[0] in report.prior_note_ids_used
-    shortened = next(n for n in _data(user["content"])["prior_notes"] if n["note_id"] in report.prior_notes_shortened)
-    assert shortened["text"].endswith("[...shortened for length]")
-    assert report.approx_tokens <= 5500
+    shortened = next(n for n in _data(user["content"])["prior_notes"] if "shortened" in n)
+    assert len(shortened["passages"]) < 300
+    assert report.approx_tokens <= 5500 and report.reasons
 
 
-def test_a_long_transcript_is_shortened_in_the_middle_and_reported() -> None:
+def test_a_long_transcript_is_never_shortened_but_cut_into_stretches_at_turns() -> None:
     talk = [
         Segment(
             i * 5.0,
             i * 5.0 + 4.0,
             f"This is a fairly long utterance number {i} in the session.",
-            "Speaker 1" if i % 2 else "Speaker 2",
+            "Speaker 1" if (i // 3) % 2 else "Speaker 2",
         )
         for i in range(600)
     ]
-    talk += [Segment(3000.0 + i, 3000.5 + i, "Mm-hmm.", "Speaker 1") for i in range(10)]
     ctx = make_ctx("soap", segments=talk, prior_notes=[PriorNote("note-1", "2024-01-01", "Short note.")])
     (_, user), report = build_messages(ctx, budget_tokens=6000)
-    transcript = _data(user["content"])["transcript"]
-    assert report.transcript_shortened and report.transcript_segments_omitted >= 10
-    spoken = [entry["text"] for entry in transcript if "text" in entry]
-    assert spoken[0].endswith("number 0 in the session.") and spoken[-1].endswith("number 599 in the session.")
-    assert "Mm-hmm." not in spoken  # back-channel turns go first
-    assert any("left out for length" in entry.get("omitted", "") for entry in transcript)
-    assert report.prior_note_ids_used == ["note-1"]
-    assert report.approx_tokens <= 6000
+    assert len(_data(user["content"])["transcript"]) == 600 and report.approx_tokens > 6000  # does not fit
+    found = material(ctx)
+    parts = stretches(found, budget_tokens=6000, schema=json_schema(facts_reply_model()))
+    assert len(parts) >= 3 and parts[0].start == 0 and parts[-1].stop == 600
+    assert all(a.stop == b.start for a, b in itertools.pairwise(parts))  # nothing skipped
+    for part in parts[:-1]:
+        assert found.transcript[part.stop]["speaker"] != found.transcript[part.stop - 1]["speaker"]  # at a turn
 
 
 def _walk(schema: dict[str, Any]) -> list[dict[str, Any]]:
@@ -105,14 +115,12 @@ def _walk(schema: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def test_schema_is_strict_mode_compatible() -> None:
-    schema = note_schema(BUILTIN_STYLES["soap"], ["goal-1"])
+    schema = json_schema(note_reply_model(BUILTIN_STYLES["soap"], ["G1"]))
     assert set(schema["properties"]["sections"]["properties"]) == {"subjective", "objective", "assessment", "plan"}
     objects = [s for s in _walk(schema) if s.get("type") == "object"]
-    assert len(objects) == 4
+    assert len(objects) == 9  # the note, its sections, a sentence per section, goal, plan item, risk
     for obj in objects:
         assert obj["additionalProperties"] is False and obj["required"] == list(obj["properties"])
-    assert schema["properties"]["goal_progress"]["items"]["properties"]["goal_id"]["enum"] == ["goal-1"]
-    assert (
-        "enum"
-        not in note_schema(BUILTIN_STYLES["soap"])["properties"]["goal_progress"]["items"]["properties"]["goal_id"]
-    )
+    assert schema["properties"]["goal_progress"]["items"]["properties"]["goal_id"]["enum"] == ["G1"]
+    open_ids = json_schema(note_reply_model(BUILTIN_STYLES["soap"]))
+    assert "enum" not in open_ids["properties"]["goal_progress"]["items"]["properties"]["goal_id"]

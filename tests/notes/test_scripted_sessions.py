@@ -29,19 +29,20 @@ WHERE: dict[str, dict[str, set[str]]] = {
     "soap": {
         "report": {"subjective"}, "response": {"subjective", "assessment"}, "observation": {"objective"},
         "intervention": {"objective"}, "progress": {"assessment"}, "risk": {"assessment"},
-        "assessment": {"assessment"}, "plan": {"plan"},
+        "assessment": {"assessment"}, "plan": {"plan"}, "medication": {"assessment"},
     },
     "dap": {
         "report": {"data"}, "response": {"data"}, "observation": {"data"}, "intervention": {"data"},
         "progress": {"assessment"}, "risk": {"assessment"}, "assessment": {"assessment"}, "plan": {"plan"},
+        "medication": {"assessment"},
     },
     "birp": {
         "report": {"behavior"}, "observation": {"behavior"}, "intervention": {"intervention"},
         "response": {"response"}, "progress": {"response"}, "risk": {"behavior", "response"},
-        "assessment": {"response"}, "plan": {"plan"},
+        "assessment": {"response"}, "plan": {"plan"}, "medication": {"response"},
     },
     "narrative": {kind: {"narrative"} for kind in
-                  ("report", "response", "observation", "intervention", "progress", "risk", "assessment")}
+                  ("report", "response", "observation", "intervention", "progress", "risk", "assessment", "medication")}
     | {"plan": {"plan"}},
 }  # fmt: skip
 GREETING = re.compile(r"^(?:hi|hello|hey|good (?:morning|afternoon|evening)|thanks|thank you|see you|bye)\b", re.I)
@@ -61,6 +62,7 @@ def context(data: dict[str, Any], style: str) -> NoteContext:
         inputs=[TextInput(i["kind"], i["text"], f"input-{n}") for n, i in enumerate(data["inputs"])],
         prior_notes=[PriorNote(p["ref"], p["date"], p["text"]) for p in data["prior_notes"]],
         goals=[Goal(g["ref"], g["description"], g["target"]) for g in data["goals"]],
+        medications=list(data.get("medications", [])),
     )
 
 
@@ -117,10 +119,10 @@ def outside_quotes(text: str) -> str:
     return re.sub(r'"[^"]*"', '""', text)
 
 
-def test_there_are_eight_sessions_of_several_problems_two_held_out() -> None:
+def test_there_are_eight_sessions_of_several_problems_some_held_out() -> None:
     problems = {session(p)["problem"] for p in SESSIONS}
     assert len(SESSIONS) >= 8 and len(problems) >= 8
-    assert sum(session(p)["held_out"] for p in SESSIONS) == 2
+    assert sum(session(p)["held_out"] for p in SESSIONS) >= 2
 
 
 @pytest.mark.parametrize("style", STYLES)

@@ -15,10 +15,10 @@ from rest_framework.test import APIClient
 
 from intellisession.models import Role
 from notes.context import Instruction
-from notes.prompt import build_messages
 from notes.selectors import instructions_for
 from tests.conftest import World, api_client_for
 from tests.notes.conftest import make_ctx
+from tests.notes.test_prompt import build_messages
 from tests.security.conftest import browser, fresh_ip, new_member, sign_in
 from tests.test_isolation import _note
 

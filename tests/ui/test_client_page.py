@@ -150,3 +150,16 @@ def test_verbal_consent_on_a_telehealth_call_needs_no_form(world: World) -> None
     consent = RecordingConsent.objects.get(client=world.a.client)
     assert consent.method == "telehealth" and not consent.signed_form
     assert "Verbal, on a telehealth call" in browser.get(page_url(world)).content.decode()
+
+
+def test_medications_are_shown_and_edited_on_the_chart(world: World) -> None:
+    browser = signed_in(world.a.clinician)
+    edit = page_url(world) + "edit/"
+    form = {"name": world.a.client.name, "medications": "  sertraline 50 mg, Dr. Okafor\n\n trazodone 25 mg  \n"}
+    assert browser.post(edit, form).status_code == 302
+    world.a.client.refresh_from_db()
+    assert world.a.client.medications == "sertraline 50 mg, Dr. Okafor\ntrazodone 25 mg"
+    page = browser.get(page_url(world)).content.decode()
+    assert "Medications on the chart" in page
+    assert "<li>sertraline 50 mg, Dr. Okafor</li>" in page and "<li>trazodone 25 mg</li>" in page
+    assert "sertraline 50 mg" in browser.get(edit).content.decode()  # the form shows what is on the chart
