@@ -10,6 +10,7 @@ RUN pip install --no-cache-dir '.[s3]'
 COPY . .
 RUN useradd --create-home --uid 10001 app && mkdir -p /data && chown app /data
 USER app
+RUN python -m transcription.voice_weights
 # Production settings need both secrets to load; these placeholders exist for this one step only.
 RUN SECRET_KEY=build FIELD_ENCRYPTION_KEYS=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA= \
     DATABASE_URL=postgresql://x@localhost/x REDIS_URL=redis://localhost python manage.py collectstatic --noinput -v 0

@@ -114,6 +114,8 @@ def _install(extras: str) -> None:
         wheel = ensure_llama_wheel()
         subprocess.run([*pip, "--no-deps", "--force-reinstall", "--no-cache-dir", str(wheel)], check=True, cwd=REPO)
     subprocess.run([*pip, "-e", target], check=True, cwd=REPO)
+    # The voice encoder's weights, fetched once into the user's cache (transcription.voice_weights).
+    subprocess.run([str(PYTHON), "-m", "transcription.voice_weights"], check=True, cwd=REPO, stdout=subprocess.DEVNULL)
     _stamp_file(extras).write_text(_stamp(extras))
     print(f"Installed {target} in {time.monotonic() - started:.0f} s.", flush=True)
 

@@ -18,7 +18,7 @@ from functools import cache
 import numpy as np
 import numpy.typing as npt
 
-from transcription.voice_weights import N_FFT, SAMPLE_RATE, SHIPPED
+from transcription.voice_weights import N_FFT, SAMPLE_RATE, ensure_weights
 
 HOP = 160  # 10 ms
 WINDOW_FRAMES = 160  # 1.6 s per partial utterance
@@ -36,7 +36,7 @@ Floats = npt.NDArray[np.float32]
 
 @cache
 def _weights() -> dict[str, Floats]:
-    with np.load(SHIPPED) as data:
+    with np.load(ensure_weights()) as data:
         return {name: np.asarray(data[name], dtype=np.float32) for name in data.files}
 
 

@@ -1,4 +1,5 @@
-"""Convert Resemblyzer's pretrained GE2E voice encoder to the numpy file we ship.
+"""The GE2E voice encoder's weights: fetched once from Resemblyzer's PyPI wheel and converted
+to a numpy file in the user's cache (nothing is committed or downloaded from a model hub).
 
 Resemblyzer (Apache-2.0, PyPI) ships `pretrained.pt`, a checkpoint in PyTorch's legacy
 (pre-1.6) serialisation: a few header pickles, the checkpoint pickle whose tensors point
@@ -7,17 +8,27 @@ needs no torch: a restricted unpickler that knows exactly the three globals such
 names, and numpy views onto the raw storages. Only the model's weights are kept (the file
 also holds the optimiser's state, two thirds of its size).
 
-Regenerate the shipped file (no torch needed; the wheel is only unpacked):
-
-    pip download --no-deps resemblyzer==0.1.4 -d /tmp/rz && unzip -o -q /tmp/rz/*.whl -d /tmp/rz
-    python -m transcription.voice_weights /tmp/rz/resemblyzer/pretrained.pt
+`ensure_weights()` does it on first use: `pip download --no-deps` of the pinned wheel (from
+the package index, as any dependency), the checkpoint read straight out of the wheel, the
+weights written to `${XDG_CACHE_HOME:-~/.cache}/intellisession/models/` (atomically, so
+processes starting together cannot read half a file). Resemblyzer and its weights are by
+Corentin Jemine, Resemble AI, under the Apache License 2.0; only the network's weights are
+kept (the optimiser state is dropped), unchanged float32, plus the 40-band Slaney mel filter
+bank the encoder was trained with. The install step of the run and test
+commands, and the Docker build, call it ahead (`python -m transcription.voice_weights`).
 """
 
 from __future__ import annotations
 
 import collections
+import hashlib
+import io
+import os
 import pickle
+import subprocess
 import sys
+import tempfile
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -25,7 +36,10 @@ from typing import IO, Any
 import numpy as np
 import numpy.typing as npt
 
-SHIPPED = Path(__file__).with_name("data") / "ge2e_voice_encoder.npz"
+RESEMBLYZER = "resemblyzer==0.1.4"
+CHECKPOINT = "resemblyzer/pretrained.pt"
+# The checkpoint's digest in the 0.1.4 wheel: what is converted is exactly what was checked.
+CHECKPOINT_SHA256 = "39373b86598fa3da9fcddee6142382efe09777e8d37dc9c0561f41f0070f134e"
 LEGACY_MAGIC = 0x1950A86A20F9469CFC6C
 SAMPLE_RATE, N_FFT, N_MELS = 16_000, 400, 40
 
@@ -70,16 +84,15 @@ def _storages(stream: IO[bytes], keys: list[str]) -> dict[str, npt.NDArray[np.fl
     return out
 
 
-def read_legacy_checkpoint(path: Path) -> dict[str, npt.NDArray[np.float32]]:
+def read_legacy_checkpoint(stream: IO[bytes]) -> dict[str, npt.NDArray[np.float32]]:
     """`model_state` of a legacy PyTorch checkpoint as numpy arrays, without torch."""
-    with path.open("rb") as stream:
-        if pickle.load(stream) != LEGACY_MAGIC:  # noqa: S301 - plain ints and dicts only
-            raise ValueError("not a legacy PyTorch checkpoint")
-        pickle.load(stream)  # noqa: S301 - protocol version
-        pickle.load(stream)  # noqa: S301 - byte order and type sizes
-        checkpoint = _CheckpointUnpickler(stream).load()
-        keys = [str(k) for k in pickle.load(stream)]  # noqa: S301 - a list of strings
-        storages = _storages(stream, keys)
+    if pickle.load(stream) != LEGACY_MAGIC:  # noqa: S301 - plain ints and dicts only
+        raise ValueError("not a legacy PyTorch checkpoint")
+    pickle.load(stream)  # noqa: S301 - protocol version
+    pickle.load(stream)  # noqa: S301 - byte order and type sizes
+    checkpoint = _CheckpointUnpickler(stream).load()
+    keys = [str(k) for k in pickle.load(stream)]  # noqa: S301 - a list of strings
+    storages = _storages(stream, keys)
     state: dict[str, npt.NDArray[np.float32]] = {}
     for name, ref in checkpoint["model_state"].items():
         flat = storages[ref.key]
@@ -110,11 +123,37 @@ def slaney_mel_basis() -> npt.NDArray[np.float32]:
     return basis.astype(np.float32)
 
 
-def convert(checkpoint: Path, out: Path = SHIPPED) -> None:
+def weights_path() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "intellisession" / "models" / f"ge2e_voice_encoder-{RESEMBLYZER.replace('==', '-')}.npz"
+
+
+def convert(checkpoint: IO[bytes], out: Path) -> None:
     state = read_legacy_checkpoint(checkpoint)
     arrays = {name.replace(".", "_"): state[name] for name in state if name.startswith(("lstm.", "linear."))}
-    np.savez_compressed(out, mel_basis=slaney_mel_basis(), **arrays)  # type: ignore[arg-type]
+    partial = out.with_name(f".{out.name}.{os.getpid()}.tmp")
+    with partial.open("wb") as file:
+        np.savez_compressed(file, mel_basis=slaney_mel_basis(), **arrays)  # type: ignore[arg-type]
+    os.replace(partial, out)
+
+
+def ensure_weights() -> Path:
+    """The converted weights, fetched and converted first if this machine has none yet."""
+    path = weights_path()
+    if path.exists():
+        return path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        pip = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:", "-q"]
+        subprocess.run([*pip, "--disable-pip-version-check", RESEMBLYZER, "-d", tmp], check=True)
+        wheel = next(Path(tmp).glob("*.whl"))
+        with zipfile.ZipFile(wheel) as archive:
+            data = archive.read(CHECKPOINT)
+        if hashlib.sha256(data).hexdigest() != CHECKPOINT_SHA256:
+            raise RuntimeError(f"{CHECKPOINT} in {wheel.name} is not the checkpoint this code was checked against")
+        convert(io.BytesIO(data), path)
+    return path
 
 
 if __name__ == "__main__":
-    convert(Path(sys.argv[1]), Path(sys.argv[2]) if len(sys.argv) > 2 else SHIPPED)
+    print(ensure_weights())

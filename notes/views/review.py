@@ -8,6 +8,7 @@ refusal from a service (DomainError) is shown to the clinician as written.
 from __future__ import annotations
 
 import uuid
+from abc import ABC, abstractmethod
 from typing import Any
 
 from django.contrib import messages
@@ -121,7 +122,7 @@ def _note_context(
     }
 
 
-class _NoteAction(LoginRequiredMixin, View):
+class _NoteAction(LoginRequiredMixin, View, ABC):
     """A POST on a note: load it, run one service, come back to the note with the outcome."""
 
     form_class: type[Any] | None = None
@@ -144,8 +145,9 @@ class _NoteAction(LoginRequiredMixin, View):
             messages.success(request, self.done_message)
         return response or self.back(note)
 
+    @abstractmethod
     def act(self, request: PracticeRequest, note: Note, data: dict[str, Any]) -> HttpResponse | None:
-        raise NotImplementedError
+        """Run the one service; a response to send instead of going back to the note, or None."""
 
     @staticmethod
     def back(note: Note, anchor: str = "") -> HttpResponse:
