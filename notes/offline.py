@@ -99,16 +99,22 @@ def _chart_names(ctx: NoteContext) -> tuple[str, ...]:
 
 # How each status reads in the risk summary; a hypothetical mention ("in the film ...") is left out.
 _STATUS_FRAMES = {
-    "endorsed": 'Risk ({label}): Client stated: "{quote}"',
-    "historical": 'Risk ({label}), history: Client stated: "{quote}"',
-    "other_person": 'Risk ({label}) concerning another person: Client stated: "{quote}"',
-    "denied": 'Risk ({label}), denied: Client stated: "{quote}"',
+    "endorsed": "Risk ({label}): {said}",
+    "historical": "Risk ({label}), history: {said}",
+    "other_person": "Risk ({label}) concerning another person: {said}",
+    "denied": "Risk ({label}), denied: {said}",
 }
 
 
-def _risk_text(flag: RiskItem, label: str) -> str | None:
+def _risk_text(flag: RiskItem, labels: list[str]) -> str | None:
+    """One line for the items one sentence gave the same status ("suicidal ideation and self-harm,
+    denied"); the client's own words are "Client stated", a typed input's are "documented"."""
     frame = _STATUS_FRAMES.get(flag.status)
-    return frame.format(label=label, quote=flag.quote) if frame else None
+    if frame is None:
+        return None
+    label = labels[0] if len(labels) == 1 else f"{', '.join(labels[:-1])} and {labels[-1]}"
+    said = f'Client stated: "{flag.quote}"' if flag.source == "transcript" else f'documented: "{flag.quote}"'
+    return frame.format(label=label, said=said)
 
 
 def _risk_facts(flags: list[RiskItem], units: list[TextUnit], facts: list[Fact]) -> list[Fact]:
@@ -116,6 +122,12 @@ def _risk_facts(flags: list[RiskItem], units: list[TextUnit], facts: list[Fact])
     by_start = {(u.text, u.start): u for u in units}
     covered = {e.quote for f in facts if f.kind == "risk" for e in f.evidence}
     out: list[Fact] = []
+    grouped: dict[tuple[str, str, float | None], list[str]] = {}
+    for flag in flags:
+        grouped.setdefault((flag.status, flag.quote, flag.start), []).append(
+            _RISK_LABELS.get(flag.category, flag.category)
+        )
+    written: set[tuple[str, str, float | None]] = set()
     for flag in flags:
         unit = next((u for (text, start), u in by_start.items() if start == flag.start and text in flag.quote), None)
         if unit is not None and (unit.speaker == "therapist" or unit.text.rstrip().endswith("?")):
@@ -123,7 +135,11 @@ def _risk_facts(flags: list[RiskItem], units: list[TextUnit], facts: list[Fact])
         if flag.quote in covered:
             _label_covering(facts, flag)
             continue
-        text = _risk_text(flag, _RISK_LABELS.get(flag.category, flag.category))
+        key = (flag.status, flag.quote, flag.start)
+        if key in written:
+            continue
+        written.add(key)
+        text = _risk_text(flag, list(dict.fromkeys(grouped[key])))
         if text is None:
             continue
         evidence = unit.evidence() if unit is not None else _flag_evidence(flag)
