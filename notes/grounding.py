@@ -264,8 +264,13 @@ def _citation_problem(text: str, passages: list[TextUnit], unknown: list[str]) -
     return None
 
 
+_SOURCE_PLACES = {"transcript": "the transcript", "input": "the typed inputs", "prior_note": "an earlier note"}
+
+
 def _ids(passages: list[TextUnit]) -> str:
-    return ", ".join(p.ref for p in passages[:3])
+    """Where the cited passages are, as the clinician finds them: transcript times, else the kind of source."""
+    places = [_clock(p.start) if p.start is not None else _SOURCE_PLACES[p.source] for p in passages]
+    return ", ".join(dict.fromkeys(places[:3]))
 
 
 def flag_risk_contradictions(sections: list[NoteSection], risks: list[RiskItem]) -> list[NoteSection]:
@@ -284,7 +289,7 @@ def flag_risk_contradictions(sections: list[NoteSection], risks: list[RiskItem])
     addressed: set[str] = set()
     for si, i, sentence in shown:
         cited = {e.ref for e in sentence.evidence}
-        addressed.update(c for c, item in endorsed.items() if _refers(item, cited))
+        addressed.update(c for c, item in endorsed.items() if item.ref in cited)
         for item in by_sentence.get(f"{si}:{i}", []):
             if item.status == "denied" and item.category in endorsed:
                 updated[si].sentences[i] = sentence.model_copy(
@@ -296,11 +301,6 @@ def flag_risk_contradictions(sections: list[NoteSection], risks: list[RiskItem])
         if category not in addressed:
             _add_omission(updated, item)
     return updated
-
-
-def _refers(item: RiskItem, cited: set[str]) -> bool:
-    segment = item.ref.removeprefix("segment:")
-    return item.ref.startswith("segment:") and f"S{int(segment) + 1}" in cited
 
 
 def _contradicted(item: RiskItem) -> str:

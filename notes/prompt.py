@@ -71,8 +71,10 @@ def ordered_instructions(instructions: Sequence[Instruction]) -> list[Instructio
 class Material:
     """The session's material as the model sees it, and what each id stands for.
 
-    `passages`: id -> the source text (a TextUnit whose `ref` is the id). `expand`: ids that stand
-    for other ids (I1 its sentences, R1 and F1 the passages they cite)."""
+    `passages`: id -> the source text. The ids (S1, I1.2, P1.3, L1...) exist only in what the model
+    sees; a TextUnit's `ref` is the same one the offline drafter and the risk items store
+    ("segment:<index>", the input's or the prior note's ref), so evidence reads alike on every path.
+    `expand`: ids that stand for other ids (I1 its sentences, R1 and F1 the passages they cite)."""
 
     passages: dict[str, TextUnit] = field(default_factory=dict)
     expand: dict[str, list[str]] = field(default_factory=dict)
@@ -114,23 +116,23 @@ def material(ctx: NoteContext, risks: Sequence[RiskItem] = ()) -> Material:
         sid = f"S{i + 1}"
         role = roles.get(segment.speaker, "")
         found.passages[sid] = TextUnit(
-            segment.text, "transcript", sid, segment.start, segment.end, role, "transcript", i
+            segment.text, "transcript", f"segment:{i}", segment.start, segment.end, role, "transcript", i
         )
         speaker = role.capitalize() or segment.speaker
         found.transcript.append({"id": sid, "time": _clock(segment.start), "speaker": speaker, "text": segment.text})
     input_ids: dict[str, str] = {}
     for n, item in enumerate(ctx.inputs, 1):
         input_ids[item.ref] = f"I{n}"
-        sentences = _numbered(found, f"I{n}", split_sentences(item.text), "input", kind=item.kind)
+        sentences = _numbered(found, f"I{n}", split_sentences(item.text), "input", item.ref, kind=item.kind)
         found.inputs.append({"id": f"I{n}", "kind": item.kind, "sentences": sentences})
     for n, goal in enumerate(ctx.goals, 1):
         found.goal_refs[f"G{n}"] = goal.ref
         found.goals.append({"goal_id": f"G{n}", "description": goal.description, "target": goal.target})
     for n, note in enumerate(ctx.prior_notes, 1):
-        _numbered(found, f"P{n}", _note_sentences(note.text), "prior_note")
+        _numbered(found, f"P{n}", _note_sentences(note.text), "prior_note", note.ref)
     if ctx.prior_notes and ctx.prior_notes[0].plan.strip():
         last = ctx.prior_notes[0]
-        items = _numbered(found, "L", split_sentences(last.plan), "prior_note", separator="")
+        items = _numbered(found, "L", split_sentences(last.plan), "prior_note", last.ref, separator="")
         found.last_plan = {"from_note": "P1", "date": last.date, "items": items}
     for n, risk in enumerate(risks, 1):
         cites = _risk_cites(risk, input_ids)
@@ -143,12 +145,12 @@ def material(ctx: NoteContext, risks: Sequence[RiskItem] = ()) -> Material:
 
 
 def _numbered(
-    found: Material, prefix: str, sentences: list[str], source: Any, *, kind: str = "", separator: str = "."
+    found: Material, prefix: str, sentences: list[str], source: Any, ref: str, *, kind: str = "", separator: str = "."
 ) -> list[dict[str, str]]:
     entries = []
     for k, sentence in enumerate(sentences, 1):
         pid = f"{prefix}{separator}{k}"
-        found.passages[pid] = TextUnit(sentence, source, pid, None, None, "", prefix, k - 1, kind)
+        found.passages[pid] = TextUnit(sentence, source, ref, None, None, "", prefix, k - 1, kind)
         entries.append({"id": pid, "text": sentence})
     if separator:
         found.expand[prefix] = [e["id"] for e in entries]
@@ -350,8 +352,8 @@ def extract_messages(
 def stretch_report(found: Material, part: range) -> StretchReport:
     first, last = found.passages[f"S{part.start + 1}"], found.passages[f"S{part.stop}"]
     return StretchReport(
-        first=first.ref,
-        last=last.ref,
+        first=f"S{part.start + 1}",
+        last=f"S{part.stop}",
         start=first.start or 0.0,
         end=last.end or 0.0,
         segments=len(part),

@@ -38,7 +38,9 @@ def test_a_valid_reply_becomes_a_grounded_draft() -> None:
     assert [s.key for s in draft.sections] == ["subjective", "objective", "assessment", "plan"]
     subjective, objective, assessment, plan = draft.sections
     assert [s.supported for s in subjective.sentences] == [True, True]
-    assert subjective.sentences[0].evidence[0].start is not None and subjective.sentences[0].evidence[0].ref == "S2"
+    assert (
+        subjective.sentences[0].evidence[0].start is not None and subjective.sentences[0].evidence[0].ref == "segment:1"
+    )
     assert objective.sentences[0].placeholder
     assert not assessment.sentences[0].supported and assessment.sentences[0].issue  # the invented sentence
     assert plan.sentences[0].supported and JOURNAL in plan.sentences[0].evidence[0].quote  # the cited segment
@@ -160,7 +162,8 @@ def test_risk_statements_merge_with_risks_found_in_the_transcript() -> None:
         ("abuse", "llm", False),
     ]
     assert [(g.goal_id, g.status) for g in draft.goal_progress] == [("goal-1", "progressing")]
-    assert draft.goal_progress[0].evidence[0].ref == "S6" and "Wednesday" in draft.goal_progress[0].evidence_quote
+    progress = draft.goal_progress[0]
+    assert progress.evidence[0].ref == "segment:5" and "Wednesday" in progress.evidence_quote
 
 
 def test_the_reply_model_validates_shape_enums_and_bounds() -> None:
@@ -217,7 +220,9 @@ def test_a_fifty_minute_session_on_a_small_budget_reaches_the_model_in_two_stage
     assert report.segments_total == report.segments_sent == 700 and report.reasons
     compose = FakeLLMServer.data(server.requests[-1])
     assert "transcript" not in compose and compose["transcript_facts"]
-    cited = {int(e.ref[1:]) for s in draft.sections[0].sentences if s.supported for e in s.evidence}
+    cited = {
+        int(e.ref.removeprefix("segment:")) + 1 for s in draft.sections[0].sentences if s.supported for e in s.evidence
+    }
     assert min(cited) <= 233 and any(233 < i <= 466 for i in cited) and max(cited) > 466  # every third of the session
     assert all(s.supported for s in draft.sections[0].sentences)
 
@@ -243,11 +248,13 @@ def test_a_wrong_or_missing_citation_is_flagged() -> None:
             {"text": "She emailed her manager on Thursday.", "cites": ["S6"]},  # the detail differs
         ]
     }
+    ctx = full_ctx()
     with FakeLLMServer("ok", sections=sections) as server:
-        draft = _engine(server).generate(full_ctx())
+        draft = _engine(server).generate(ctx)
     right, other, unknown, missing, detail = draft.sections[0].sentences
-    assert right.supported and right.evidence[0].ref == "S6" and right.evidence[0].start is not None
-    assert not other.supported and "does not say this" in other.issue
+    assert right.supported and right.evidence[0].ref == "segment:5" and right.evidence[0].start is not None
+    at = int(ctx.segments[2].start)  # the issue says where the cited passage is, not the model's id for it
+    assert not other.supported and f"The cited passage ({at // 60}:{at % 60:02d}) does not say this" in other.issue
     assert not unknown.supported and "S99" in unknown.issue
     assert not missing.supported and "No citation" in missing.issue
     assert not detail.supported and "thursday" in detail.issue
@@ -302,7 +309,7 @@ def test_goals_last_plan_and_style_examples_go_to_the_model_with_labels() -> Non
     assert data["last_plan"]["items"] == [{"id": "L1", "text": "Walk every day after lunch."}]
     assert data["style_examples"] == [{"example_only_not_about_this_client": ctx.style_examples[0].text}]
     assert "Never take any fact from them" in server.requests[0]["messages"][0]["content"]
-    assert [(r.status, r.evidence[0].ref) for r in draft.plan_review] == [("not_discussed", "L1")]
+    assert [(r.status, r.evidence[0].ref) for r in draft.plan_review] == [("not_discussed", "note-2")]
     assert draft.context is not None and draft.context.style_example_ids == ["ex-1"]
 
 

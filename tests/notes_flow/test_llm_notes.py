@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from intellisession.errors import DomainError
 from notes import tasks
-from notes.models import InputKind, InstructionLevel, Note, NoteRequest, NoteStretch
+from notes.models import InputKind, InstructionLevel, Note, NoteInput, NoteRequest, NoteStretch
 from notes.output import note_json
 from notes.services.review import note_sentence_resolve, note_sign
 from notes.services.templates import instruction_set
@@ -262,12 +262,14 @@ def test_a_request_whose_stretches_keep_being_lost_ends_failed(
     assert request.status == "failed" and request.error_code == "crashed"
 
 
-@pytest.mark.usefixtures("eager")  # the command turns eager mode on; the fixture turns it off afterwards
 def test_generate_note_json_keeps_every_field_of_the_model_path(chart: World, llm: FakeLLMServer) -> None:
     import io
 
     from django.core.management import call_command
 
+    from intellisession.celery import app
+
+    assert not app.conf.task_always_eager
     out = io.StringIO()
     call_command(
         "generate_note", "--practice", chart.a.practice.slug, "--client", str(chart.a.client.pk), "--style", "soap",
@@ -281,5 +283,7 @@ def test_generate_note_json_keeps_every_field_of_the_model_path(chart: World, ll
                 "style_example_ids", "compose_seconds"):  # fmt: skip
         assert key in report, key
     assert report["stages"] == 1 and report["calls"] == 1
+    assert not app.conf.task_always_eager  # the command ran its tasks inline and put the setting back
+    summary = NoteInput.objects.get(request__note__pk=data["note_id"])
     evidence = [e for s in data["sections"][0]["sentences"] for e in s["evidence"]]
-    assert evidence and all(e["ref"].startswith("I1.") for e in evidence)  # the summary's own sentences
+    assert evidence and {(e["source"], e["ref"]) for e in evidence} == {("input", str(summary.pk))}  # the summary

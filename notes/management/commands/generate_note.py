@@ -38,9 +38,16 @@ class Command(BaseCommand):
         parser.add_argument("--json", action="store_true", help="Print the note as JSON.")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        # The very same tasks, executed in this process instead of by a worker.
-        app.conf.task_always_eager = True
-        app.conf.task_eager_propagates = False
+        # The very same tasks, executed in this process instead of by a worker; the app's own
+        # settings come back afterwards (tests and shells call this command in-process).
+        saved = app.conf.task_always_eager, app.conf.task_eager_propagates
+        app.conf.task_always_eager, app.conf.task_eager_propagates = True, False
+        try:
+            self._generate(options)
+        finally:
+            app.conf.task_always_eager, app.conf.task_eager_propagates = saved
+
+    def _generate(self, options: dict[str, Any]) -> None:
         membership = self._membership(options["practice"], options["as_email"])
         for path in options["audio"]:
             if not path.is_file():
