@@ -369,7 +369,8 @@ def _next_session(turn: Turn, turns: list[Turn], index: int, chart_names: tuple[
 
 
 def _psychoeducation(turn: Turn, turns: list[Turn], index: int, chart_names: tuple[str, ...]) -> list[Fact]:
-    topics = list(dict.fromkeys(m.group(0).lower() for m in lx.PSYCHOED_TOPICS.finditer(turn.unit.text)))
+    found = (m.group(0).lower() for m in lx.PSYCHOED_TOPICS.finditer(turn.unit.text))
+    topics = list(dict.fromkeys(lx.PSYCHOED_TOPIC_NAMES.get(topic, topic) for topic in found))
     if not topics:
         return [_fact("intervention", f'Clinician explained: "{turn.unit.text.strip()}"', turn.unit)]
     return [_fact("intervention", f"Clinician provided psychoeducation on {_join(topics)}", turn.unit)]

@@ -127,6 +127,8 @@ PSYCHOED_TOPICS = cue(
     r"\b(?:side effect|avoidance|panic|anxiety|grief|trauma(?: responses)?|nervous system|depression|sleep|"
     r"cravings?|withdrawal|holidays and anniversaries|medication)\b"
 )
+# A topic as the note names it, where the word the clinician used is not that name.
+PSYCHOED_TOPIC_NAMES = {"side effect": "medication side effects", "craving": "cravings"}
 
 # What makes a clinician's sentence a plan item.
 HOMEWORK = cue(

@@ -8,7 +8,7 @@ from notes.offline import offline_draft
 from notes.sources import transcript_units
 from notes.speakers import resolve_speakers
 from notes.styles import BUILTIN_STYLES
-from tests.notes.conftest import FEELING_QUESTION, fifty_minutes, make_ctx
+from tests.notes.conftest import FEELING_QUESTION, fifty_minutes, make_ctx, segments_from_script
 from transcription.types import Segment
 
 
@@ -57,6 +57,15 @@ def test_the_therapists_question_becomes_a_technique_and_is_never_quoted() -> No
         "When asked how it felt to share that with their brother, client reported that it was sad but also good."
         in _sentences(make_ctx("birp"), "behavior")
     )
+
+
+def test_psychoeducation_names_its_topic_as_a_note_would() -> None:
+    script = [
+        "C: I've been feeling dizzy since I started the new pills.",
+        "T: Dizziness can be a side effect in the first weeks, and it's common for it to settle.",
+    ]
+    done = _sentences(make_ctx("soap", segments_from_script(script)), "objective")
+    assert "Clinician provided psychoeducation on medication side effects." in done
 
 
 def test_the_clients_account_lands_in_soap_subjective_in_the_third_person() -> None:
