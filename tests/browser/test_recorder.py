@@ -199,12 +199,12 @@ def test_telehealth_records_the_call_and_the_microphone_together(page: Any, read
     start.click()
     dialog.get_by_text("Recording the call and the microphone.").wait_for()
     assert dialog.get_by_label("Call", exact=True).is_visible() and dialog.get_by_label("Microphone").is_visible()
-    peaks = {"mic-level": 0.0, "call-level": 0.0}
+    peaks = {"level": 0.0, "call-level": 0.0}
     for _ in range(20):
         page.wait_for_timeout(300)
         for which in peaks:
             peaks[which] = max(peaks[which], meter(dialog, which))
-    assert peaks["mic-level"] > 0.05 and peaks["call-level"] > 0.05, peaks
+    assert peaks["level"] > 0.05 and peaks["call-level"] > 0.05, peaks
     screenshot(page, "recorder-telehealth-meters")
     page.wait_for_timeout(7_000)
     dialog.get_by_role("button", name="Stop").click()
@@ -246,6 +246,7 @@ def test_the_browser_ending_the_microphone_keeps_what_was_recorded(page: Any, re
     dialog.get_by_text(
         re.compile(r"The recording stopped at 0:0\d: the browser turned off the microphone\. What was recorded is kept")
     ).wait_for()
+    screenshot(page, "recorder-stopped-by-browser")
     upload = AudioUpload.objects.get()
     assert upload.status == "open" and upload.next_seq >= 1 and upload.bytes > 0
     assert dialog.locator("[data-upload-ids] input").evaluate_all("els => els.map(e => e.value)") == [str(upload.pk)]
