@@ -159,6 +159,7 @@
 
     function status(text) { el("status").textContent = text; }
     function uploadNote(text) { el("upload").textContent = text; }
+    function recordingText() { return audioLive(call) ? "Recording the call and the microphone." : "Recording."; }
     function kb(bytes) { return Math.round(bytes / 1024) + " KB"; }
     function live() { return state.mode === "recording" || state.mode === "paused"; }
     function storedIds() { try { return JSON.parse(localStorage.getItem(storageKey) || "[]"); } catch (e) { return []; } }
@@ -384,7 +385,7 @@
         track.addEventListener("mute", function () {
           if (live()) status("The browser has paused the microphone, so nothing is being recorded now. Recording goes on when it is back.");
         });
-        track.addEventListener("unmute", function () { if (state.mode === "recording") status("Recording."); });
+        track.addEventListener("unmute", function () { if (state.mode === "recording") status(recordingText()); });
       });
       if (call) call.getAudioTracks().forEach(function (track) {
         track.addEventListener("ended", function () { sourceEnded("call"); });
@@ -418,7 +419,7 @@
       media.start(CHUNK_MS);
       state.mode = "recording"; state.runningSince = Date.now();
       ticker = ticker || setInterval(tick, 200);
-      status(call ? "Recording the call and the microphone." : "Recording.");
+      status(recordingText());
       buttons();
       holdScreen();
     }
@@ -433,7 +434,7 @@
         media.resume();
         state.runningSince = Date.now();
         state.mode = "recording";
-        status(call ? "Recording the call and the microphone." : "Recording.");
+        status(recordingText());
       }
       buttons();
     }

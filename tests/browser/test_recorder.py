@@ -125,6 +125,16 @@ def meter(dialog: Any, which: str) -> float:
     return float(dialog.locator(f"[data-rec-{which}]").get_attribute("value") or 0)
 
 
+def meter_peaks(page: Any, dialog: Any, seconds: float) -> dict[str, float]:
+    """The highest value each level meter showed over a few seconds."""
+    peaks = {"level": 0.0, "call-level": 0.0}
+    for _ in range(round(seconds / 0.3)):
+        page.wait_for_timeout(300)
+        for which in peaks:
+            peaks[which] = max(peaks[which], meter(dialog, which))
+    return peaks
+
+
 def fits(page: Any, what: str, width: int) -> None:
     scroll = page.evaluate("document.documentElement.scrollWidth")
     assert scroll <= width, f"{what}: the page is {scroll}px wide on a {width}px screen"
@@ -199,14 +209,15 @@ def test_telehealth_records_the_call_and_the_microphone_together(page: Any, read
     start.click()
     dialog.get_by_text("Recording the call and the microphone.").wait_for()
     assert dialog.get_by_label("Call", exact=True).is_visible() and dialog.get_by_label("Microphone").is_visible()
-    peaks = {"level": 0.0, "call-level": 0.0}
-    for _ in range(20):
-        page.wait_for_timeout(300)
-        for which in peaks:
-            peaks[which] = max(peaks[which], meter(dialog, which))
+    peaks = meter_peaks(page, dialog, 6)
     assert peaks["level"] > 0.05 and peaks["call-level"] > 0.05, peaks
     screenshot(page, "recorder-telehealth-meters")
-    page.wait_for_timeout(7_000)
+    page.wait_for_timeout(6_000)
+    # "Stop sharing" in the browser ends the call's track; the microphone goes on.
+    page.evaluate("(t => { t.stop(); t.dispatchEvent(new Event('ended')); })(window.__callTrack)")
+    dialog.get_by_text("The call is no longer shared; the microphone is still recording.").wait_for()
+    peaks = meter_peaks(page, dialog, 2)
+    assert peaks["call-level"] == 0 and peaks["level"] > 0.05, peaks
     dialog.get_by_role("button", name="Stop").click()
     dialog.get_by_text(re.compile(r"Recording stopped: 0:1\d recorded and uploaded")).wait_for()
     assert dialog.get_by_label("Call", exact=True).is_hidden()
@@ -234,7 +245,13 @@ def test_the_browser_ending_the_microphone_keeps_what_was_recorded(page: Any, re
     dialog = open_dialog(page, ready)
     dialog.get_by_role("button", name="Start recording", exact=True).click()
     dialog.get_by_text("Recording.").wait_for()
-    page.wait_for_timeout(4_500)
+    page.wait_for_timeout(3_500)
+    # The system takes the microphone away for a while (another app, a hidden page on a phone).
+    page.evaluate("window.__mics[0].getAudioTracks()[0].dispatchEvent(new Event('mute'))")
+    dialog.get_by_text(re.compile("The browser has paused the microphone, so nothing is being recorded now")).wait_for()
+    page.evaluate("window.__mics[0].getAudioTracks()[0].dispatchEvent(new Event('unmute'))")
+    dialog.get_by_text("Recording.").wait_for()
+    page.wait_for_timeout(1_000)
     dialog.get_by_role("button", name="Close").click()
     page.get_by_role("button", name=PILL).wait_for()
     # What the page sees when the microphone is unplugged or turned off by the system.
