@@ -204,7 +204,7 @@
       showPill();
     }
     function showPill() {
-      if (!pill) return;
+      if (!pill || !root.isConnected) return;  // a recorder whose form was replaced says nothing
       if (dialog.open) state.unseen = false;
       const busy = live() || state.mode === "stopping";
       pill.hidden = dialog.open || !(busy || state.unseen);
@@ -216,6 +216,7 @@
         : "The recording stopped at " + mmss(state.elapsed);
     }
     function returnToRecorder() {
+      if (!root.isConnected) return;
       dialog.showModal();
       showPill();
       const target = [el("pause"), el("start")].find(function (b) { return !b.disabled; });
@@ -309,7 +310,7 @@
     async function shareCall() {
       let shared;
       try {
-        shared = await navigator.mediaDevices.getDisplayMedia({ audio: true, video: true, systemAudio: "include" });
+        shared = await navigator.mediaDevices.getDisplayMedia({ audio: true, video: true, systemAudio: "include", selfBrowserSurface: "exclude" });
       } catch (error) {
         throw new Error(error && error.name === "NotAllowedError"
           ? "Nothing was shared, so recording has not started. Choose Start recording and pick the call's tab or window, or untick \"Also record a video call\"."

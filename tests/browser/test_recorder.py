@@ -272,6 +272,25 @@ def test_the_browser_ending_the_microphone_keeps_what_was_recorded(page: Any, re
     assert len(recorded_audio(upload)) > 2 * audio_tools.RATE
 
 
+def test_a_recorder_the_browser_stops_says_so_and_keeps_what_was_recorded(page: Any, ready: World) -> None:
+    from transcription.models import AudioUpload
+
+    page.add_init_script(SPY_SCRIPT)
+    dialog = open_dialog(page, ready)
+    dialog.get_by_role("button", name="Start recording", exact=True).click()
+    dialog.get_by_text("Recording.").wait_for()
+    page.wait_for_timeout(4_000)
+    # The track ends without an event to the page; MediaRecorder stops on its own.
+    page.evaluate("window.__mics[0].getAudioTracks()[0].stop()")
+    dialog.get_by_text(
+        re.compile(r"The recording stopped at 0:0\d: the browser stopped it\. What was recorded is kept and uploaded")
+    ).wait_for()
+    upload = AudioUpload.objects.get()
+    assert upload.status == "open" and upload.next_seq >= 1
+    assert dialog.get_by_role("button", name="Record more").is_enabled()
+    assert re.fullmatch(r"Upload complete \(\d+ KB\)\.", dialog.locator("[data-rec-upload]").inner_text())
+
+
 def test_the_screen_is_kept_on_while_recording(page: Any, ready: World) -> None:
     page.add_init_script(SPY_SCRIPT)
     dialog = open_dialog(page, ready)
