@@ -32,7 +32,11 @@
     dialog.querySelectorAll("[data-close-dialog]").forEach(function (button) {
       button.addEventListener("click", function () { dialog.close(); });
     });
-    dialog.addEventListener("close", function () { if (opener) opener.focus(); });
+    dialog.addEventListener("close", function () {
+      // A recording still going on shows outside the dialog; focus goes there.
+      const back = document.querySelector("[data-recording-pill]:not([hidden]) button") || opener;
+      if (back) back.focus();
+    });
     // Keep Tab inside the dialog: from the last control back to the first and the reverse.
     dialog.addEventListener("keydown", function (event) {
       if (event.key !== "Tab") return;
@@ -143,12 +147,21 @@
     const storageKey = "intellisession.uploads." + form.dataset.clientId;
     const el = function (name) { return root.querySelector("[data-rec-" + name + "]"); };
     const ids = root.querySelector("[data-upload-ids]");
+    // Outside the dialog: a recording goes on when the dialog is closed, and this says so.
+    const dialog = root.closest("dialog");
+    const pill = dialog ? document.querySelector("[data-recording-pill]") : null;
+    const canShareCall = !!(navigator.mediaDevices && navigator.mediaDevices.getDisplayMedia);
     const state = { mode: "idle", uploadId: null, seq: 0, queue: [], sending: false, backoff: 1000,
-                    sent: 0, elapsed: 0, runningSince: 0, failed: false, waiters: [] };
-    let stream = null, media = null, audioCtx = null, analyser = null, ticker = null;
+                    sent: 0, elapsed: 0, runningSince: 0, failed: false, waiters: [],
+                    stoppedBy: "", unseen: false };
+    const meters = { mic: { meter: el("level"), analyser: null }, call: { meter: el("call-level"), analyser: null } };
+    let mic = null, call = null, media = null, audioCtx = null, ticker = null, wakeLock = null, locking = false;
 
     function status(text) { el("status").textContent = text; }
     function uploadNote(text) { el("upload").textContent = text; }
+    function recordingText() { return audioLive(call) ? "Recording the call and the microphone." : "Recording."; }
+    function kb(bytes) { return Math.round(bytes / 1024) + " KB"; }
+    function live() { return state.mode === "recording" || state.mode === "paused"; }
     function storedIds() { try { return JSON.parse(localStorage.getItem(storageKey) || "[]"); } catch (e) { return []; } }
     function store(list) {
       if (list.length) localStorage.setItem(storageKey, JSON.stringify(list));
@@ -163,27 +176,70 @@
       store(attachedIds());
     }
     function buttons() {
-      const live = state.mode === "recording" || state.mode === "paused";
-      el("start").disabled = live || state.mode === "stopping";
-      el("start").textContent = attachedIds().length && !live ? "Record more" : "Record";
-      el("pause").disabled = !live;
+      const busy = live() || state.mode === "stopping" || state.mode === "starting";
+      el("start").disabled = busy;
+      el("start").textContent = attachedIds().length && !live() ? "Record more" : "Start recording";
+      el("pause").disabled = !live();
       el("pause").textContent = state.mode === "paused" ? "Resume" : "Pause";
-      el("stop").disabled = !live;
-      el("discard").hidden = live || !attachedIds().length;
+      el("stop").disabled = !live();
+      el("discard").hidden = busy || !attachedIds().length;
+      el("call").disabled = busy;
+      el("call-meter").hidden = !call;
       root.classList.toggle("recording", state.mode === "recording");
+      showPill();
     }
     function elapsedMs() { return state.elapsed + (state.mode === "recording" ? Date.now() - state.runningSince : 0); }
+    function level(analyser) {
+      const data = new Float32Array(analyser.fftSize);
+      analyser.getFloatTimeDomainData(data);
+      let sum = 0;
+      for (let i = 0; i < data.length; i += 1) sum += data[i] * data[i];
+      return Math.min(1, Math.sqrt(sum / data.length) * 4);
+    }
     function tick() {
       el("time").textContent = mmss(elapsedMs());
-      if (analyser && state.mode === "recording") {
-        const data = new Float32Array(analyser.fftSize);
-        analyser.getFloatTimeDomainData(data);
-        let sum = 0;
-        for (let i = 0; i < data.length; i += 1) sum += data[i] * data[i];
-        el("level").value = Math.min(1, Math.sqrt(sum / data.length) * 4);
-      } else {
-        el("level").value = 0;
+      Object.values(meters).forEach(function (m) {
+        m.meter.value = m.analyser && state.mode === "recording" ? level(m.analyser) : 0;
+      });
+      showPill();
+    }
+    function showPill() {
+      if (!pill || !root.isConnected) return;  // a recorder whose form was replaced says nothing
+      if (dialog.open) state.unseen = false;
+      const busy = live() || state.mode === "stopping";
+      pill.hidden = dialog.open || !(busy || state.unseen);
+      pill.classList.toggle("stopped", !busy);
+      pill.querySelector("[data-recording-pill-text]").textContent =
+        state.mode === "recording" ? "Recording " + mmss(elapsedMs())
+        : state.mode === "paused" ? "Recording paused at " + mmss(elapsedMs())
+        : state.mode === "stopping" ? "Finishing the upload"
+        : "The recording stopped at " + mmss(state.elapsed);
+    }
+    function returnToRecorder() {
+      if (!root.isConnected) return;
+      dialog.showModal();
+      showPill();
+      const target = [el("pause"), el("start")].find(function (b) { return !b.disabled; });
+      (target || el("stop")).focus();
+    }
+
+    // The screen stays on while recording where the browser allows it; the browser drops the
+    // lock when the page is hidden, so it is asked for again when the page is shown.
+    async function holdScreen() {
+      if (!navigator.wakeLock || !live() || document.visibilityState !== "visible") return;
+      if (locking || (wakeLock && !wakeLock.released)) return;
+      locking = true;
+      try {
+        wakeLock = await navigator.wakeLock.request("screen");
+      } catch (error) {
+        wakeLock = null;  // refused (battery saver, policy): the recording goes on regardless
       }
+      locking = false;
+      if (!live()) releaseScreen();
+    }
+    function releaseScreen() {
+      if (wakeLock) wakeLock.release().catch(function () {});
+      wakeLock = null;
     }
 
     async function post(url, body, headers) {
@@ -226,7 +282,7 @@
           state.queue.shift();  // stored now, or stored by an earlier attempt whose answer was lost
           state.sent += item.blob.size;
           state.backoff = 1000;
-          uploadNote("Uploaded " + Math.round(state.sent / 1024) + " KB so far.");
+          uploadNote("Uploaded " + kb(state.sent) + " so far.");
         } else if (response.status >= 500) {
           retry = true;
         } else {
@@ -250,33 +306,123 @@
       return new Promise(function (resolve) { state.waiters.push(resolve); settle(); });
     }
 
-    async function start() {
+    // Telehealth: the browser asks which tab, window or screen to share; only its sound is used.
+    async function shareCall() {
+      let shared;
       try {
-        stream = await navigator.mediaDevices.getUserMedia({ audio: true });
+        shared = await navigator.mediaDevices.getDisplayMedia({ audio: true, video: true, systemAudio: "include", selfBrowserSurface: "exclude" });
       } catch (error) {
-        status("The microphone is not available. Allow microphone access, or attach a file instead.");
-        return;
+        throw new Error(error && error.name === "NotAllowedError"
+          ? "Nothing was shared, so recording has not started. Choose Start recording and pick the call's tab or window, or untick \"Also record a video call\"."
+          : "This browser could not capture the call's sound. Untick \"Also record a video call\" to record with the microphone only.");
       }
+      if (!shared.getAudioTracks().length) {
+        shared.getTracks().forEach(function (t) { t.stop(); });
+        throw new Error("What you shared has no sound, so recording has not started. Choose Start recording again and turn on \"Share tab audio\" (or \"Share system audio\") when you pick the call.");
+      }
+      return shared;
+    }
+
+    async function openMic() {
       try {
+        return await navigator.mediaDevices.getUserMedia({ audio: true });
+      } catch (error) {
+        throw new Error("The microphone is not available. Allow microphone access, or attach a file instead.");
+      }
+    }
+
+    function meterFor(source) {
+      const analyser = audioCtx.createAnalyser();
+      analyser.fftSize = 1024;
+      source.connect(analyser);
+      return analyser;
+    }
+
+    // The stream to record: the microphone, or the call and the microphone mixed into one track.
+    function connect() {
+      const micSource = audioCtx.createMediaStreamSource(mic);
+      meters.mic.analyser = meterFor(micSource);
+      if (!call) return mic;
+      const mix = audioCtx.createMediaStreamDestination();
+      mix.channelCount = 1;
+      micSource.connect(mix);
+      const callSource = audioCtx.createMediaStreamSource(new MediaStream(call.getAudioTracks()));
+      callSource.connect(mix);
+      meters.call.analyser = meterFor(callSource);
+      return mix.stream;
+    }
+
+    function releaseSources() {
+      [mic, call].forEach(function (s) { if (s) s.getTracks().forEach(function (t) { t.stop(); }); });
+      mic = null; call = null;
+      if (audioCtx) audioCtx.close();
+      audioCtx = null;
+      meters.mic.analyser = null; meters.call.analyser = null;
+    }
+
+    function audioLive(stream) {
+      return !!stream && stream.getAudioTracks().some(function (t) { return t.readyState === "live"; });
+    }
+
+    // A source the browser ended (the microphone unplugged or turned off, "Stop sharing" on the
+    // call): recording goes on with the other source, or stops, keeping what was recorded.
+    function sourceEnded(which) {
+      if (!live()) return;
+      if (which === "call" && audioLive(mic)) {
+        meters.call.analyser = null;
+        status("The call is no longer shared; the microphone is still recording.");
+      } else if (which === "microphone" && audioLive(call)) {
+        meters.mic.analyser = null;
+        status("The browser turned off the microphone; the call is still being recorded.");
+      } else {
+        state.stoppedBy = which === "call" ? "the call is no longer shared" : "the browser turned off the microphone";
+        stop();
+      }
+    }
+
+    function watchSources() {
+      mic.getAudioTracks().forEach(function (track) {
+        track.addEventListener("ended", function () { sourceEnded("microphone"); });
+        track.addEventListener("mute", function () {
+          if (live()) status("The browser has paused the microphone, so nothing is being recorded now. Recording goes on when it is back.");
+        });
+        track.addEventListener("unmute", function () { if (state.mode === "recording") status(recordingText()); });
+      });
+      if (call) call.getAudioTracks().forEach(function (track) {
+        track.addEventListener("ended", function () { sourceEnded("call"); });
+      });
+    }
+
+    async function start() {
+      const before = state.mode;
+      state.mode = "starting"; state.stoppedBy = "";
+      buttons();
+      // Made within the click: a context made later may stay suspended (autoplay rules).
+      audioCtx = new AudioContext();
+      try {
+        if (canShareCall && el("call").checked) call = await shareCall();
+        mic = await openMic();
         await openUpload();
       } catch (error) {
-        stream.getTracks().forEach(function (t) { t.stop(); });
+        releaseSources();
+        state.mode = before;
         status(error.message);
+        buttons();
         return;
       }
+      if (audioCtx.state === "suspended") audioCtx.resume();
       const type = MediaRecorder.isTypeSupported("audio/webm;codecs=opus") ? "audio/webm;codecs=opus" : "audio/webm";
-      media = new MediaRecorder(stream, { mimeType: type, audioBitsPerSecond: 48000 });
+      media = new MediaRecorder(connect(), { mimeType: type, audioBitsPerSecond: 48000 });
       media.addEventListener("dataavailable", function (event) { if (event.data && event.data.size) enqueue(event.data); });
+      media.addEventListener("error", function () { state.stoppedBy = state.stoppedBy || "the browser reported a recording error"; });
       media.addEventListener("stop", finishStop);
-      audioCtx = new AudioContext();
-      analyser = audioCtx.createAnalyser();
-      analyser.fftSize = 1024;
-      audioCtx.createMediaStreamSource(stream).connect(analyser);
+      watchSources();
       media.start(CHUNK_MS);
       state.mode = "recording"; state.runningSince = Date.now();
       ticker = ticker || setInterval(tick, 200);
-      status("Recording.");
+      status(recordingText());
       buttons();
+      holdScreen();
     }
 
     function pauseOrResume() {
@@ -289,7 +435,7 @@
         media.resume();
         state.runningSince = Date.now();
         state.mode = "recording";
-        status("Recording.");
+        status(recordingText());
       }
       buttons();
     }
@@ -299,19 +445,32 @@
       state.mode = "stopping";
       status("Stopping…");
       buttons();
-      media.stop();
+      if (media.state !== "inactive") media.stop();
     }
 
     async function finishStop() {
-      stream.getTracks().forEach(function (t) { t.stop(); });
-      if (audioCtx) audioCtx.close();
-      analyser = null;
+      if (live()) {
+        // The browser stopped the recorder (a page hidden too long, a recording error), not the clinician.
+        state.stoppedBy = state.stoppedBy || "the browser stopped it";
+        if (state.mode === "recording") state.elapsed += Date.now() - state.runningSince;
+        state.mode = "stopping";
+        buttons();
+      }
+      releaseSources();
+      releaseScreen();
       status("Finishing the upload…");
       await drained();
       state.mode = "stopped";
+      state.unseen = !!state.stoppedBy && !!dialog && !dialog.open;
       tick();
-      status(state.failed ? "The recording could not be fully uploaded; discard it and record again, or attach a file."
-                          : "Recording stopped: " + mmss(state.elapsed) + " recorded and uploaded.");
+      if (state.failed) {
+        status("The recording could not be fully uploaded; discard it and record again, or attach a file.");
+      } else {
+        status(state.stoppedBy
+          ? "The recording stopped at " + mmss(state.elapsed) + ": " + state.stoppedBy + ". What was recorded is kept and uploaded; choose Record more to go on."
+          : "Recording stopped: " + mmss(state.elapsed) + " recorded and uploaded.");
+        uploadNote("Upload complete (" + kb(state.sent) + ").");
+      }
       buttons();
     }
 
@@ -320,7 +479,7 @@
       for (const id of list) await post(base + id + "/discard/", new FormData());
       ids.innerHTML = "";
       store([]);
-      state.elapsed = 0; state.failed = false; state.mode = "idle"; state.uploadId = null;
+      state.elapsed = 0; state.failed = false; state.mode = "idle"; state.uploadId = null; state.stoppedBy = "";
       tick();
       status("Recording discarded. Ready to record.");
       uploadNote("");
@@ -359,6 +518,12 @@
     el("pause").addEventListener("click", pauseOrResume);
     el("stop").addEventListener("click", stop);
     el("discard").addEventListener("click", discard);
+    el("call-option").hidden = !canShareCall;
+    if (pill) {
+      pill.querySelector("[data-recording-return]").addEventListener("click", returnToRecorder);
+      dialog.addEventListener("close", showPill);
+    }
+    document.addEventListener("visibilitychange", holdScreen);
     window.addEventListener("online", function () { state.backoff = 1000; pump(); });
     window.addEventListener("beforeunload", function (event) {
       if (state.mode === "recording" || state.mode === "paused" || state.queue.length) event.preventDefault();
@@ -372,10 +537,10 @@
     offerResume();
 
     return {
-      hasAudio: function () { return attachedIds().length > 0 || state.mode === "recording" || state.mode === "paused"; },
+      hasAudio: function () { return attachedIds().length > 0 || live(); },
       // Before the form is sent: stop a running recording and wait for every part to arrive.
       finish: async function () {
-        if (state.mode === "recording" || state.mode === "paused") stop();
+        if (live()) stop();
         await drained();
         while (state.mode === "stopping") await new Promise(function (r) { setTimeout(r, 100); });
         return !state.failed;

@@ -88,7 +88,7 @@ def page(chromium: Any, live_server: Any) -> Iterator[Any]:
     context = chromium.new_context(
         base_url=live_server.url,
         viewport={"width": 1280, "height": 900},
-        permissions=["microphone", "clipboard-read", "clipboard-write"],
+        permissions=["microphone", "clipboard-read", "clipboard-write", "screen-wake-lock"],
     )
     context.set_default_timeout(20_000)
     page = context.new_page()

@@ -75,7 +75,7 @@ def test_record_create_watch_progress_review_and_sign(page: Any, ready: World) -
     block = dialog.locator("[data-input-block]").nth(1)
     block.get_by_label("Kind of text").select_option("post_session")
     block.get_by_label("Text input").fill("Client said some evenings he can't go on; safety plan reviewed.")
-    dialog.get_by_role("button", name="Record", exact=True).click()
+    dialog.get_by_role("button", name="Start recording", exact=True).click()
     dialog.get_by_text("Recording.").wait_for()
     screenshot(page, "generate-dialog-recording")
     page.wait_for_timeout(6_000)
@@ -105,7 +105,7 @@ def test_dropped_connection_and_reload_keep_the_recording(page: Any, ready: Worl
     from transcription.models import AudioUpload
 
     dialog = open_dialog(page, ready)
-    dialog.get_by_role("button", name="Record", exact=True).click()
+    dialog.get_by_role("button", name="Start recording", exact=True).click()
     dialog.get_by_text("Recording.").wait_for()
     page.wait_for_timeout(3_500)
     page.context.set_offline(True)
@@ -140,7 +140,7 @@ def test_summary_only(page: Any, ready: World) -> None:
     dialog = open_dialog(page, ready)
     dialog.get_by_label("Template").select_option("dap")
     dialog.get_by_role("switch", name="Summary Only").check()
-    assert not dialog.get_by_role("button", name="Record", exact=True).is_visible()
+    assert not dialog.get_by_role("button", name="Start recording", exact=True).is_visible()
     dialog.get_by_label("Text input").first.fill(
         "Client reported better sleep this week. We practised a breathing exercise. Next session in two weeks."
     )

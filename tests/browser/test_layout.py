@@ -80,7 +80,7 @@ def test_pages_fit_a_tablet(tablet: tuple[str, Any], world: World, note: Note) -
     box = dialog.bounding_box()
     assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= width, box
     assert_fits(page, "Generate Note dialog")
-    for control in ("Record", "Create"):
+    for control in ("Start recording", "Create"):
         button = dialog.get_by_role("button", name=control, exact=True)
         button.scroll_into_view_if_needed()
         target = button.bounding_box()

@@ -43,6 +43,7 @@ def test_generate_page_preselects_the_practice_default_and_lists_templates(world
     for label in (
         "Summary Only",
         "Record",
+        "Start recording",
         "Attach file",
         "Pause",
         "Stop",
