@@ -152,7 +152,8 @@ def member_revoke_tokens(request: HttpRequest, practice_slug: str, membership_id
         count = api_tokens_revoke_all(
             user=membership.user, reason="revoked_by_admin", actor=req.user, practice=req.practice, request=req
         )
-        return f"{count} API token{pluralize(count)} of {membership.user.email} no longer {pluralize(count, 'works,work')}."
+        tokens = f"{count} API token{pluralize(count)}"
+        return f"{tokens} of {membership.user.email} no longer {pluralize(count, 'works,work')}."
 
     return _member_action(request, practice_slug, membership_id, revoke)
 

@@ -418,7 +418,8 @@ def _fit_prior_notes(notes: list[PriorNote], budget: int, report: ContextReport)
         )
     if omitted_count := len(report.prior_notes_omitted):
         report.reasons.append(
-            f"{omitted_count} older note{pluralize(omitted_count)} {pluralize(omitted_count, 'was,were')} left out for length."
+            f"{omitted_count} older note{pluralize(omitted_count)} "
+            f"{pluralize(omitted_count, 'was,were')} left out for length."
         )
     return entries
 

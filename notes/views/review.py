@@ -260,19 +260,22 @@ class NoteExportText(LoginRequiredMixin, View):
         note = get_note_for_user(request, note_id)
         detail = {"format": "text"}
         key = request.GET.get("section")
-        if key is None:
-            text = export.note_text(note)
-        else:
-            text = export.section_text(note, key)
-            if text is None:
-                raise Http404("This note has no such section.")
+        text = export.note_text(note) if key is None else export.section_text(note, key)
+        if text is None:
+            raise Http404("This note has no such section.")
+        if key is not None:
             detail["section"] = key  # a key of the style ("subjective"), never the text
         response = HttpResponse(text, content_type="text/plain; charset=utf-8")
         if request.GET.get("download"):
             response["Content-Disposition"] = f'attachment; filename="{_export_name(note, "txt")}"'
         response["Cache-Control"] = "no-store"
         audit_record(
-            action="note.export", practice=request.practice, actor=request.user, obj=note, request=request, detail=detail
+            action="note.export",
+            practice=request.practice,
+            actor=request.user,
+            obj=note,
+            request=request,
+            detail=detail,
         )
         return response
 
