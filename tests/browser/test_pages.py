@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from django.test import Client as BrowserClient
+from playwright.sync_api import expect
 
 from clients.models import Client, TreatmentGoal
 from intellisession.models import TranscriptRetention
@@ -148,7 +149,7 @@ def test_settings_checkboxes_sit_beside_their_labels_and_days_are_asked_only_whe
         box = radio.bounding_box()
         assert label and box and box["x"] - label["x"] <= 4, "a radio button is not at the start of its label"
 
-    desktop.get_by_label("Keep transcripts").check()
+    desktop.get_by_role("radio", name="Keep transcripts").check()
     desktop.get_by_label(re.compile("Days to keep transcripts")).fill("")
     screenshot(desktop, "practice-settings")
     desktop.get_by_role("button", name="Save settings").click()
@@ -156,7 +157,7 @@ def test_settings_checkboxes_sit_beside_their_labels_and_days_are_asked_only_whe
     world.a.practice.refresh_from_db()
     assert world.a.practice.transcript_retention == TranscriptRetention.KEEP and world.a.practice.share_caseload
 
-    desktop.get_by_label("Delete transcripts after a number of days").check()
+    desktop.get_by_role("radio", name="Delete transcripts after a number of days").check()
     desktop.get_by_label(re.compile("Days to keep transcripts")).fill("")
     desktop.get_by_role("button", name="Save settings").click()
     error = desktop.get_by_text("Say after how many days transcripts are deleted (1 to 3650).")
@@ -211,18 +212,18 @@ def test_each_section_copies_its_own_text_for_the_ehr(desktop: Any, world: World
     desktop.goto(note_url(note))
     plan = desktop.locator("#section-plan")
     plan.get_by_role("button", name="Copy Plan").click()
-    assert plan.locator("[data-copy-status]").inner_text() == "Copied. Paste it into the EHR."
+    expect(plan.locator("[data-copy-status]")).to_have_text("Copied. Paste it into the EHR.")
     assert desktop.evaluate("navigator.clipboard.readText()") == "Keep a sleep diary for two weeks.\n"
 
     subjective = desktop.locator("#section-subjective")
     subjective.get_by_role("button", name="Copy Subjective").click()
-    assert subjective.locator("[data-copy-status]").inner_text() == "Copied. Paste it into the EHR."
-    assert plan.locator("[data-copy-status]").inner_text() == ""  # one message at a time
+    expect(subjective.locator("[data-copy-status]")).to_have_text("Copied. Paste it into the EHR.")
+    expect(plan.locator("[data-copy-status]")).to_have_text("")  # one message at a time
     section_text = desktop.evaluate("navigator.clipboard.readText()")
     assert section_text == " ".join(OBSERVATIONS) + "\n"
 
     desktop.get_by_role("button", name="Copy for EHR").click()
-    desktop.get_by_text("Copied. Paste it into the EHR.").first.wait_for()
+    expect(desktop.locator(".note-tools [data-copy-status]")).to_have_text("Copied. Paste it into the EHR.")
     whole = desktop.evaluate("navigator.clipboard.readText()")
     assert f"SUBJECTIVE\n{section_text}\nPLAN\n" in whole and "DRAFT - not signed" in whole
     screenshot(desktop, "note-section-copy")
@@ -292,6 +293,9 @@ def test_clinician_pages_fit_a_phone_without_sideways_scroll(
     for i in range(sentences.count()):
         box = open_popover(phone, sentences.nth(i), touch=True)
         assert_in_viewport(box, PHONE["width"], f"popover of sentence {i}")
+        # Below the sentence's last line: a finger on the sentence is never under its own popover.
+        bottom = sentences.nth(i).evaluate("s => Array.from(s.getClientRects()).pop().bottom")
+        assert box is not None and box["y"] >= bottom - 1, f"popover of sentence {i} covers the sentence"
     assert_no_sideways_scroll(phone, "note page with a popover open")
     for control in ("Copy Subjective", "Copy Plan", "Copy for EHR", "Export PDF"):
         target = phone.get_by_role("button" if control.startswith("Copy") else "link", name=control)
