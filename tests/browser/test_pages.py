@@ -281,6 +281,9 @@ def caseload(note: Note, world: World) -> dict[str, str]:
 def test_clinician_pages_fit_a_phone_without_sideways_scroll(
     phone: Any, world: World, note: Note, caseload: dict[str, str]
 ) -> None:
+    phone.goto("/accounts/login/")
+    assert_no_sideways_scroll(phone, "sign-in page")
+    screenshot(phone, "phone-sign-in")
     sign_in(phone, world.a.clinician.email)
     for name, path in caseload.items():
         phone.goto(path)
