@@ -14,12 +14,12 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseNotAllowed, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import pluralize
 from django.utils import timezone
 
 from intellisession import selectors, services
@@ -38,15 +38,6 @@ from intellisession.tokens import api_tokens_revoke_all
 
 View = TypeVar("View", bound=Callable[..., HttpResponseBase])
 AUDIT_PAGE_SIZE = 50
-
-
-class SettingsForm(PracticeSettingsForm):
-    # Kept here until intellisession/forms.py (edited elsewhere) takes it into PracticeSettingsForm.
-    share_client_instructions = forms.BooleanField(
-        required=False,
-        label="A client's instruction applies to every clinician's notes",
-        help_text="Off: a standing instruction for a client applies only to the notes of the clinician who set it.",
-    )
 
 
 def admin_only(view: View) -> View:
@@ -90,6 +81,7 @@ def members(request: HttpRequest, practice_slug: str) -> HttpResponse:
     context = {
         "members": selectors.member_list(practice=request.practice),
         "mfa_user_ids": selectors.users_with_mfa(practice=request.practice),
+        "locked_user_ids": selectors.locked_out_user_ids(practice=request.practice),
         "token_counts": selectors.live_token_counts(practice=request.practice),
         "invitations": selectors.pending_invitation_list(practice=request.practice),
         "invite_form": form,
@@ -160,7 +152,8 @@ def member_revoke_tokens(request: HttpRequest, practice_slug: str, membership_id
         count = api_tokens_revoke_all(
             user=membership.user, reason="revoked_by_admin", actor=req.user, practice=req.practice, request=req
         )
-        return f"{count} API token(s) of {membership.user.email} no longer work."
+        tokens = f"{count} API token{pluralize(count)}"
+        return f"{tokens} of {membership.user.email} no longer {pluralize(count, 'works,work')}."
 
     return _member_action(request, practice_slug, membership_id, revoke)
 
@@ -180,7 +173,7 @@ def invitation_revoke(request: HttpRequest, practice_slug: str, invitation_id: u
 @admin_only
 def practice_settings(request: HttpRequest, practice_slug: str) -> HttpResponse:
     request = _admin_request(request, practice_slug)
-    form = SettingsForm(request.POST or None, practice=request.practice)
+    form = PracticeSettingsForm(request.POST or None, practice=request.practice)
     if request.method == "POST" and form.is_valid():
         services.practice_settings_update(
             practice=request.practice, actor=request.user, request=request, **form.cleaned_data

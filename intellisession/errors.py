@@ -6,12 +6,14 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import BadRequest
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.template import loader
+from django.urls import Resolver404, get_resolver
 from kombu.exceptions import OperationalError as BrokerUnreachable
 from redis.exceptions import ConnectionError as RedisUnreachable
 from redis.exceptions import TimeoutError as RedisTimeout
@@ -151,3 +153,30 @@ class OutageMiddleware:
         response = render(request, "503.html", {"message": OUTAGE_MESSAGE}, status=503)
         response["Retry-After"] = OUTAGE_RETRY_AFTER
         return response
+
+
+class NotFoundPageMiddleware:
+    """With DEBUG on, a 404 is the project's own page too, not Django's technical one.
+
+    Django answers an ``Http404`` with ``handler404`` only when DEBUG is off; with it on,
+    ``response_for_exception`` renders the technical 404, which lists every URL pattern of the
+    project. A URL that matches nothing fails in URL resolution, before any view middleware, so
+    this resolves it first; a view's own ``Http404`` comes through ``process_exception``. It sits
+    after CommonMiddleware, which still turns a 404 into the redirect to the URL with its slash.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if settings.DEBUG:
+            try:
+                get_resolver(getattr(request, "urlconf", None)).resolve(request.path_info)
+            except Resolver404 as exc:
+                return not_found(request, exc)
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if settings.DEBUG and isinstance(exception, Http404):
+            return not_found(request, exception)
+        return None

@@ -32,17 +32,38 @@ class PracticeSettingsForm(forms.Form):
         required=False,
         label="Clinicians see every client of the practice",
     )
-    transcript_retention = forms.ChoiceField(choices=TranscriptRetention.choices, widget=forms.RadioSelect)
+    share_client_instructions = forms.BooleanField(
+        required=False,
+        label="A client's instruction applies to every clinician's notes",
+        help_text="Off: a standing instruction for a client applies only to the notes of the clinician who set it.",
+    )
+    transcript_retention = forms.ChoiceField(
+        choices=TranscriptRetention.choices, widget=forms.RadioSelect, label="Transcripts"
+    )
+    # Only "after a number of days" uses the number, so only that policy needs one (the practice
+    # keeps its current number otherwise; the column always holds one).
     transcript_retention_days = forms.IntegerField(
+        required=False,
         min_value=1,
         max_value=3650,
         label="Days to keep transcripts",
-        help_text="Used when transcripts are deleted after a number of days.",
+        help_text="Used only when transcripts are deleted after a number of days.",
     )
 
     def __init__(self, *args: Any, practice: Practice, **kwargs: Any) -> None:
         kwargs.setdefault("initial", {name: getattr(practice, name) for name in self.base_fields})
         super().__init__(*args, **kwargs)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("transcript_retention_days") is not None:
+            return data
+        data.pop("transcript_retention_days", None)
+        if data.get("transcript_retention") == TranscriptRetention.AFTER_DAYS and not self.has_error(
+            "transcript_retention_days"
+        ):
+            self.add_error("transcript_retention_days", "Say after how many days transcripts are deleted (1 to 3650).")
+        return data
 
 
 class AuditFilterForm(forms.Form):

@@ -6,7 +6,9 @@ import datetime
 from dataclasses import dataclass
 
 from allauth.mfa.models import Authenticator
-from django.db.models import QuerySet
+from axes.helpers import get_cool_off, get_failure_limit
+from axes.models import AccessAttempt
+from django.db.models import QuerySet, Sum
 from django.utils import timezone
 
 from intellisession.audit import VIEW_ACTIONS
@@ -23,6 +25,28 @@ def users_with_mfa(*, practice: Practice) -> set[str]:
         "user_id", flat=True
     )
     return {str(user_id) for user_id in rows}
+
+
+def locked_out_user_ids(*, practice: Practice) -> set[str]:
+    """Ids (as strings) of the practice's members that sign-in lockout holds now, from any address.
+
+    django-axes counts failures per account and address (``AXES_LOCKOUT_PARAMETERS``) within its
+    cool-off; a member is locked out where one address has reached the failure limit."""
+    emails = {
+        email.lower(): str(user_id)
+        for email, user_id in Membership.objects.filter(practice=practice).values_list("user__email", "user_id")
+    }
+    attempts = AccessAttempt.objects.filter(username__in=emails)
+    cool_off = get_cool_off()
+    if cool_off is not None:
+        attempts = attempts.filter(attempt_time__gte=timezone.now() - cool_off)
+    locked = (
+        attempts.values("username", "ip_address")
+        .annotate(failures=Sum("failures_since_start"))
+        .filter(failures__gte=get_failure_limit(None, None))  # type: ignore[arg-type]
+        .values_list("username", flat=True)
+    )
+    return {emails[username] for username in locked}
 
 
 def live_token_counts(*, practice: Practice) -> dict[str, int]:

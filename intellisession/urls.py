@@ -22,6 +22,7 @@ handler500 = "intellisession.errors.server_error"
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("favicon.ico", views.favicon, name="favicon"),
     path("accounts/email/", account_views.email, name="account-email-verified"),  # before allauth's own
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),

@@ -21,17 +21,28 @@ def risk_assessment_blocks(note: Note) -> list[tuple[str, list[tuple[str, str]]]
     return blocks
 
 
+def _section_body(section: dict[str, str]) -> str:
+    return section["text"].strip() or "(none)"
+
+
 def note_text(note: Note) -> str:
     """Plain text, one block per section, ready for an EHR's free-text fields."""
     lines = [f"{note.style_name} - date of service {note.date_of_service.isoformat()}", ""]
     for section in note.plain_sections():
-        lines += [section["title"].upper(), section["text"].strip() or "(none)", ""]
+        lines += [section["title"].upper(), _section_body(section), ""]
     for heading, answers in risk_assessment_blocks(note):
         lines += [heading.upper(), *(f"{label}: {answer}" for label, answer in answers), ""]
     lines += _signature_lines(note)
     for addendum in note.addenda.all():
         lines += ["", f"ADDENDUM {addendum.created_at:%Y-%m-%d %H:%M} by {addendum.author}", addendum.text or ""]
     return "\n".join(lines).rstrip() + "\n"
+
+
+def section_text(note: Note, key: str) -> str | None:
+    """One section's text as the whole-note text has it, for the EHR field of that section alone
+    (None: the note has no such section)."""
+    section = next((s for s in note.plain_sections() if s["key"] == key), None)
+    return None if section is None else _section_body(section) + "\n"
 
 
 def _signature_lines(note: Note) -> list[str]:
@@ -76,7 +87,7 @@ def note_pdf(note: Note) -> bytes:
         pdf.set_font(FAMILY, "B", 11)
         pdf.cell(0, 7, printable(section["title"]), new_x="LMARGIN", new_y="NEXT")
         pdf.set_font(FAMILY, "", 10)
-        pdf.multi_cell(0, 5, printable(section["text"].strip() or "(none)"), new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(0, 5, printable(_section_body(section)), new_x="LMARGIN", new_y="NEXT")
         pdf.ln(2)
     for heading, answers in risk_assessment_blocks(note):
         pdf.set_font(FAMILY, "B", 11)

@@ -29,6 +29,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.template.defaultfilters import pluralize
+
 from notes.context import INSTRUCTION_LEVELS, Instruction, NoteContext, PriorNote
 from notes.document import GOAL_STATUSES, NO_CONTENT, PLAN_STATUSES, ContextReport, RiskItem, StretchReport
 from notes.sources import TextUnit
@@ -411,10 +413,16 @@ def _fit_prior_notes(notes: list[PriorNote], budget: int, report: ContextReport)
         if shortened:
             report.prior_notes_shortened.append(note.ref)
         budget -= approx_tokens(_encode(entry))
-    if report.prior_notes_shortened:
-        report.reasons.append(f"{len(report.prior_notes_shortened)} earlier note was shortened to fit.")
-    if report.prior_notes_omitted:
-        report.reasons.append(f"{len(report.prior_notes_omitted)} older note(s) were left out for length.")
+    if shortened_count := len(report.prior_notes_shortened):
+        report.reasons.append(
+            f"{shortened_count} earlier note{pluralize(shortened_count)} "
+            f"{pluralize(shortened_count, 'was,were')} shortened to fit."
+        )
+    if omitted_count := len(report.prior_notes_omitted):
+        report.reasons.append(
+            f"{omitted_count} older note{pluralize(omitted_count)} "
+            f"{pluralize(omitted_count, 'was,were')} left out for length."
+        )
     return entries
 
 

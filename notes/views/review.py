@@ -252,12 +252,20 @@ class NoteExportPdf(LoginRequiredMixin, View):
 
 
 class NoteExportText(LoginRequiredMixin, View):
-    """The plain text "Copy for EHR" puts on the clipboard; also downloadable."""
+    """The plain text "Copy for EHR" puts on the clipboard; also downloadable. ``?section=<key>``:
+    that section's text only, for the section's own "Copy"."""
 
     def get(self, request: HttpRequest, practice_slug: str, note_id: uuid.UUID) -> HttpResponse:
         request = attach_practice(request, practice_slug)
         note = get_note_for_user(request, note_id)
-        response = HttpResponse(export.note_text(note), content_type="text/plain; charset=utf-8")
+        detail = {"format": "text"}
+        key = request.GET.get("section")
+        text = export.note_text(note) if key is None else export.section_text(note, key)
+        if text is None:
+            raise Http404("This note has no such section.")
+        if key is not None:
+            detail["section"] = key  # a key of the style ("subjective"), never the text
+        response = HttpResponse(text, content_type="text/plain; charset=utf-8")
         if request.GET.get("download"):
             response["Content-Disposition"] = f'attachment; filename="{_export_name(note, "txt")}"'
         response["Cache-Control"] = "no-store"
@@ -267,7 +275,7 @@ class NoteExportText(LoginRequiredMixin, View):
             actor=request.user,
             obj=note,
             request=request,
-            detail={"format": "text"},
+            detail=detail,
         )
         return response
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 
 import pytest
@@ -89,6 +90,24 @@ def test_practice_admin_clears_a_lockout(world: World) -> None:
     client = browser(ip)
     sign_in(client, user)
     assert signed_in(client)
+
+
+def test_members_page_offers_to_clear_a_lockout_only_for_the_member_locked_out(world: World) -> None:
+    locked, unlucky, roaming = (new_member(world.a.practice) for _ in range(3))
+    fail_times(fresh_ip(), locked, 5)
+    fail_times(fresh_ip(), unlucky, 3)  # under the limit: nothing to clear
+    for ip in (fresh_ip(), fresh_ip()):  # 4 from each of two addresses: neither address is locked
+        fail_times(ip, roaming, 4)
+    admin = browser()
+    admin.force_login(world.a.admin)
+    members = f"/p/{world.a.practice.slug}/admin/members/"
+    page = admin.get(members).content.decode()
+    unlock = re.findall(r'action="/p/[^/]+/admin/members/([0-9a-f-]+)/unlock/"', page)
+    assert unlock == [str(locked.memberships.get().pk)]
+    assert page.count("data-locked-out") == 1 and "Clear sign-in lockout" in page
+    admin.post(f"{members}{unlock[0]}/unlock/")
+    page = admin.get(members).content.decode()
+    assert "/unlock/" not in page and "Clear sign-in lockout" not in page and "data-locked-out" not in page
 
 
 def test_api_token_sign_in_is_locked_too(world: World) -> None:

@@ -18,6 +18,7 @@ from django.apps import apps
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import models, transaction
 from django.db.models.functions import Cast
+from django.template.defaultfilters import pluralize
 
 from intellisession.auth import FERNET_PREFIX
 from intellisession.fields import EncryptedFieldMixin, fernet
@@ -118,7 +119,10 @@ class Command(BaseCommand):
         with transaction.atomic():
             failures += self._report("mfa.Authenticator.data", rotate_mfa_secrets(keys))
         if failures:
-            raise CommandError(f"{failures} value(s) could not be decrypted with any key and were left unchanged.")
+            raise CommandError(
+                f"{failures} value{pluralize(failures)} could not be decrypted with any key and "
+                f"{pluralize(failures, 'was,were')} left unchanged."
+            )
 
     def _report(self, name: str, tally: Tally) -> int:
         self.stdout.write(f"{name}: {tally.rotated} rotated")
