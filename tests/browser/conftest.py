@@ -6,6 +6,7 @@ The tests need a live server (pytest-django's, in this process) and a real Celer
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 from collections.abc import Callable, Iterator
@@ -83,19 +84,26 @@ def chromium(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
             browser.close()
 
 
-@pytest.fixture
-def page(chromium: Any, live_server: Any) -> Iterator[Any]:
-    context = chromium.new_context(
-        base_url=live_server.url,
-        viewport={"width": 1280, "height": 900},
-        permissions=["microphone", "clipboard-read", "clipboard-write", "screen-wake-lock"],
-    )
+PHONE = {"width": 390, "height": 844}
+TOUCH = {"has_touch": True, "is_mobile": True, "device_scale_factor": 2}
+
+
+@contextlib.contextmanager
+def browser_page(chromium: Any, live_server: Any, viewport: dict[str, int], **options: Any) -> Iterator[Any]:
+    """A page in a context of its own (cookies, permissions) on the live server, closed afterwards."""
+    context = chromium.new_context(base_url=live_server.url, viewport=viewport, **options)
     context.set_default_timeout(20_000)
-    page = context.new_page()
     try:
-        yield page
+        yield context.new_page()
     finally:
         context.close()
+
+
+@pytest.fixture
+def page(chromium: Any, live_server: Any) -> Iterator[Any]:
+    permissions = ["microphone", "clipboard-read", "clipboard-write", "screen-wake-lock"]
+    with browser_page(chromium, live_server, {"width": 1280, "height": 900}, permissions=permissions) as page:
+        yield page
 
 
 def sign_in(page: Any, email: str) -> None:

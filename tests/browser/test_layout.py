@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from notes.models import InputKind, Note
-from tests.browser.conftest import screenshot, sign_in
+from tests.browser.conftest import TOUCH, browser_page, screenshot, sign_in
 from tests.conftest import World
 from tests.ui.conftest import give_consent, make_draft
 from transcription.models import Transcription, TranscriptionStatus, TranscriptSegment
@@ -20,15 +20,8 @@ TABLETS = {"tablet-portrait": {"width": 768, "height": 1024}, "tablet-landscape"
 
 @pytest.fixture(params=list(TABLETS))
 def tablet(request: pytest.FixtureRequest, chromium: Any, live_server: Any) -> Iterator[tuple[str, Any]]:
-    context = chromium.new_context(
-        base_url=live_server.url, viewport=TABLETS[request.param], has_touch=True, is_mobile=True, device_scale_factor=2
-    )
-    context.set_default_timeout(20_000)
-    page = context.new_page()
-    try:
+    with browser_page(chromium, live_server, TABLETS[request.param], **TOUCH) as page:
         yield request.param, page
-    finally:
-        context.close()
 
 
 @pytest.fixture

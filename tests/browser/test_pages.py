@@ -18,7 +18,7 @@ from intellisession.models import TranscriptRetention
 from notes.document import Evidence, NoteDocument, NoteSection, Sentence
 from notes.models import Note, NoteRequest, RequestStatus, VersionReason
 from notes.services.review import note_version_keep
-from tests.browser.conftest import screenshot, sign_in
+from tests.browser.conftest import PHONE, TOUCH, browser_page, screenshot, sign_in
 from tests.conftest import World
 from tests.security.conftest import fresh_ip
 from tests.ui.conftest import give_consent, make_draft
@@ -26,7 +26,6 @@ from tests.ui.conftest import give_consent, make_draft
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(180)]
 
 DESKTOP = {"width": 1366, "height": 768}
-PHONE = {"width": 390, "height": 844}
 
 # A paragraph long enough to wrap, so some sentences start near the right edge of the page.
 OBSERVATIONS = [
@@ -46,28 +45,16 @@ OBSERVATIONS = [
 ]
 
 
-def context(chromium: Any, live_server: Any, viewport: dict[str, int], **options: Any) -> Any:
-    browser_context = chromium.new_context(base_url=live_server.url, viewport=viewport, **options)
-    browser_context.set_default_timeout(20_000)
-    return browser_context
-
-
 @pytest.fixture
 def desktop(chromium: Any, live_server: Any) -> Iterator[Any]:
-    browser_context = context(chromium, live_server, DESKTOP, permissions=["clipboard-read", "clipboard-write"])
-    try:
-        yield browser_context.new_page()
-    finally:
-        browser_context.close()
+    with browser_page(chromium, live_server, DESKTOP, permissions=["clipboard-read", "clipboard-write"]) as page:
+        yield page
 
 
 @pytest.fixture
 def phone(chromium: Any, live_server: Any) -> Iterator[Any]:
-    browser_context = context(chromium, live_server, PHONE, has_touch=True, is_mobile=True, device_scale_factor=2)
-    try:
-        yield browser_context.new_page()
-    finally:
-        browser_context.close()
+    with browser_page(chromium, live_server, PHONE, **TOUCH) as page:
+        yield page
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 
 from tests import audio_tools
-from tests.browser.conftest import screenshot, sign_in, worker_fixture
+from tests.browser.conftest import PHONE, TOUCH, browser_page, screenshot, sign_in, worker_fixture
 from tests.browser.test_generate_note import NOTE_URL, open_dialog
 from tests.conftest import World
 from tests.ui.conftest import give_consent
@@ -78,20 +78,8 @@ def ready(transactional_db: None, world: World) -> World:
 
 @pytest.fixture
 def phone(chromium: Any, live_server: Any) -> Iterator[Any]:
-    context = chromium.new_context(
-        base_url=live_server.url,
-        viewport={"width": 390, "height": 844},
-        has_touch=True,
-        is_mobile=True,
-        device_scale_factor=2,
-        permissions=["microphone", "screen-wake-lock"],
-    )
-    context.set_default_timeout(20_000)
-    page = context.new_page()
-    try:
+    with browser_page(chromium, live_server, PHONE, **TOUCH, permissions=["microphone", "screen-wake-lock"]) as page:
         yield page
-    finally:
-        context.close()
 
 
 def upload_parts(upload_id: Any) -> int:
@@ -238,14 +226,20 @@ def test_telehealth_records_the_call_and_the_microphone_together(page: Any, read
     assert len(heard) >= 2, transcript[:600]  # the microphone's speech, transcribed despite the call's tone
 
 
-def test_the_browser_ending_the_microphone_keeps_what_was_recorded(page: Any, ready: World) -> None:
-    from transcription.models import AudioUpload
-
+def record_spied(page: Any, ready: World, milliseconds: int) -> Any:
+    """The dialog, recording for this long, with the page's microphone streams and wake locks in view."""
     page.add_init_script(SPY_SCRIPT)
     dialog = open_dialog(page, ready)
     dialog.get_by_role("button", name="Start recording", exact=True).click()
     dialog.get_by_text("Recording.").wait_for()
-    page.wait_for_timeout(3_500)
+    page.wait_for_timeout(milliseconds)
+    return dialog
+
+
+def test_the_browser_ending_the_microphone_keeps_what_was_recorded(page: Any, ready: World) -> None:
+    from transcription.models import AudioUpload
+
+    dialog = record_spied(page, ready, 3_500)
     # The system takes the microphone away for a while (another app, a hidden page on a phone).
     page.evaluate("window.__mics[0].getAudioTracks()[0].dispatchEvent(new Event('mute'))")
     dialog.get_by_text(re.compile("The browser has paused the microphone, so nothing is being recorded now")).wait_for()
@@ -275,11 +269,7 @@ def test_the_browser_ending_the_microphone_keeps_what_was_recorded(page: Any, re
 def test_a_recorder_the_browser_stops_says_so_and_keeps_what_was_recorded(page: Any, ready: World) -> None:
     from transcription.models import AudioUpload
 
-    page.add_init_script(SPY_SCRIPT)
-    dialog = open_dialog(page, ready)
-    dialog.get_by_role("button", name="Start recording", exact=True).click()
-    dialog.get_by_text("Recording.").wait_for()
-    page.wait_for_timeout(4_000)
+    dialog = record_spied(page, ready, 4_000)
     # The track ends without an event to the page; MediaRecorder stops on its own.
     page.evaluate("window.__mics[0].getAudioTracks()[0].stop()")
     dialog.get_by_text(
