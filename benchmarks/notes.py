@@ -29,7 +29,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "intellisession.settings")
 
 from benchmarks.common import loadavg, print_table  # noqa: E402
 from benchmarks.drafting import context, transcript  # noqa: E402
-from notes.llm import LLMEngine  # noqa: E402
+from notes.llm import LLMEngine, LLMError  # noqa: E402
 from tests.processes import Process, free_port, http_ok  # noqa: E402
 
 
@@ -61,21 +61,23 @@ def run(url: str, minutes: float, budget: int) -> dict[str, Any]:
     plan = engine.plan(ctx)
     plan_s = time.monotonic() - began
     stages: list[float] = []
+    facts: list[Any] = []
+    parts: list[Any] = []
     if plan.two_stage:
-        facts, parts = [], []
         for index in range(len(plan.parts)):
             started = time.monotonic()
             facts.append(engine.extract(ctx, plan, index))
             stages.append(round(time.monotonic() - started, 2))
             parts.append(engine.stretch_report(plan, index, facts[-1], stages[-1]))
-        started = time.monotonic()
-        draft = engine.compose(ctx, plan, facts, parts)
-    else:
-        started = time.monotonic()
-        draft = engine.one_call(ctx, plan)
+    started = time.monotonic()
+    draft, failure = None, ""
+    try:  # an unusable reply fails the note as it would in a worker; the mechanics are still measured
+        draft = engine.compose(ctx, plan, facts, parts) if plan.two_stage else engine.one_call(ctx, plan)
+    except LLMError as error:
+        failure = error.code
     compose_s = round(time.monotonic() - started, 2)
     reached = sum(1 for s in segments if any(s.text in text for text in engine.sent))
-    sentences = [x for section in draft.sections for x in section.sentences if not x.placeholder]
+    sentences = [x for section in draft.sections for x in section.sentences if not x.placeholder] if draft else []
     return {
         "minutes": minutes,
         "segments": len(segments),
@@ -92,6 +94,7 @@ def run(url: str, minutes: float, budget: int) -> dict[str, Any]:
         "total_s": round(time.monotonic() - began, 2),
         "sentences": len(sentences),
         "sentences_supported": sum(1 for x in sentences if x.supported),
+        "failure": failure,
     }
 
 
@@ -118,11 +121,11 @@ def main() -> int:
     if args.json:
         print(json.dumps(figures, indent=2))
         return 0
-    header = ("minutes", "stages", "calls", "prompt tok", "reached", "stretch s (each)", "compose s", "total s")
+    header = ("minutes", "stages", "calls", "prompt tok", "reached", "stretch s (each)", "compose s", "total s", "note")
     rows = [
         (f"{r['minutes']:g}", str(r["stages"]), str(r["calls"]), str(r["prompt_tokens"]),
          f"{r['segments_reached_share']:.0%}", ",".join(f"{s:.0f}" for s in r["stretch_s"]) or "-",
-         f"{r['compose_s']:.0f}", f"{r['total_s']:.0f}")
+         f"{r['compose_s']:.0f}", f"{r['total_s']:.0f}", r["failure"] or "written")
         for r in runs
     ]  # fmt: skip
     print_table([header, *rows])
