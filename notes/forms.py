@@ -7,7 +7,9 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import BadRequest
+from django.utils import timezone
 
+from clients.forms import ConsentForm
 from intellisession.models import Practice
 from intellisession.validators import (
     ADDENDUM_TEXT_MAX,
@@ -18,6 +20,7 @@ from intellisession.validators import (
 from notes.document import ASSESSMENT_CHOICES, ASSESSMENT_LABELS, RISK_LABELS, RiskAssessment
 from notes.models import InputKind
 from notes.selectors import style_choices
+from transcription.audio import ACCEPTED_FORMATS
 
 TEXT_KIND_CHOICES = [
     (InputKind.PRE_SESSION.value, "Pre-session observations"),
@@ -25,7 +28,8 @@ TEXT_KIND_CHOICES = [
     (InputKind.SESSION_SUMMARY.value, "Session summary"),
 ]
 GENERATE_AUTO_ID = "gen-%s"  # the form shares the client page with others
-AUDIO_ACCEPT = ".mp3,.wav,.m4a,.webm,.ogg,.flac,audio/*"
+AUDIO_ACCEPT = ",".join(f".{name.lower()}" for name in ACCEPTED_FORMATS) + ",audio/*"
+GENERATE_CONSENT_FORM_ID = "gen-consent-form"
 
 
 class StyleChoiceMixin:
@@ -55,6 +59,15 @@ class GenerateNoteForm(StyleChoiceMixin, forms.Form):
     def __init__(self, *args: Any, practice: Practice, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._set_styles(practice)
+
+
+def generate_consent_form(*args: Any, **kwargs: Any) -> ConsentForm:
+    """The client's consent form as Generate Note shows it: ids of its own, and fields that belong to
+    a form of their own (one form cannot sit inside another)."""
+    form = ConsentForm(*args, auto_id="gen-consent-%s", initial={"given_on": timezone.localdate()}, **kwargs)
+    for field in form.fields.values():
+        field.widget.attrs["form"] = GENERATE_CONSENT_FORM_ID
+    return form
 
 
 def recording_ids(data: Any) -> list[uuid.UUID]:

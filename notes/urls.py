@@ -7,6 +7,9 @@ from notes.views import requests, review, templates, uploads
 urlpatterns = [
     path("clients/<uuid:client_id>/notes/new/", requests.note_generate, name="note-generate"),
     path(
+        "clients/<uuid:client_id>/notes/new/consent/", requests.GenerateConsent.as_view(), name="note-generate-consent"
+    ),
+    path(
         "clients/<uuid:client_id>/instruction/", templates.ClientInstruction.as_view(), name="note-client-instruction"
     ),
     path("requests/<uuid:request_id>/", requests.RequestDetail.as_view(), name="note-request-detail"),

@@ -391,7 +391,7 @@
     const primary = form.querySelector("[data-audio-primary]");
     const errors = form.querySelector("[data-form-errors]");
     const recorderRoot = form.querySelector("[data-recorder]");
-    const recorder = recorderRoot ? Recorder(form, recorderRoot) : null;
+    let recorder = recorderRoot ? Recorder(form, recorderRoot) : null;
     const summaryOnly = function () { return summary.checked; };
     form.querySelectorAll("[data-audio-primary] [data-tablist]").forEach(setupTabs);
     const inputs = setupInputs(form, summaryOnly);
@@ -425,9 +425,76 @@
         return !t.disabled && t.value.trim();
       });
     }
-    let sending = false;
+
+    // Consent recorded from the Record tab (htmx swaps the audio part): wire the recorder it
+    // brought, and let the other inputs take audio too.
+    primary.addEventListener("htmx:afterSwap", function () {
+      primary.querySelectorAll("[data-tablist]").forEach(setupTabs);
+      const root = primary.querySelector("[data-recorder]");
+      if (root && !recorder) {
+        recorder = Recorder(form, root);
+        const template = form.querySelector("[data-input-template]");
+        template.content.querySelectorAll("input[type=file]").forEach(function (f) { f.removeAttribute("disabled"); });
+        inputs.list.querySelectorAll("input[type=file]").forEach(function (f) {
+          delete f.dataset.locked;
+          f.disabled = f.closest("[role=tabpanel]").hidden;
+        });
+      }
+      const focus = primary.querySelector("[data-consent-recorded]") || primary.querySelector(".has-error input, .error");
+      if (focus) { focus.setAttribute("tabindex", "-1"); focus.focus(); }
+    });
+    // A refused consent form comes back with its errors (400): show it in place, not as a failure.
+    primary.addEventListener("htmx:beforeSwap", function (event) {
+      if (event.detail.xhr.status === 400) { event.detail.shouldSwap = true; event.detail.isError = false; }
+    });
+
+    // The server's refusal, shown in the form as it is: each error slot (and the errors above the
+    // form) takes the answer's; a refused attached file is shown by its field, on its tab.
+    function showRefusal(html) {
+      const answer = new DOMParser().parseFromString(html, "text/html");
+      const found = answer.querySelector("[data-generate-form]");
+      if (!found) return false;
+      errors.innerHTML = found.querySelector("[data-form-errors]").innerHTML;
+      form.querySelectorAll("[data-error-slot]").forEach(function (slot) {
+        const fresh = found.querySelector('[data-error-slot="' + slot.dataset.errorSlot + '"]');
+        slot.innerHTML = fresh ? fresh.innerHTML : "";
+        slot.closest(".field").classList.toggle("has-error", slot.children.length > 0);
+      });
+      const fileSlot = form.querySelector('[data-error-slot="audio"]');
+      if (fileSlot && fileSlot.children.length) {
+        const tab = document.getElementById("gen-tab-attach");
+        selectTab(tab.parentElement, tab, false);
+        form.querySelector("#gen-audio-file").focus();
+      } else {
+        errors.setAttribute("tabindex", "-1");
+        errors.focus();
+      }
+      return true;
+    }
+
+    async function send() {
+      let response = null;
+      try {
+        response = await fetch(form.action, { method: "POST", body: new FormData(form), credentials: "same-origin",
+                                              headers: { "HX-Request": "true" } });
+      } catch (error) {
+        response = null;
+      }
+      const next = response && response.headers.get("HX-Redirect");
+      if (next) {
+        if (recorder) recorder.forget();
+        location.assign(next);
+        return;
+      }
+      const type = (response && response.headers.get("Content-Type")) || "";
+      const shown = type.indexOf("text/html") >= 0 && showRefusal(await response.text());
+      if (!shown) fail("The note could not be created (the connection or the server failed). Nothing was lost; try Create again.");
+      const create = form.querySelector("[data-create]");
+      create.disabled = false;
+      create.textContent = "Create";
+    }
+
     form.addEventListener("submit", async function (event) {
-      if (sending) return;
       event.preventDefault();
       const recording = recorder && !primary.disabled && form.querySelector("#gen-pane-record:not([hidden])") && recorder.hasAudio();
       if (summaryOnly() && !hasText()) { fail("A summary-only note needs at least one text input."); return; }
@@ -443,9 +510,7 @@
         return;
       }
       create.textContent = "Creating…";
-      if (recorder) recorder.forget();
-      sending = true;
-      form.submit();
+      await send();
     });
   }
 
