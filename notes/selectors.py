@@ -188,6 +188,16 @@ def note_context(request: NoteRequest, *, style: Style) -> NoteContext:
     )
 
 
+def other_client_names(*, practice: Practice, request: NoteRequest) -> list[str]:
+    """Names of the practice's other clients that the request's author may see, for the check that
+    the recording is of the right client (never another practice's clients)."""
+    membership = Membership.objects.filter(practice=practice, user_id=request.created_by_id, is_active=True).first()
+    if membership is None:
+        return []
+    clients = client_visible_to(Client.objects.filter(practice=practice), membership=membership)
+    return [str(name) for name in clients.exclude(pk=request.client_id).values_list("name", flat=True)]
+
+
 def _prior_note(note: Note) -> PriorNote:
     return PriorNote(
         ref=str(note.pk), date=note.date_of_service.isoformat(), text=note_plain_text(note), plan=note_plan_text(note)

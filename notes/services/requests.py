@@ -29,11 +29,13 @@ from intellisession.limits import note_creation_count
 from intellisession.models import Membership, Practice, User
 from intellisession.queueing import send_chord, send_on_commit
 from intellisession.validators import INPUT_TEXT_MAX
+from notes.chart_checks import source_warnings
+from notes.context import NoteContext
 from notes.document import NoteDraft
 from notes.engines import llm_engine, write_draft
 from notes.models import GoalProgressEntry, InputKind, Note, NoteRequest, NoteStretch, RequestStatus, VersionReason
 from notes.risk import find_risks, merge_risks
-from notes.selectors import chart_terms, note_context, request_transcriptions, style_resolve
+from notes.selectors import chart_terms, note_context, other_client_names, request_transcriptions, style_resolve
 from notes.services.review import note_version_keep, require_draft
 from transcription.models import Transcription, TranscriptionStatus
 from transcription.services import intake
@@ -273,11 +275,11 @@ def note_request_generate(*, request_id: str) -> Note | None:
     if engine is None:
         draft = write_draft(ctx)
         draft.risks = merge_risks(find_risks(ctx.segments, ctx.inputs), draft.risks)
-        return _finish(request, draft, style_name=style.name, seconds=time.monotonic() - began)
+        return _finish(request, ctx, draft, style_name=style.name, seconds=time.monotonic() - began)
     plan = engine.plan(ctx)
     if not plan.two_stage:
         draft = engine.one_call(ctx, plan)
-        return _finish(request, draft, style_name=style.name, seconds=time.monotonic() - began)
+        return _finish(request, ctx, draft, style_name=style.name, seconds=time.monotonic() - began)
     _stages_start(request, plan.parts)
     return None
 
@@ -355,11 +357,19 @@ def note_request_compose(*, request_id: str) -> Note | None:
     parts = [engine.stretch_report(plan, r.index, r.facts, r.seconds or 0.0) for r in rows]
     draft = engine.compose(ctx, plan, facts, parts)
     seconds = (timezone.now() - min(r.created_at for r in rows)).total_seconds()
-    return _finish(request, draft, style_name=style.name, seconds=seconds)
+    return _finish(request, ctx, draft, style_name=style.name, seconds=seconds)
 
 
-def _finish(request: NoteRequest, draft: NoteDraft, *, style_name: str, seconds: float) -> Note | None:
-    """Save the note and end the request READY, unless another run of the same request got there first."""
+def _finish(
+    request: NoteRequest, ctx: NoteContext, draft: NoteDraft, *, style_name: str, seconds: float
+) -> Note | None:
+    """Save the note, with the checks of its material against the chart, and end the request READY,
+    unless another run of the same request got there first."""
+    draft.warnings = source_warnings(
+        ctx,
+        client_name=request.client.name,
+        other_names=other_client_names(practice=request.practice, request=request),
+    )
     with transaction.atomic():
         if not NoteRequest.objects.select_for_update().filter(pk=request.pk, status=RequestStatus.GENERATING).exists():
             return None

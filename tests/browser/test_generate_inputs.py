@@ -87,3 +87,26 @@ def test_a_refused_file_stays_in_the_dialog_on_its_tab(page: Any, transactional_
     dialog.get_by_role("button", name="Create").click()
     page.wait_for_url(re.compile(r".*/requests/[0-9a-f-]{36}/$"))
     assert NoteRequest.objects.get().inputs.count() == 2
+
+
+def test_a_session_addressing_another_clients_name_is_warned_of_before_signing(
+    page: Any, transactional_db: None, world: World, worker: Any
+) -> None:
+    from clients.models import Client
+
+    give_consent(world.a)
+    sam = Client.objects.create(practice=world.a.practice, name="Sam Okafor")  # the sample greets "Sam"
+    sam.assigned_clinicians.add(world.a.clinician)
+    dialog = open_dialog(page, world)
+    dialog.get_by_role("tab", name="Attach file").click()
+    dialog.locator("#gen-audio-file").set_input_files(str(SAMPLES / "sample_session.mp3"))
+    dialog.get_by_role("button", name="Create").click()
+    page.wait_for_url(NOTE_URL, timeout=180_000)
+    warning = page.locator("#source-warnings [data-warning=wrong_client]")
+    assert warning.is_visible()
+    text = warning.inner_text()
+    assert "addresses the client as 'Sam'" in text and f"check it belongs to {world.a.client.name}" in text
+    assert "Okafor" not in text  # the other client is not named beyond what the recording says
+    screenshot(page, "note-wrong-client-warning")
+    # Shown above the sign form, for the clinician to see before signing.
+    assert page.locator("#source-warnings").bounding_box()["y"] < page.locator("[data-sign]").bounding_box()["y"]
