@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from typing import Any
 
@@ -30,6 +31,7 @@ TEXT_KIND_CHOICES = [
 GENERATE_AUTO_ID = "gen-%s"  # the form shares the client page with others
 AUDIO_ACCEPT = ",".join(f".{name.lower()}" for name in ACCEPTED_FORMATS) + ",audio/*"
 GENERATE_CONSENT_FORM_ID = "gen-consent-form"
+_INPUT_AUDIO = re.compile(r"input_audio-(\w{1,12})")
 
 
 class StyleChoiceMixin:
@@ -79,6 +81,18 @@ def recording_ids(data: Any) -> list[uuid.UUID]:
         except ValueError:
             raise forms.ValidationError("The recording could not be found; record again or attach a file.") from None
     return list(dict.fromkeys(ids))
+
+
+def input_recordings(data: Any, files: Any) -> tuple[list[Any], list[Any]]:
+    """Files from the inputs' Audio tabs (``input_audio-<n>``), in the order added: session
+    recordings, and dictations (``dictation-<n>`` ticked: the clinician's own voice only)."""
+    session: list[Any] = []
+    dictated: list[Any] = []
+    for key in files:
+        match = _INPUT_AUDIO.fullmatch(key)
+        if match:
+            (dictated if data.get(f"dictation-{match.group(1)}") else session).extend(files.getlist(key))
+    return session, dictated
 
 
 def text_inputs(data: Any) -> list[tuple[str, str]]:

@@ -21,7 +21,14 @@ from clients.services import consent_record
 from intellisession.access import PracticeRequest, attach_practice
 from intellisession.errors import DomainError
 from notes.access import get_request_for_user, get_upload_for_user
-from notes.forms import GENERATE_AUTO_ID, GenerateNoteForm, generate_consent_form, recording_ids, text_inputs
+from notes.forms import (
+    GENERATE_AUTO_ID,
+    GenerateNoteForm,
+    generate_consent_form,
+    input_recordings,
+    recording_ids,
+    text_inputs,
+)
 from notes.models import NoteRequest, RequestStatus
 from notes.panels import generate_context
 from notes.selectors import request_job_view
@@ -107,6 +114,7 @@ class GenerateConsent(LoginRequiredMixin, View):
 def _create_request(request: PracticeRequest, client_id: uuid.UUID, form: GenerateNoteForm) -> NoteRequest:
     data = form.cleaned_data
     recordings = [_upload_of(request, upload_id, client_id) for upload_id in _recording_ids(request)]
+    session_files, dictations = input_recordings(request.POST, request.FILES)
     paths: list[Path] = []
     try:
         for upload in recordings:
@@ -115,8 +123,9 @@ def _create_request(request: PracticeRequest, client_id: uuid.UUID, form: Genera
             membership=request.membership,
             client_id=client_id,
             style_key=data["style"],
-            audio=[*request.FILES.getlist("audio"), *paths],
+            audio=[*request.FILES.getlist("audio"), *session_files, *paths],
             texts=text_inputs(request.POST),
+            dictations=dictations,
             summary_only=data["summary_only"],
             date_of_service=data["date_of_service"],
             instruction=data.get("instruction") or "",

@@ -127,12 +127,9 @@
     };
   }
 
-  // Summary Only: no audio anywhere in the form, only text inputs.
+  // Summary Only: no session audio, only text inputs and the clinician's own dictations.
   function applySummaryOnly(block, on) {
-    const audioTab = block.querySelector('[data-kind-tab="audio"]');
-    const textTab = block.querySelector('[data-kind-tab="text"]');
-    audioTab.setAttribute("aria-disabled", on ? "true" : "false");
-    if (on && audioTab.getAttribute("aria-selected") === "true") selectTab(audioTab.parentElement, textTab, false);
+    if (on) block.querySelector("[data-dictation]").checked = true;
   }
 
   // --- Recorder -----------------------------------------------------------------------------
@@ -415,31 +412,24 @@
       errors.setAttribute("tabindex", "-1");
       errors.focus();
     }
+    function chosen(field) { return !field.disabled && field.files.length > 0; }
     function hasFile() {
-      return Array.from(form.querySelectorAll('input[type=file][name=audio]')).some(function (f) {
-        return !f.disabled && f.files.length > 0;
-      });
+      return Array.from(form.querySelectorAll("input[type=file]:not([form])")).some(chosen);
     }
     function hasText() {
-      return Array.from(form.querySelectorAll("textarea[name=text_body]")).some(function (t) {
+      const typed = Array.from(form.querySelectorAll("textarea[name=text_body]")).some(function (t) {
         return !t.disabled && t.value.trim();
+      });
+      return typed || Array.from(form.querySelectorAll("[data-input-block]")).some(function (block) {
+        return block.querySelector("[data-dictation]").checked && chosen(block.querySelector("input[type=file]"));
       });
     }
 
-    // Consent recorded from the Record tab (htmx swaps the audio part): wire the recorder it
-    // brought, and let the other inputs take audio too.
+    // Consent recorded from the Record tab (htmx swaps the audio part): wire the recorder it brought.
     primary.addEventListener("htmx:afterSwap", function () {
       primary.querySelectorAll("[data-tablist]").forEach(setupTabs);
       const root = primary.querySelector("[data-recorder]");
-      if (root && !recorder) {
-        recorder = Recorder(form, root);
-        const template = form.querySelector("[data-input-template]");
-        template.content.querySelectorAll("input[type=file]").forEach(function (f) { f.removeAttribute("disabled"); });
-        inputs.list.querySelectorAll("input[type=file]").forEach(function (f) {
-          delete f.dataset.locked;
-          f.disabled = f.closest("[role=tabpanel]").hidden;
-        });
-      }
+      if (root && !recorder) recorder = Recorder(form, root);
       const focus = primary.querySelector("[data-consent-recorded]") || primary.querySelector(".has-error input, .error");
       if (focus) { focus.setAttribute("tabindex", "-1"); focus.focus(); }
     });
@@ -497,7 +487,7 @@
     form.addEventListener("submit", async function (event) {
       event.preventDefault();
       const recording = recorder && !primary.disabled && form.querySelector("#gen-pane-record:not([hidden])") && recorder.hasAudio();
-      if (summaryOnly() && !hasText()) { fail("A summary-only note needs at least one text input."); return; }
+      if (summaryOnly() && !hasText()) { fail("A summary-only note needs at least one text input or dictation."); return; }
       if (!summaryOnly() && !recording && !hasFile()) {
         fail("Record or attach the session audio, or turn on Summary Only to write from text alone.");
         return;

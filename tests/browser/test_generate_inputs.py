@@ -110,3 +110,30 @@ def test_a_session_addressing_another_clients_name_is_warned_of_before_signing(
     screenshot(page, "note-wrong-client-warning")
     # Shown above the sign form, for the clinician to see before signing.
     assert page.locator("#source-warnings").bounding_box()["y"] < page.locator("[data-sign]").bounding_box()["y"]
+
+
+def test_a_dictation_goes_through_without_consent_and_a_session_recording_does_not(
+    page: Any, transactional_db: None, world: World, worker: Any
+) -> None:
+    dialog = open_dialog(page, world)
+    dialog.get_by_role("switch", name="Summary Only").check()
+    block = dialog.locator("[data-input-block]").first
+    block.get_by_role("tab", name="Audio").click()
+    dictation = block.get_by_label(re.compile("Dictation \\(my voice only\\)"))
+    assert dictation.is_checked()  # no consent on file: an input's audio can only be a dictation
+    block.get_by_label(re.compile("Audio file")).set_input_files(str(SAMPLES / "sample_session.mp3"))
+    screenshot(page, "generate-dialog-dictation")
+    # Unticked, it is a session recording of a client without consent: refused, in the dialog.
+    dictation.uncheck()
+    dialog.get_by_role("switch", name="Summary Only").uncheck()
+    dialog.get_by_role("button", name="Create").click()
+    dialog.locator("[data-form-errors]").get_by_text(re.compile("no recording consent on file")).wait_for()
+    screenshot(page, "generate-dialog-session-audio-refused")
+    assert dialog.is_visible() and not NoteRequest.objects.exists()
+    dialog.get_by_role("switch", name="Summary Only").check()
+    assert dictation.is_checked()
+    dialog.get_by_role("button", name="Create").click()
+    page.wait_for_url(NOTE_URL, timeout=180_000)
+    request = NoteRequest.objects.get()
+    assert [i.kind for i in request.inputs.all()] == ["dictation"]
+    assert "journal" in page.locator("article.note-body").inner_text().lower()

@@ -102,3 +102,33 @@ def test_a_refused_consent_comes_back_with_its_error_and_records_nothing(world: 
     assert response.status_code == 400 and not RecordingConsent.objects.exists()
     page = response.content.decode()
     assert "cannot be in the future" in page and 'id="gen-consent-given_on"' in page and "data-recorder" not in page
+
+
+def dictation_form(**fields: object) -> dict[str, object]:
+    recording = SimpleUploadedFile("summary.mp3", (SAMPLES / "sample_session.mp3").read_bytes(), "audio/mpeg")
+    return form(summary_only="on", text_kind="session_summary", text_body="", **{"input_audio-1": recording}, **fields)
+
+
+def test_an_inputs_audio_marked_dictation_needs_no_consent(world: World) -> None:
+    response = signed_in(world.a.clinician).post(generate_url(world), dictation_form(**{"dictation-1": "on"}))
+    assert response.status_code == 302
+    assert [i.kind for i in NoteRequest.objects.get().inputs.all()] == ["dictation"]
+
+
+def test_an_inputs_audio_not_marked_dictation_is_a_session_recording_and_needs_consent(world: World) -> None:
+    response = signed_in(world.a.clinician).post(generate_url(world), dictation_form(), headers=DIALOG)
+    assert response.status_code == 400 and not NoteRequest.objects.exists()
+    assert "mark it as Dictation if it holds only your voice" in response.content.decode()
+    response = signed_in(world.a.clinician).post(
+        generate_url(world), {**dictation_form(), "summary_only": ""}, headers=DIALOG
+    )
+    assert response.status_code == 400 and "no recording consent on file" in response.content.decode()
+
+
+def test_the_dictation_box_is_ticked_when_the_client_has_no_consent(world: World) -> None:
+    page = signed_in(world.a.clinician).get(generate_url(world)).content.decode()
+    assert re.search(r'<input type="checkbox" id="in1-dictation" name="dictation-1"[^>]* checked>', page)
+    assert "Dictation (my voice only)" in page
+    give_consent(world.a)
+    page = signed_in(world.a.clinician).get(generate_url(world)).content.decode()
+    assert not re.search(r'<input type="checkbox" id="in1-dictation"[^>]* checked>', page)
