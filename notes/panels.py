@@ -34,6 +34,7 @@ from notes.selectors import (
     requests_ended_without_note,
     requests_in_progress,
 )
+from transcription import handwriting
 from transcription.audio import ACCEPTED_CHOICE
 
 
@@ -67,6 +68,8 @@ def generate_context(
         "text_kinds": TEXT_KIND_CHOICES,
         "audio_accept": AUDIO_ACCEPT,
         "audio_formats": ACCEPTED_CHOICE,
+        "page_formats": handwriting.accepted_text(),
+        "page_accept": handwriting.accept_attribute(),
         "can_write": request.membership.can_write,
         # Recordings kept when a submitted form is shown again with an error.
         "upload_ids": request.POST.getlist("upload_id") if posted else [],

@@ -36,6 +36,7 @@ urlpatterns = [
     path("templates/<uuid:template_id>/", templates.template_edit, name="note-template-edit"),
     path("templates/<uuid:template_id>/remove/", templates.TemplateRemove.as_view(), name="note-template-remove"),
     path("note-settings/", templates.note_settings, name="note-settings"),
+    path("clients/<uuid:client_id>/handwriting/", uploads.HandwritingRead.as_view(), name="note-handwriting-read"),
     path("uploads/", uploads.UploadStart.as_view(), name="audio-upload-start"),
     path("uploads/<uuid:upload_id>/", uploads.UploadDetail.as_view(), name="audio-upload-detail"),
     path("uploads/<uuid:upload_id>/parts/<int:seq>/", uploads.UploadPart.as_view(), name="audio-upload-part"),

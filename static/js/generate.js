@@ -99,6 +99,7 @@
 
     function wire(block) {
       setupTabs(block.querySelector("[data-tablist]"));
+      setupHandwriting(form, block);
       block.querySelector("[data-remove-input]").addEventListener("click", function () {
         block.remove();
         renumber();
@@ -125,6 +126,37 @@
         if (!list.querySelector("[data-input-block]")) addButton.click();
       },
     };
+  }
+
+  // A photo or scan of handwritten notes, read on the server into the input's text box for the
+  // clinician to correct. The file field has no name: the image never goes with the form.
+  function setupHandwriting(form, block) {
+    const box = block.querySelector("[data-handwriting]");
+    const file = box.querySelector("[data-page-file]");
+    const button = box.querySelector("[data-page-read]");
+    const status = box.querySelector("[data-page-status]");
+    const text = block.querySelector("textarea[name=text_body]");
+    const csrf = form.querySelector("[name=csrfmiddlewaretoken]").value;
+    button.addEventListener("click", async function () {
+      if (!file.files.length) { status.textContent = "Choose a photo or scan of the page first."; file.focus(); return; }
+      const body = new FormData();
+      body.append("page", file.files[0]);
+      button.disabled = true;
+      status.textContent = "Reading the page…";
+      try {
+        const response = await fetch(form.dataset.handwritingUrl, { method: "POST", body: body, credentials: "same-origin",
+                                                                  headers: { "X-CSRFToken": csrf, "Accept": "application/json" } });
+        const data = await response.json().catch(function () { return {}; });
+        if (!response.ok) throw new Error((data.error && data.error.message) || "The page could not be read; try again.");
+        text.value = text.value.trim() ? text.value.trimEnd() + "\n" + data.text : data.text;
+        file.value = "";
+        status.textContent = "Page read and the image deleted. Check and correct the text above before Create.";
+        text.focus();
+      } catch (error) {
+        status.textContent = error instanceof TypeError ? "The connection failed; try again." : error.message;
+      }
+      button.disabled = false;
+    });
   }
 
   // Summary Only: no session audio, only text inputs and the clinician's own dictations.
@@ -414,14 +446,14 @@
     }
     function chosen(field) { return !field.disabled && field.files.length > 0; }
     function hasFile() {
-      return Array.from(form.querySelectorAll("input[type=file]:not([form])")).some(chosen);
+      return Array.from(form.querySelectorAll("input[type=file][name]:not([form])")).some(chosen);
     }
     function hasText() {
       const typed = Array.from(form.querySelectorAll("textarea[name=text_body]")).some(function (t) {
         return !t.disabled && t.value.trim();
       });
       return typed || Array.from(form.querySelectorAll("[data-input-block]")).some(function (block) {
-        return block.querySelector("[data-dictation]").checked && chosen(block.querySelector("input[type=file]"));
+        return block.querySelector("[data-dictation]").checked && chosen(block.querySelector("input[type=file][name]"));
       });
     }
 
