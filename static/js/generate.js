@@ -149,6 +149,7 @@
         const data = await response.json().catch(function () { return {}; });
         if (!response.ok) throw new Error((data.error && data.error.message) || "The page could not be read; try again.");
         text.value = text.value.trim() ? text.value.trimEnd() + "\n" + data.text : data.text;
+        text.rows = Math.min(14, Math.max(text.rows, text.value.split("\n").length + 1));
         file.value = "";
         status.textContent = "Page read and the image deleted. Check and correct the text above before Create.";
         text.focus();

@@ -137,3 +137,25 @@ def test_a_dictation_goes_through_without_consent_and_a_session_recording_does_n
     request = NoteRequest.objects.get()
     assert [i.kind for i in request.inputs.all()] == ["dictation"]
     assert "journal" in page.locator("article.note-body").inner_text().lower()
+
+
+def test_a_handwritten_page_is_read_into_the_text_box_to_correct(
+    page: Any, transactional_db: None, world: World
+) -> None:
+    from tests.handwriting import page_bytes, word_accuracy
+
+    dialog = open_dialog(page, world)
+    block = dialog.locator("[data-input-block]").first
+    block.get_by_label(re.compile("Text input")).fill("Seen at 3 pm.")
+    block.get_by_label(re.compile("Handwritten notes")).set_input_files(
+        {"name": "notes.jpg", "mimeType": "image/jpeg", "buffer": page_bytes("JPEG")}
+    )
+    block.get_by_role("button", name="Read into the text box").click()
+    block.get_by_text(re.compile("Page read and the image deleted")).wait_for(timeout=60_000)
+    text = block.get_by_label(re.compile("Text input")).input_value()
+    assert text.startswith("Seen at 3 pm.\n")  # added to what was typed, not in its place
+    assert word_accuracy(text.split("\n", 1)[1]) >= 0.8
+    assert page.evaluate("document.activeElement.name") == "text_body"
+    screenshot(page, "generate-dialog-handwriting-read")
+    # The page itself never goes with the form: only the text does.
+    assert block.get_by_label(re.compile("Handwritten notes")).get_attribute("name") is None
