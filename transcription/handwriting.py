@@ -55,8 +55,13 @@ def accepted_text() -> str:
 
 @functools.cache
 def _engine() -> Any:
-    from rapidocr_onnxruntime import RapidOCR
-
+    try:
+        from rapidocr_onnxruntime import RapidOCR
+    except (ImportError, OSError) as exc:  # OpenCV without the system's libGL, say
+        logger.error("handwriting reader unavailable: %s", type(exc).__name__)
+        raise PageRejected(
+            "unavailable", "Handwritten notes cannot be read on this server at the moment; please type them."
+        ) from None
     return RapidOCR()
 
 
