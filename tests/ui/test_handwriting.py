@@ -23,8 +23,9 @@ def read_url(world: World) -> str:
 
 
 def stored_files() -> set[Path]:
-    roots = [Path(settings.PRIVATE_MEDIA_ROOT), Path(settings.MEDIA_ROOT)]
-    return {p for root in roots if root.exists() for p in root.rglob("*") if p.is_file()}
+    """Everything in private storage, where recordings, consent forms and any other upload is kept."""
+    root = Path(settings.PRIVATE_MEDIA_ROOT)
+    return {p for p in root.rglob("*") if p.is_file()} if root.exists() else set()
 
 
 @pytest.mark.parametrize(
