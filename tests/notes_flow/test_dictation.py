@@ -4,6 +4,8 @@ same client is still refused."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
@@ -12,7 +14,7 @@ from intellisession.models import AuditEvent
 from notes.models import InputKind, NoteRequest
 from notes.selectors import note_context, request_segments
 from notes.styles import BUILTIN_STYLES
-from tests.conftest import World
+from tests.conftest import World, api_client_for
 from tests.notes_flow.conftest import generate
 from tests.samples import SAMPLES
 
@@ -56,3 +58,21 @@ def test_a_session_recording_of_a_client_without_consent_is_still_refused(db: No
             )
         assert refused.value.code == ("summary_only_audio" if summary_only else "no_consent")
     assert not NoteRequest.objects.exists()
+
+
+def post(world: World, field: str, *, summary_only: bool) -> Any:
+    """The sample recording sent to the API as ``field`` ("audio" or "dictation_audio")."""
+    api = api_client_for(world.a.clinician)
+    with open(SAMPLES / "sample_session.mp3", "rb") as handle:
+        body = {"client_id": str(world.a.client.pk), "style_key": "dap", "summary_only": summary_only, field: [handle]}
+        return api.post(f"/api/v1/practices/{world.a.practice.slug}/note-requests/", body, format="multipart")
+
+
+def test_the_api_takes_a_dictation_without_consent_and_refuses_session_audio(db: None, world: World) -> None:
+    refused = post(world, "audio", summary_only=False)
+    assert refused.status_code == 400 and refused.json()["error"]["code"] == "no_consent"
+    accepted = post(world, "dictation_audio", summary_only=True)
+    assert accepted.status_code == 202, accepted.content
+    request = NoteRequest.objects.get(pk=accepted.json()["id"])
+    assert [i.kind for i in request.inputs.all()] == [InputKind.DICTATION]
+    assert AuditEvent.objects.filter(action="note_request.dictation", object_id=str(request.pk)).count() == 1
