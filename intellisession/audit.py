@@ -108,6 +108,7 @@ ACTION_LABELS = {
     "note.version_restore": "Earlier note version restored",
     "note.view": "Note viewed",
     "note_request.create": "Note requested",
+    "note_request.dictation": "Dictation attached (own voice only, as the clinician confirmed)",
     "note_request.retry": "Note request retried",
     "practice.settings_change": "Practice settings changed",
     "template.archive": "Template removed",

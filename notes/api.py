@@ -63,6 +63,13 @@ class NoteRequestInputSerializer(serializers.Serializer[Any]):
     pre_session = serializers.CharField(required=False, allow_blank=True, default="")
     post_session = serializers.CharField(required=False, allow_blank=True, default="")
     dictation = serializers.CharField(required=False, allow_blank=True, default="")
+    dictation_audio = serializers.ListField(
+        child=serializers.FileField(allow_empty_file=True),
+        required=False,
+        default=list,
+        help_text="Recordings of the clinician's own summary, in their voice only (sending one confirms that; "
+        "it is recorded in the audit log). They need no client recording consent.",
+    )
 
 
 class JobOutputSerializer(serializers.Serializer[Any]):
@@ -108,6 +115,7 @@ class NoteRequestViewSet(PracticeScopedViewSet):
             audio=values["audio"],
             summary_only=values["summary_only"],
             texts=[(kind, values[kind]) for kind in TEXT_FIELDS if values[kind]],
+            dictations=values["dictation_audio"],
             date_of_service=values.get("date_of_service"),
             instruction=values["instruction"],
         )

@@ -2,9 +2,10 @@
 
 Sections of sentences with their evidence, themes, progress per treatment goal, the risk items
 found in the session, the clinician's risk assessments, a report of the context the note was
-written with, and the review state (sentences accepted, removed or rewritten; assessments
-completed). Engines produce it, the services store it (encrypted, on `Note.body`), the API
-documents it from these same models, and pages read it.
+written with, warnings where the session's material differs from the chart, and the review
+state (sentences accepted, removed or rewritten; assessments completed). Engines produce it,
+the services store it (encrypted, on `Note.body`), the API documents it from these same
+models, and pages read it.
 
 A stored document names its `version`; `NoteDocument.load` reads every version this code has
 written (today only version 2; version 1 was three separate columns, converted by a migration).
@@ -251,6 +252,18 @@ class PlanReview(DocumentModel):
     evidence: list[Evidence] = Field(default_factory=list)
 
 
+WarningKind = Literal["wrong_client", "medication"]
+
+
+class SourceWarning(DocumentModel):
+    """Something in the session's material that does not match the chart (the client addressed by
+    another client's name, a medication or prescriber not on the chart), shown before signing."""
+
+    kind: WarningKind
+    text: str
+    evidence: list[Evidence] = Field(default_factory=list)
+
+
 class NoteDocument(DocumentModel):
     """A note's body as stored: what was written, and the clinician's review of it."""
 
@@ -262,6 +275,7 @@ class NoteDocument(DocumentModel):
     risks: list[RiskItem] = Field(default_factory=list)
     risk_assessments: list[RiskAssessment] = Field(default_factory=list)
     context: ContextReport | None = None
+    warnings: list[SourceWarning] = Field(default_factory=list)
 
     @classmethod
     def load(cls, data: dict[str, Any]) -> NoteDocument:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from typing import Any
 
 from django import forms
 from django.core.exceptions import BadRequest
+from django.utils import timezone
 
+from clients.forms import ConsentForm
 from intellisession.models import Practice
 from intellisession.validators import (
     ADDENDUM_TEXT_MAX,
@@ -18,6 +21,7 @@ from intellisession.validators import (
 from notes.document import ASSESSMENT_CHOICES, ASSESSMENT_LABELS, RISK_LABELS, RiskAssessment
 from notes.models import InputKind
 from notes.selectors import style_choices
+from transcription.audio import ACCEPTED_FORMATS
 
 TEXT_KIND_CHOICES = [
     (InputKind.PRE_SESSION.value, "Pre-session observations"),
@@ -25,7 +29,9 @@ TEXT_KIND_CHOICES = [
     (InputKind.SESSION_SUMMARY.value, "Session summary"),
 ]
 GENERATE_AUTO_ID = "gen-%s"  # the form shares the client page with others
-AUDIO_ACCEPT = ".mp3,.wav,.m4a,.webm,.ogg,.flac,audio/*"
+AUDIO_ACCEPT = ",".join(f".{name.lower()}" for name in ACCEPTED_FORMATS) + ",audio/*"
+GENERATE_CONSENT_FORM_ID = "gen-consent-form"
+_INPUT_AUDIO = re.compile(r"input_audio-(\w{1,12})")
 
 
 class StyleChoiceMixin:
@@ -57,6 +63,15 @@ class GenerateNoteForm(StyleChoiceMixin, forms.Form):
         self._set_styles(practice)
 
 
+def generate_consent_form(*args: Any, **kwargs: Any) -> ConsentForm:
+    """The client's consent form as Generate Note shows it: ids of its own, and fields that belong to
+    a form of their own (one form cannot sit inside another)."""
+    form = ConsentForm(*args, auto_id="gen-consent-%s", initial={"given_on": timezone.localdate()}, **kwargs)
+    for field in form.fields.values():
+        field.widget.attrs["form"] = GENERATE_CONSENT_FORM_ID
+    return form
+
+
 def recording_ids(data: Any) -> list[uuid.UUID]:
     """The browser recordings attached to the form (more than one when a recording was continued)."""
     ids = []
@@ -66,6 +81,18 @@ def recording_ids(data: Any) -> list[uuid.UUID]:
         except ValueError:
             raise forms.ValidationError("The recording could not be found; record again or attach a file.") from None
     return list(dict.fromkeys(ids))
+
+
+def input_recordings(data: Any, files: Any) -> tuple[list[Any], list[Any]]:
+    """Files from the inputs' Audio tabs (``input_audio-<n>``), in the order added: session
+    recordings, and dictations (``dictation-<n>`` ticked: the clinician's own voice only)."""
+    session: list[Any] = []
+    dictated: list[Any] = []
+    for key in files:
+        match = _INPUT_AUDIO.fullmatch(key)
+        if match:
+            (dictated if data.get(f"dictation-{match.group(1)}") else session).extend(files.getlist(key))
+    return session, dictated
 
 
 def text_inputs(data: Any) -> list[tuple[str, str]]:

@@ -69,6 +69,13 @@ def medication_facts(units: list[TextUnit], chart: list[str], known: tuple[str, 
     return facts
 
 
+def chart_differences(units: list[TextUnit], chart: list[str], known: tuple[str, ...] = ()) -> list[Fact]:
+    """Only the differences from the chart: a medication not on it, a prescriber other than its."""
+    on_chart = chart_names(chart)
+    checks = (_chart_check(mention, units, on_chart) for mention in _mentions(units, (*on_chart, *known)))
+    return [check for check in checks if check is not None]
+
+
 def _mentions(units: list[TextUnit], names: tuple[str, ...]) -> list[_Mentions]:
     """Each medication's sentences: those that name it, and a client's answer to a question that does."""
     found: dict[str, _Mentions] = {}

@@ -10,6 +10,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from clients.forms import ConsentForm
 from clients.models import Client
 from clients.selectors import consent_active, goal_list
 from intellisession.access import PracticeRequest
@@ -19,6 +20,7 @@ from notes.forms import (
     TEXT_KIND_CHOICES,
     GenerateNoteForm,
     InstructionForm,
+    generate_consent_form,
     text_inputs,
 )
 from notes.models import InputKind, InstructionLevel
@@ -32,9 +34,21 @@ from notes.selectors import (
     requests_ended_without_note,
     requests_in_progress,
 )
+from transcription import handwriting
+from transcription.audio import ACCEPTED_CHOICE
 
 
-def generate_context(request: PracticeRequest, client: Client, form: GenerateNoteForm | None = None) -> dict[str, Any]:
+def generate_context(
+    request: PracticeRequest,
+    client: Client,
+    form: GenerateNoteForm | None = None,
+    *,
+    audio_error: str = "",
+    consent_form: ConsentForm | None = None,
+    consent_recorded: bool = False,
+) -> dict[str, Any]:
+    """The form's context; ``audio_error`` is a refusal of the attached file, shown by its field
+    on the Attach file tab; ``consent_form`` the consent form shown in the form (with its errors)."""
     if form is None:
         initial = {
             "style": preferred_style(practice=request.practice, user=request.user),
@@ -42,12 +56,20 @@ def generate_context(request: PracticeRequest, client: Client, form: GenerateNot
         }
         form = GenerateNoteForm(initial=initial, practice=request.practice, auto_id=GENERATE_AUTO_ID)
     posted = request.method == "POST"
+    consent = consent_active(practice=request.practice, client=client)
     return {
         "form": form,
         "client": client,
-        "consent": consent_active(practice=request.practice, client=client),
+        "consent": consent,
+        "consent_form": None if consent else consent_form or generate_consent_form(),
+        "consent_recorded": consent_recorded,
+        "audio_error": audio_error,
+        "audio_tab": "attach" if audio_error else "record",
         "text_kinds": TEXT_KIND_CHOICES,
         "audio_accept": AUDIO_ACCEPT,
+        "audio_formats": ACCEPTED_CHOICE,
+        "page_formats": handwriting.accepted_text(),
+        "page_accept": handwriting.accept_attribute(),
         "can_write": request.membership.can_write,
         # Recordings kept when a submitted form is shown again with an error.
         "upload_ids": request.POST.getlist("upload_id") if posted else [],

@@ -116,12 +116,23 @@ def request_transcriptions(*, practice: Practice, request: NoteRequest) -> list[
 
 
 def request_segments(*, practice: Practice, request: NoteRequest) -> list[Segment]:
-    """Transcript segments of every audio input, in input order, with their own times."""
+    """Transcript segments of every session recording, in input order, with their own times
+    (a dictation is the clinician's summary, read as a typed input: see ``note_context``)."""
+    inputs = NoteInput.objects.filter(practice=practice, request=request, kind=InputKind.AUDIO)
     return [
         s
-        for t in request_transcriptions(practice=practice, request=request)
-        for s in transcription_segments(practice=practice, transcription=t)
+        for i in inputs.exclude(transcription=None).select_related("transcription")
+        if i.transcription is not None
+        for s in transcription_segments(practice=practice, transcription=i.transcription)
     ]
+
+
+def _input_text(practice: Practice, note_input: NoteInput) -> str:
+    """A typed input's text; a dictation's is its transcript, as one text in the clinician's words."""
+    if note_input.kind == InputKind.DICTATION and note_input.transcription is not None:
+        segments = transcription_segments(practice=practice, transcription=note_input.transcription)
+        return " ".join(s.text.strip() for s in segments if s.text.strip())
+    return note_input.text or ""
 
 
 def transcriptions_with_text(*, practice: Practice, request: NoteRequest) -> list[Transcription]:
@@ -158,10 +169,11 @@ def recurring_themes(*, practice: Practice, client: Client, limit: int = 8) -> l
 
 def note_context(request: NoteRequest, *, style: Style) -> NoteContext:
     practice, client = request.practice, request.client
+    typed = [(i, _input_text(practice, i)) for i in request.inputs.exclude(kind=InputKind.AUDIO)]
     inputs = [
-        TextInput(kind=i.kind, text=i.text or "", ref=str(i.pk))  # type: ignore[arg-type]
-        for i in request.inputs.exclude(kind=InputKind.AUDIO)
-        if i.text and i.text.strip()
+        TextInput(kind=i.kind, text=text, ref=str(i.pk))  # type: ignore[arg-type]
+        for i, text in typed
+        if text.strip()
     ]
     prior = [_prior_note(n) for n in signed_prior_notes(practice=practice, client=client, before=request.regenerates)]
     goals = [
@@ -186,6 +198,16 @@ def note_context(request: NoteRequest, *, style: Style) -> NoteContext:
         medications=[line.strip() for line in (client.medications or "").splitlines() if line.strip()],
         style_examples=[_prior_note(n) for n in style_examples(request)],
     )
+
+
+def other_client_names(*, practice: Practice, request: NoteRequest) -> list[str]:
+    """Names of the practice's other clients that the request's author may see, for the check that
+    the recording is of the right client (never another practice's clients)."""
+    membership = Membership.objects.filter(practice=practice, user_id=request.created_by_id, is_active=True).first()
+    if membership is None:
+        return []
+    clients = client_visible_to(Client.objects.filter(practice=practice), membership=membership)
+    return [str(name) for name in clients.exclude(pk=request.client_id).values_list("name", flat=True)]
 
 
 def _prior_note(note: Note) -> PriorNote:
@@ -262,7 +284,7 @@ def request_job_view(*, practice: Practice, request: NoteRequest) -> JobView:
         error=request.error,
         note_id=str(note.pk) if note else None,
         can_retry=request.status == RequestStatus.FAILED,
-        has_audio=NoteInput.objects.filter(practice=practice, request=request, kind=InputKind.AUDIO).exists(),
+        has_audio=bool(transcriptions),  # a session recording or a dictation, transcribed first
         audio_failed=request.status == RequestStatus.FAILED
         and any(t.status == TranscriptionStatus.FAILED for t in transcriptions),
     )

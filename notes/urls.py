@@ -7,6 +7,9 @@ from notes.views import requests, review, templates, uploads
 urlpatterns = [
     path("clients/<uuid:client_id>/notes/new/", requests.note_generate, name="note-generate"),
     path(
+        "clients/<uuid:client_id>/notes/new/consent/", requests.GenerateConsent.as_view(), name="note-generate-consent"
+    ),
+    path(
         "clients/<uuid:client_id>/instruction/", templates.ClientInstruction.as_view(), name="note-client-instruction"
     ),
     path("requests/<uuid:request_id>/", requests.RequestDetail.as_view(), name="note-request-detail"),
@@ -33,6 +36,7 @@ urlpatterns = [
     path("templates/<uuid:template_id>/", templates.template_edit, name="note-template-edit"),
     path("templates/<uuid:template_id>/remove/", templates.TemplateRemove.as_view(), name="note-template-remove"),
     path("note-settings/", templates.note_settings, name="note-settings"),
+    path("clients/<uuid:client_id>/handwriting/", uploads.HandwritingRead.as_view(), name="note-handwriting-read"),
     path("uploads/", uploads.UploadStart.as_view(), name="audio-upload-start"),
     path("uploads/<uuid:upload_id>/", uploads.UploadDetail.as_view(), name="audio-upload-detail"),
     path("uploads/<uuid:upload_id>/parts/<int:seq>/", uploads.UploadPart.as_view(), name="audio-upload-part"),

@@ -25,8 +25,10 @@ import numpy.typing as npt
 logger = logging.getLogger(__name__)
 
 SAMPLE_RATE = 16_000
-ACCEPTED = "MP3, WAV, M4A, WEBM, OGG and FLAC"
-ACCEPTED_CHOICE = "MP3, WAV, M4A, WEBM, OGG or FLAC"
+# The formats we accept (recognised by content): the upload fields and the refusals name this one list.
+ACCEPTED_FORMATS = ("MP3", "WAV", "M4A", "WEBM", "OGG", "FLAC")
+ACCEPTED = ", ".join(ACCEPTED_FORMATS[:-1]) + " and " + ACCEPTED_FORMATS[-1]
+ACCEPTED_CHOICE = ", ".join(ACCEPTED_FORMATS[:-1]) + " or " + ACCEPTED_FORMATS[-1]
 
 # FFmpeg demuxer name -> the format name the rest of the app uses.
 _CONTAINERS = {
@@ -57,6 +59,13 @@ class AudioRejected(Exception):
         super().__init__(message)
         self.code = code
         self.message = message
+
+    def about(self, name: str) -> str:
+        """The message naming the file ("notes.mp3 is not an audio recording ...")."""
+        for subject in ("This file", "This recording"):
+            if self.message.startswith(subject):
+                return name + self.message[len(subject) :]
+        return f"{name}: {self.message}"
 
     def __reduce__(self) -> tuple[type[AudioRejected], tuple[str, str]]:
         # Keeps the exception picklable, so it survives a trip through Celery.

@@ -29,11 +29,13 @@ from intellisession.limits import note_creation_count
 from intellisession.models import Membership, Practice, User
 from intellisession.queueing import send_chord, send_on_commit
 from intellisession.validators import INPUT_TEXT_MAX
+from notes.chart_checks import source_warnings
+from notes.context import NoteContext
 from notes.document import NoteDraft
 from notes.engines import llm_engine, write_draft
 from notes.models import GoalProgressEntry, InputKind, Note, NoteRequest, NoteStretch, RequestStatus, VersionReason
 from notes.risk import find_risks, merge_risks
-from notes.selectors import chart_terms, note_context, request_transcriptions, style_resolve
+from notes.selectors import chart_terms, note_context, other_client_names, request_transcriptions, style_resolve
 from notes.services.review import note_version_keep, require_draft
 from transcription.models import Transcription, TranscriptionStatus
 from transcription.services import intake
@@ -65,12 +67,17 @@ def note_request_create(
     style_key: str,
     audio: Sequence[UploadedFile | Path] = (),
     texts: Sequence[tuple[str, str]] = (),
+    dictations: Sequence[UploadedFile | Path] = (),
     summary_only: bool = False,
     date_of_service: datetime.date | None = None,
     instruction: str = "",
     rate_limited: bool = True,
 ) -> NoteRequest:
     """Validate everything, store the audio privately, create the rows and queue the job.
+
+    ``dictations`` are the clinician's own spoken summaries, which the clinician confirmed hold
+    only their own voice: transcribed like a session, they need no client recording consent and
+    reach the note as a typed input does (the audit log records each confirmation).
 
     Every refusal happens before anything is stored or queued; a request that passes the
     checks counts towards the member's note-creation rate (a 429 beyond it). Only the
@@ -83,11 +90,12 @@ def note_request_create(
     texts = _check_texts(texts)
     if summary_only and audio:
         raise DomainError(
-            "A summary-only note takes text inputs only; remove the audio or turn off Summary Only.",
+            "A summary-only note takes text inputs and dictations only; remove the session audio, "
+            "mark it as Dictation if it holds only your voice, or turn off Summary Only.",
             code="summary_only_audio",
         )
-    if summary_only and not texts:
-        raise DomainError("A summary-only note needs at least one text input.", code="no_inputs")
+    if summary_only and not texts and not dictations:
+        raise DomainError("A summary-only note needs at least one text input or dictation.", code="no_inputs")
     if not summary_only and not audio:
         raise DomainError(
             "Record or attach the session audio, or turn on Summary Only to write from text alone.",
@@ -95,7 +103,9 @@ def note_request_create(
         )
     if audio and consent_active(practice=practice, client=client) is None:
         raise DomainError(
-            "This client has no recording consent on file. Record their consent before using audio.", code="no_consent"
+            "This client has no recording consent on file. Record their consent before using audio "
+            "(a dictation of your own voice only needs none).",
+            code="no_consent",
         )
     if rate_limited:
         note_creation_count(user_id=actor.pk)
@@ -106,6 +116,7 @@ def note_request_create(
         style_key=style_key,
         audio=audio,
         texts=texts,
+        dictations=dictations,
         summary_only=summary_only,
         instruction=instruction,
         date_of_service=date_of_service or timezone.localdate(),
@@ -120,14 +131,16 @@ def _store_request(
     style_key: str,
     audio: Sequence[UploadedFile | Path],
     texts: list[tuple[str, str]],
+    dictations: Sequence[UploadedFile | Path],
     summary_only: bool,
     instruction: str,
     date_of_service: datetime.date,
 ) -> NoteRequest:
-    terms = chart_terms(practice=practice, client=client) if audio else []
+    terms = chart_terms(practice=practice, client=client) if audio or dictations else []
+    uploads = [*audio, *dictations]
     with (
         transaction.atomic(),
-        intake.transcriptions_stored(practice=practice, uploads=audio, priming_terms=terms) as transcriptions,
+        intake.transcriptions_stored(practice=practice, uploads=uploads, priming_terms=terms) as transcriptions,
     ):
         request = NoteRequest.objects.create(
             practice=practice,
@@ -139,9 +152,8 @@ def _store_request(
             date_of_service=date_of_service,
         )
         for position, transcription in enumerate(transcriptions):
-            request.inputs.create(
-                practice=practice, kind=InputKind.AUDIO, transcription=transcription, position=position
-            )
+            spoken = InputKind.DICTATION if position >= len(audio) else InputKind.AUDIO
+            request.inputs.create(practice=practice, kind=spoken, transcription=transcription, position=position)
         for position, (kind, text) in enumerate(texts, start=len(transcriptions)):
             request.inputs.create(practice=practice, kind=kind, text=text, position=position)
         audit_record(
@@ -149,8 +161,16 @@ def _store_request(
             practice=practice,
             actor=actor,
             obj=request,
-            detail={"audio_inputs": len(transcriptions), "text_inputs": len(texts)},
+            detail={"audio_inputs": len(audio), "dictation_inputs": len(dictations), "text_inputs": len(texts)},
         )
+        for transcription in transcriptions[len(audio) :]:
+            audit_record(
+                action="note_request.dictation",
+                practice=practice,
+                actor=actor,
+                obj=request,
+                detail={"transcription": str(transcription.pk), "own_voice_only": "confirmed by the clinician"},
+            )
         if transcriptions:
             for transcription in transcriptions:
                 intake.transcription_enqueue(transcription)
@@ -228,7 +248,8 @@ def _advance_after_transcription(request: NoteRequest) -> None:
         return
     _record_timing(request, "transcription_s", max((t.transcription_seconds or 0.0) for t in transcriptions))
     speech = any(t.status == TranscriptionStatus.DONE for t in transcriptions)
-    has_text = request.inputs.exclude(kind=InputKind.AUDIO).exists()
+    typed = request.inputs.filter(transcription=None).exclude(kind=InputKind.AUDIO)  # a dictation counts as speech
+    has_text = any((i.text or "").strip() for i in typed)
     if not speech and not has_text:
         NoteRequest.objects.filter(pk=request.pk).update(
             status=RequestStatus.NO_SPEECH,
@@ -273,11 +294,11 @@ def note_request_generate(*, request_id: str) -> Note | None:
     if engine is None:
         draft = write_draft(ctx)
         draft.risks = merge_risks(find_risks(ctx.segments, ctx.inputs), draft.risks)
-        return _finish(request, draft, style_name=style.name, seconds=time.monotonic() - began)
+        return _finish(request, ctx, draft, style_name=style.name, seconds=time.monotonic() - began)
     plan = engine.plan(ctx)
     if not plan.two_stage:
         draft = engine.one_call(ctx, plan)
-        return _finish(request, draft, style_name=style.name, seconds=time.monotonic() - began)
+        return _finish(request, ctx, draft, style_name=style.name, seconds=time.monotonic() - began)
     _stages_start(request, plan.parts)
     return None
 
@@ -355,11 +376,19 @@ def note_request_compose(*, request_id: str) -> Note | None:
     parts = [engine.stretch_report(plan, r.index, r.facts, r.seconds or 0.0) for r in rows]
     draft = engine.compose(ctx, plan, facts, parts)
     seconds = (timezone.now() - min(r.created_at for r in rows)).total_seconds()
-    return _finish(request, draft, style_name=style.name, seconds=seconds)
+    return _finish(request, ctx, draft, style_name=style.name, seconds=seconds)
 
 
-def _finish(request: NoteRequest, draft: NoteDraft, *, style_name: str, seconds: float) -> Note | None:
-    """Save the note and end the request READY, unless another run of the same request got there first."""
+def _finish(
+    request: NoteRequest, ctx: NoteContext, draft: NoteDraft, *, style_name: str, seconds: float
+) -> Note | None:
+    """Save the note, with the checks of its material against the chart, and end the request READY,
+    unless another run of the same request got there first."""
+    draft.warnings = source_warnings(
+        ctx,
+        client_name=request.client.name,
+        other_names=other_client_names(practice=request.practice, request=request),
+    )
     with transaction.atomic():
         if not NoteRequest.objects.select_for_update().filter(pk=request.pk, status=RequestStatus.GENERATING).exists():
             return None

@@ -17,46 +17,104 @@ from django.urls import reverse
 from django.views import View
 
 from clients.access import get_client_for_user
+from clients.services import consent_record
 from intellisession.access import PracticeRequest, attach_practice
 from intellisession.errors import DomainError
 from notes.access import get_request_for_user, get_upload_for_user
-from notes.forms import GENERATE_AUTO_ID, GenerateNoteForm, recording_ids, text_inputs
+from notes.forms import (
+    GENERATE_AUTO_ID,
+    GenerateNoteForm,
+    generate_consent_form,
+    input_recordings,
+    recording_ids,
+    text_inputs,
+)
 from notes.models import NoteRequest, RequestStatus
 from notes.panels import generate_context
 from notes.selectors import request_job_view
 from notes.services.requests import note_request_create, note_request_retry
 from transcription.models import AudioUpload
-from transcription.services import uploads
+from transcription.services import intake, uploads
 
 
 @login_required
 def note_generate(request: HttpRequest, practice_slug: str, client_id: uuid.UUID) -> HttpResponse:
-    """The Generate Note form as a page: the dialog posts here, and it works without scripts."""
+    """The Generate Note form as a page: it works without scripts. The dialog posts here from its
+    script (``HX-Request``): a refusal answers with the form alone, whose errors the dialog shows in
+    place, and success with the address of the progress page."""
     request = attach_practice(request, practice_slug)
     client = get_client_for_user(request, client_id)
     if request.method != "POST":
         return render(request, "notes/generate.html", generate_context(request, client))
     form = GenerateNoteForm(request.POST, request.FILES, practice=request.practice, auto_id=GENERATE_AUTO_ID)
-    refusal = DomainError("", status_code=400)
+    refusal, audio_error = DomainError("", status_code=400), ""
     if form.is_valid():
         try:
             note_request = _create_request(request, client.pk, form)
         except DomainError as error:
-            form.add_error(None, error.message)
+            if _is_attached_file(request, error):
+                audio_error = error.message
+            else:
+                form.add_error(None, error.message)
             refusal = error
         else:
-            return redirect("note-request-detail", practice_slug=practice_slug, request_id=note_request.pk)
+            return _to_progress(request, note_request)
+    partial = bool(request.headers.get("HX-Request"))
     response = render(
-        request, "notes/generate.html", generate_context(request, client, form), status=refusal.status_code
+        request,
+        "notes/_generate_form.html" if partial else "notes/generate.html",
+        generate_context(request, client, form, audio_error=audio_error),
+        status=refusal.status_code,
     )
     for header, value in refusal.headers.items():  # a rate limit says when to try again
         response[header] = value
     return response
 
 
+def _to_progress(request: PracticeRequest, note_request: NoteRequest) -> HttpResponse:
+    url = reverse("note-request-detail", kwargs={"practice_slug": request.practice.slug, "request_id": note_request.pk})
+    if request.headers.get("HX-Request"):
+        return HttpResponse(status=204, headers={"HX-Redirect": url})
+    return redirect(url)
+
+
+def _is_attached_file(request: PracticeRequest, error: DomainError) -> bool:
+    """A refusal of a file from the Attach file field, shown there rather than above the form."""
+    names = {intake.upload_name(f) for f in request.FILES.getlist("audio")}
+    return isinstance(error, intake.AudioRefused) and bool(error.upload_name) and error.upload_name in names
+
+
+class GenerateConsent(LoginRequiredMixin, View):
+    """The client's recording consent recorded from inside Generate Note (htmx): the form's audio
+    part comes back, with the recorder and the file field once consent is on file; nothing else in
+    the form is touched, so what was typed stays."""
+
+    def post(self, request: HttpRequest, practice_slug: str, client_id: uuid.UUID) -> HttpResponse:
+        request = attach_practice(request, practice_slug)
+        client = get_client_for_user(request, client_id)
+        form = generate_consent_form(request.POST, request.FILES)
+        recorded = False
+        if form.is_valid():
+            try:
+                consent_record(
+                    client=client,
+                    actor=request.user,
+                    given_on=form.cleaned_data["given_on"],
+                    method=form.cleaned_data["method"],
+                    signed_form=form.cleaned_data.get("signed_form") or None,
+                )
+            except DomainError as error:
+                form.add_error(None, error.message)
+            else:
+                recorded = True
+        context = generate_context(request, client, consent_form=form, consent_recorded=recorded)
+        return render(request, "notes/_generate_form.html", context, status=200 if recorded else 400)
+
+
 def _create_request(request: PracticeRequest, client_id: uuid.UUID, form: GenerateNoteForm) -> NoteRequest:
     data = form.cleaned_data
     recordings = [_upload_of(request, upload_id, client_id) for upload_id in _recording_ids(request)]
+    session_files, dictations = input_recordings(request.POST, request.FILES)
     paths: list[Path] = []
     try:
         for upload in recordings:
@@ -65,8 +123,9 @@ def _create_request(request: PracticeRequest, client_id: uuid.UUID, form: Genera
             membership=request.membership,
             client_id=client_id,
             style_key=data["style"],
-            audio=[*request.FILES.getlist("audio"), *paths],
+            audio=[*request.FILES.getlist("audio"), *session_files, *paths],
             texts=text_inputs(request.POST),
+            dictations=dictations,
             summary_only=data["summary_only"],
             date_of_service=data["date_of_service"],
             instruction=data.get("instruction") or "",

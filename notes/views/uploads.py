@@ -16,6 +16,7 @@ from intellisession.errors import DomainError
 from notes.access import get_upload_for_user
 from transcription.models import AudioUpload
 from transcription.services import uploads
+from transcription.services.handwriting import handwriting_read
 
 
 def _json_error(error: DomainError) -> JsonResponse:
@@ -78,3 +79,20 @@ class UploadDiscard(LoginRequiredMixin, View):
         upload = get_upload_for_user(request, upload_id, write=True)
         uploads.upload_discard(upload)
         return _upload_json(upload)
+
+
+class HandwritingRead(LoginRequiredMixin, View):
+    """A photo or scan of a page of handwritten notes, read into text for an input's text box;
+    the image is deleted once read."""
+
+    def post(self, request: HttpRequest, practice_slug: str, client_id: uuid.UUID) -> HttpResponse:
+        request = attach_practice(request, practice_slug)
+        get_client_for_user(request, client_id)
+        page = request.FILES.get("page")
+        if page is None:
+            return _json_error(DomainError("Choose a photo or scan of the page to read.", code="no_page"))
+        try:
+            text = handwriting_read(page)
+        except DomainError as error:
+            return _json_error(error)
+        return JsonResponse({"text": text})

@@ -103,6 +103,7 @@
 
     function wire(block) {
       setupTabs(block.querySelector("[data-tablist]"));
+      setupHandwriting(form, block);
       block.querySelector("[data-remove-input]").addEventListener("click", function () {
         block.remove();
         renumber();
@@ -131,12 +132,41 @@
     };
   }
 
-  // Summary Only: no audio anywhere in the form, only text inputs.
+  // A photo or scan of handwritten notes, read on the server into the input's text box for the
+  // clinician to correct. The file field has no name: the image never goes with the form.
+  function setupHandwriting(form, block) {
+    const box = block.querySelector("[data-handwriting]");
+    const file = box.querySelector("[data-page-file]");
+    const button = box.querySelector("[data-page-read]");
+    const status = box.querySelector("[data-page-status]");
+    const text = block.querySelector("textarea[name=text_body]");
+    const csrf = form.querySelector("[name=csrfmiddlewaretoken]").value;
+    button.addEventListener("click", async function () {
+      if (!file.files.length) { status.textContent = "Choose a photo or scan of the page first."; file.focus(); return; }
+      const body = new FormData();
+      body.append("page", file.files[0]);
+      button.disabled = true;
+      status.textContent = "Reading the page…";
+      try {
+        const response = await fetch(form.dataset.handwritingUrl, { method: "POST", body: body, credentials: "same-origin",
+                                                                  headers: { "X-CSRFToken": csrf, "Accept": "application/json" } });
+        const data = await response.json().catch(function () { return {}; });
+        if (!response.ok) throw new Error((data.error && data.error.message) || "The page could not be read; try again.");
+        text.value = text.value.trim() ? text.value.trimEnd() + "\n" + data.text : data.text;
+        text.rows = Math.min(14, Math.max(text.rows, text.value.split("\n").length + 1));
+        file.value = "";
+        status.textContent = "Page read and the image deleted. Check and correct the text above before Create.";
+        text.focus();
+      } catch (error) {
+        status.textContent = error instanceof TypeError ? "The connection failed; try again." : error.message;
+      }
+      button.disabled = false;
+    });
+  }
+
+  // Summary Only: no session audio, only text inputs and the clinician's own dictations.
   function applySummaryOnly(block, on) {
-    const audioTab = block.querySelector('[data-kind-tab="audio"]');
-    const textTab = block.querySelector('[data-kind-tab="text"]');
-    audioTab.setAttribute("aria-disabled", on ? "true" : "false");
-    if (on && audioTab.getAttribute("aria-selected") === "true") selectTab(audioTab.parentElement, textTab, false);
+    if (on) block.querySelector("[data-dictation]").checked = true;
   }
 
   // --- Recorder -----------------------------------------------------------------------------
@@ -556,7 +586,7 @@
     const primary = form.querySelector("[data-audio-primary]");
     const errors = form.querySelector("[data-form-errors]");
     const recorderRoot = form.querySelector("[data-recorder]");
-    const recorder = recorderRoot ? Recorder(form, recorderRoot) : null;
+    let recorder = recorderRoot ? Recorder(form, recorderRoot) : null;
     const summaryOnly = function () { return summary.checked; };
     form.querySelectorAll("[data-audio-primary] [data-tablist]").forEach(setupTabs);
     const inputs = setupInputs(form, summaryOnly);
@@ -580,22 +610,82 @@
       errors.setAttribute("tabindex", "-1");
       errors.focus();
     }
+    function chosen(field) { return !field.disabled && field.files.length > 0; }
     function hasFile() {
-      return Array.from(form.querySelectorAll('input[type=file][name=audio]')).some(function (f) {
-        return !f.disabled && f.files.length > 0;
-      });
+      return Array.from(form.querySelectorAll("input[type=file][name]:not([form])")).some(chosen);
     }
     function hasText() {
-      return Array.from(form.querySelectorAll("textarea[name=text_body]")).some(function (t) {
+      const typed = Array.from(form.querySelectorAll("textarea[name=text_body]")).some(function (t) {
         return !t.disabled && t.value.trim();
       });
+      return typed || Array.from(form.querySelectorAll("[data-input-block]")).some(function (block) {
+        return block.querySelector("[data-dictation]").checked && chosen(block.querySelector("input[type=file][name]"));
+      });
     }
-    let sending = false;
+
+    // Consent recorded from the Record tab (htmx swaps the audio part): wire the recorder it brought.
+    primary.addEventListener("htmx:afterSwap", function () {
+      primary.querySelectorAll("[data-tablist]").forEach(setupTabs);
+      const root = primary.querySelector("[data-recorder]");
+      if (root && !recorder) recorder = Recorder(form, root);
+      const focus = primary.querySelector("[data-consent-recorded]") || primary.querySelector(".has-error input, .error");
+      if (focus) { focus.setAttribute("tabindex", "-1"); focus.focus(); }
+    });
+    // A refused consent form comes back with its errors (400): show it in place, not as a failure.
+    primary.addEventListener("htmx:beforeSwap", function (event) {
+      if (event.detail.xhr.status === 400) { event.detail.shouldSwap = true; event.detail.isError = false; }
+    });
+
+    // The server's refusal, shown in the form as it is: each error slot (and the errors above the
+    // form) takes the answer's; a refused attached file is shown by its field, on its tab.
+    function showRefusal(html) {
+      const answer = new DOMParser().parseFromString(html, "text/html");
+      const found = answer.querySelector("[data-generate-form]");
+      if (!found) return false;
+      errors.innerHTML = found.querySelector("[data-form-errors]").innerHTML;
+      form.querySelectorAll("[data-error-slot]").forEach(function (slot) {
+        const fresh = found.querySelector('[data-error-slot="' + slot.dataset.errorSlot + '"]');
+        slot.innerHTML = fresh ? fresh.innerHTML : "";
+        slot.closest(".field").classList.toggle("has-error", slot.children.length > 0);
+      });
+      const fileSlot = form.querySelector('[data-error-slot="audio"]');
+      if (fileSlot && fileSlot.children.length) {
+        const tab = document.getElementById("gen-tab-attach");
+        selectTab(tab.parentElement, tab, false);
+        form.querySelector("#gen-audio-file").focus();
+      } else {
+        errors.setAttribute("tabindex", "-1");
+        errors.focus();
+      }
+      return true;
+    }
+
+    async function send() {
+      let response = null;
+      try {
+        response = await fetch(form.action, { method: "POST", body: new FormData(form), credentials: "same-origin",
+                                              headers: { "HX-Request": "true" } });
+      } catch (error) {
+        response = null;
+      }
+      const next = response && response.headers.get("HX-Redirect");
+      if (next) {
+        if (recorder) recorder.forget();
+        location.assign(next);
+        return;
+      }
+      const type = (response && response.headers.get("Content-Type")) || "";
+      const shown = type.indexOf("text/html") >= 0 && showRefusal(await response.text());
+      if (!shown) fail("The note could not be created (the connection or the server failed). Nothing was lost; try Create again.");
+      const create = form.querySelector("[data-create]");
+      create.disabled = false;
+      create.textContent = "Create";
+    }
+
     form.addEventListener("submit", async function (event) {
-      if (sending) return;
       event.preventDefault();
       const recording = recorder && !primary.disabled && form.querySelector("#gen-pane-record:not([hidden])") && recorder.hasAudio();
-      if (summaryOnly() && !hasText()) { fail("A summary-only note needs at least one text input."); return; }
+      if (summaryOnly() && !hasText()) { fail("A summary-only note needs at least one text input or dictation."); return; }
       if (!summaryOnly() && !recording && !hasFile()) {
         fail("Record or attach the session audio, or turn on Summary Only to write from text alone.");
         return;
@@ -608,9 +698,7 @@
         return;
       }
       create.textContent = "Creating…";
-      if (recorder) recorder.forget();
-      sending = true;
-      form.submit();
+      await send();
     });
   }
 

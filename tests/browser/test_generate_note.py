@@ -130,7 +130,7 @@ def test_dropped_connection_and_reload_keep_the_recording(page: Any, ready: Worl
 def test_attach_a_file(page: Any, ready: World) -> None:
     dialog = open_dialog(page, ready)
     dialog.get_by_role("tab", name="Attach file").click()
-    dialog.get_by_label("Audio file (MP3, WAV, M4A, WEBM)").first.set_input_files(str(SAMPLES / "sample_session.mp3"))
+    dialog.get_by_label(re.compile("Audio file")).first.set_input_files(str(SAMPLES / "sample_session.mp3"))
     create_and_wait_for_note(page, dialog)
     assert_sections(page, "soap")
     assert "journal" in page.locator("article.note-body").inner_text().lower()
@@ -154,12 +154,6 @@ def test_escape_closes_the_dialog_and_returns_focus(page: Any, ready: World) -> 
     page.keyboard.press("Escape")
     dialog.wait_for(state="hidden")
     assert page.evaluate("document.activeElement.textContent.trim()") == "Generate Note"
-
-
-def test_no_consent_explains_why_recording_is_unavailable(page: Any, transactional_db: None, world: World) -> None:
-    dialog = open_dialog(page, world)
-    assert dialog.get_by_text("Recording is unavailable").is_visible()
-    dialog.get_by_role("link", name="Record the client's consent").is_visible()
 
 
 def test_another_practices_note_is_404(page: Any, transactional_db: None, world: World) -> None:

@@ -50,12 +50,28 @@ def local_upload_path(upload: UploadedFile | Path) -> Iterator[Path]:
         os.unlink(handle.name)
 
 
-def audio_check(path: Path) -> audio_lib.AudioInfo:
-    """Probe by content; a refusal becomes a DomainError with the message a clinician reads."""
+class AudioRefused(DomainError):
+    """A recording refused by its content; ``upload_name`` is the file's name ("" for a browser
+    recording), so that a form can show the refusal by the field the file came from."""
+
+    def __init__(self, rejected: audio_lib.AudioRejected, *, upload_name: str = "") -> None:
+        message = rejected.about(upload_name) if upload_name else rejected.message
+        super().__init__(message, code=f"audio_{rejected.code}")
+        self.upload_name = upload_name
+
+
+def audio_check(path: Path, *, name: str = "") -> audio_lib.AudioInfo:
+    """Probe by content; a refusal becomes a DomainError with the message a clinician reads,
+    naming the file when it has a ``name``."""
     try:
         return audio_lib.probe(path, max_duration=settings.AUDIO_MAX_SECONDS, max_bytes=settings.AUDIO_MAX_BYTES)
     except audio_lib.AudioRejected as rejected:
-        raise DomainError(rejected.message, code=f"audio_{rejected.code}") from None
+        raise AudioRefused(rejected, upload_name=name) from None
+
+
+def upload_name(upload: UploadedFile | Path) -> str:
+    """The name the clinician gave the file; a browser recording (a path of ours) has none."""
+    return "" if isinstance(upload, Path) else Path(upload.name or "").name
 
 
 def transcription_create(
@@ -95,7 +111,9 @@ def transcriptions_stored(
     stored: list[Transcription] = []
     with ExitStack() as stack:
         paths = [stack.enter_context(local_upload_path(upload)) for upload in uploads]
-        checked = [(path, audio_check(path)) for path in paths]
+        checked = [
+            (path, audio_check(path, name=upload_name(upload))) for path, upload in zip(paths, uploads, strict=True)
+        ]
         try:
             for path, info in checked:
                 stored.append(transcription_create(practice=practice, path=path, info=info, priming_terms=terms))
