@@ -1,14 +1,12 @@
 FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 DATA_DIR=/data
 WORKDIR /app
-# OpenCV (which RapidOCR reads handwritten pages with) loads libGL and GLib at import.
-RUN apt-get update && apt-get install -y --no-install-recommends libgl1 libglib2.0-0 && rm -rf /var/lib/apt/lists/*
-COPY pyproject.toml README.md ./
+COPY pyproject.toml README.md requirements-nodeps.txt ./
 COPY intellisession ./intellisession
 COPY clients ./clients
 COPY transcription ./transcription
 COPY notes ./notes
-RUN pip install --no-cache-dir '.[s3]'
+RUN pip install --no-cache-dir '.[s3]' && pip install --no-cache-dir --no-deps -r requirements-nodeps.txt
 COPY . .
 RUN useradd --create-home --uid 10001 app && mkdir -p /data && chown app /data
 USER app

@@ -71,7 +71,9 @@ def _in_other_venv() -> bool:
 
 
 def _stamp(extras: str) -> str:
-    digest = hashlib.sha256((REPO / "pyproject.toml").read_bytes() + extras.encode())
+    digest = hashlib.sha256(
+        (REPO / "pyproject.toml").read_bytes() + (REPO / "requirements-nodeps.txt").read_bytes() + extras.encode()
+    )
     if "test" in extras.split(","):
         digest.update(llama_wheel_key().encode())
     return digest.hexdigest()[:16]
@@ -114,6 +116,7 @@ def _install(extras: str) -> None:
         wheel = ensure_llama_wheel()
         subprocess.run([*pip, "--no-deps", "--force-reinstall", "--no-cache-dir", str(wheel)], check=True, cwd=REPO)
     subprocess.run([*pip, "-e", target], check=True, cwd=REPO)
+    subprocess.run([*pip, "--no-deps", "-r", "requirements-nodeps.txt"], check=True, cwd=REPO)
     # The voice encoder's weights, fetched once into the user's cache (transcription.voice_weights).
     subprocess.run([str(PYTHON), "-m", "transcription.voice_weights"], check=True, cwd=REPO, stdout=subprocess.DEVNULL)
     _stamp_file(extras).write_text(_stamp(extras))
