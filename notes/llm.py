@@ -22,7 +22,9 @@ Errors and retries (the one retry policy for note writing; the task does not ret
   filter, and a reply that is not JSON or does not match the schema. An unreadable
   reply is retried exactly once: servers without enforced grammars produce one
   now and then, while a second failure at temperature 0 means the model or the
-  server setting is wrong and more attempts would only add cost and delay.
+  server setting is wrong and more attempts would only add cost and delay. A reply
+  cut off at the token limit is not retried: at temperature 0 the same request is
+  cut off the same way.
 Error messages are plain language for the clinician and never contain session
 text; logs carry the model name, attempt numbers, status codes and timings only.
 """
@@ -297,7 +299,7 @@ class LLMEngine:
             except _InvalidReply as exc:
                 invalid_replies += 1
                 logger.warning("llm reply unusable model=%s attempt=%d code=%s", self.model, attempt, exc.code)
-                if invalid_replies > 1:
+                if invalid_replies > 1 or exc.code == "truncated":
                     raise LLMPermanentError(exc.code, attempts=attempt) from None
 
     def _complete(self, messages: list[dict[str, str]], schema: dict[str, Any], attempt: int) -> str:

@@ -24,6 +24,7 @@ Behaviours (set `behaviour`, or `script` for one behaviour per request in turn):
 - "schema_violation": 200 with JSON that lacks required keys and adds an unknown one.
 - "refusal": 200 with `message.refusal` set and no content.
 - "content_filter": 200 with finish_reason "content_filter".
+- "length": 200 with finish_reason "length" and the reply cut off, as at the token limit.
 Only POST /v1/chat/completions is served; anything else is a 404.
 """
 
@@ -199,6 +200,8 @@ def _reply(server: FakeLLMServer, behaviour: str, body: dict[str, Any]) -> tuple
         return 200, _completion(model, None, refusal="I can't help with that.")
     if behaviour == "content_filter":
         return 200, _completion(model, None, finish="content_filter")
+    if behaviour == "length":
+        return 200, _completion(model, json.dumps(server.reply_content(body))[:200], finish="length")
     if behaviour == "timeout":
         server.wait(server.delay)
     return 200, _completion(model, json.dumps(server.reply_content(body)))

@@ -114,6 +114,13 @@ def test_an_unreadable_reply_is_retried_once_then_permanent(behaviour: str, code
     assert len(server.requests) == 2 and caught.value.code == code
 
 
+def test_a_reply_cut_off_at_the_token_limit_is_not_asked_again() -> None:
+    # At temperature 0 the same request is cut off the same way: a second call only adds minutes.
+    with FakeLLMServer("length") as server, pytest.raises(LLMPermanentError) as caught:
+        _engine(server).generate(full_ctx())
+    assert len(server.requests) == 1 and caught.value.code == "truncated"
+
+
 def test_an_unreadable_reply_followed_by_a_good_one_succeeds() -> None:
     with FakeLLMServer(script=["malformed"], sections=SOAP_TEXT) as server:
         draft = _engine(server).generate(full_ctx())
