@@ -4,7 +4,9 @@ from typing import Any
 
 from django import forms
 
-from clients.models import ConsentMethod, GoalStatus
+from clients.models import Client, ConsentMethod, GoalStatus
+from clients.services import consent_record
+from intellisession.errors import DomainError
 from intellisession.models import Practice, Role, User
 from intellisession.validators import (
     signed_form_kind,
@@ -71,6 +73,23 @@ class ConsentForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("auto_id", "consent-%s")  # ids unique on the client page, which has several forms
         super().__init__(*args, **kwargs)
+
+    def record(self, client: Client, actor: User, *, error_field: str | None = None) -> bool:
+        """Record the consent this valid form describes; a refusal becomes the form's error."""
+        if not self.is_valid():
+            return False
+        try:
+            consent_record(
+                client=client,
+                actor=actor,
+                given_on=self.cleaned_data["given_on"],
+                method=self.cleaned_data["method"],
+                signed_form=self.cleaned_data.get("signed_form") or None,
+            )
+        except DomainError as error:
+            self.add_error(error_field, error.message)
+            return False
+        return True
 
 
 class GoalForm(forms.Form):

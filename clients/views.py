@@ -17,7 +17,7 @@ from clients.consent_form import consent_form_pdf
 from clients.forms import ClientForm, ConsentForm, GoalForm
 from clients.models import Client
 from clients.selectors import assigned_clinician_ids, client_list, consent_active, consent_list, goal_list
-from clients.services import client_create, client_update, consent_record, consent_revoke, goal_create, goal_update
+from clients.services import client_create, client_update, consent_revoke, goal_create, goal_update
 from intellisession.access import PracticeRequest, attach_practice
 from intellisession.audit import audit_record
 from intellisession.errors import DomainError
@@ -105,20 +105,9 @@ class ConsentRecord(LoginRequiredMixin, View):
         request = attach_practice(request, practice_slug)
         client = get_client_for_user(request, client_id)
         form = ConsentForm(request.POST, request.FILES)
-        if form.is_valid():
-            try:
-                consent_record(
-                    client=client,
-                    actor=request.user,
-                    given_on=form.cleaned_data["given_on"],
-                    method=form.cleaned_data["method"],
-                    signed_form=form.cleaned_data.get("signed_form"),
-                )
-            except DomainError as error:
-                form.add_error("given_on", error.message)
-            else:
-                messages.success(request, "Recording consent recorded.")
-                return redirect(_client_url(client, "#consent"))
+        if form.record(client, request.user, error_field="given_on"):
+            messages.success(request, "Recording consent recorded.")
+            return redirect(_client_url(client, "#consent"))
         return render(request, "clients/detail.html", _detail_context(request, client, consent_form=form), status=400)
 
 

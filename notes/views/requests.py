@@ -17,7 +17,6 @@ from django.urls import reverse
 from django.views import View
 
 from clients.access import get_client_for_user
-from clients.services import consent_record
 from intellisession.access import PracticeRequest, attach_practice
 from intellisession.errors import DomainError
 from notes.access import get_request_for_user, get_upload_for_user
@@ -93,20 +92,7 @@ class GenerateConsent(LoginRequiredMixin, View):
         request = attach_practice(request, practice_slug)
         client = get_client_for_user(request, client_id)
         form = generate_consent_form(request.POST, request.FILES)
-        recorded = False
-        if form.is_valid():
-            try:
-                consent_record(
-                    client=client,
-                    actor=request.user,
-                    given_on=form.cleaned_data["given_on"],
-                    method=form.cleaned_data["method"],
-                    signed_form=form.cleaned_data.get("signed_form") or None,
-                )
-            except DomainError as error:
-                form.add_error(None, error.message)
-            else:
-                recorded = True
+        recorded = form.record(client, request.user)
         context = generate_context(request, client, consent_form=form, consent_recorded=recorded)
         return render(request, "notes/_generate_form.html", context, status=200 if recorded else 400)
 
