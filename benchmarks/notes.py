@@ -55,7 +55,7 @@ def run(url: str, minutes: float, budget: int) -> dict[str, Any]:
     segments = transcript(minutes)
     ctx = context(segments)
     engine = RecordingEngine(url, "", "smollm2", timeout=900.0, max_retries=0, response_format="json_object",
-                             max_tokens=2048, budget_tokens=budget, max_section_chars=200, max_items=3)  # fmt: skip
+                             budget_tokens=budget, max_section_chars=200, max_items=3)  # fmt: skip
     engine.sent = []
     began = time.monotonic()
     plan = engine.plan(ctx)
@@ -102,7 +102,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--minutes", default="10,50", help="comma-separated transcript lengths")
     parser.add_argument("--budget", type=int, default=3000, help="NOTE_CONTEXT_TOKENS for the run")
-    parser.add_argument("--n-ctx", type=int, default=8192, help="the llama.cpp server's context length")
+    parser.add_argument("--n-ctx", type=int, default=16384, help="the llama.cpp server's context length")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = parser.parse_args()
     import django

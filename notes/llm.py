@@ -24,7 +24,9 @@ Errors and retries (the one retry policy for note writing; the task does not ret
   now and then, while a second failure at temperature 0 means the model or the
   server setting is wrong and more attempts would only add cost and delay. A reply
   cut off at the token limit is not retried: at temperature 0 the same request is
-  cut off the same way.
+  cut off the same way. With bounded schemas (`max_section_chars`, for grammar-based
+  local servers) and no explicit `max_tokens`, each request's token limit is the
+  longest reply its schema allows (`notes.reply.longest_reply`), so none is cut off.
 Error messages are plain language for the clinician and never contain session
 text; logs carry the model name, attempt numbers, status codes and timings only.
 """
@@ -73,6 +75,7 @@ from notes.reply import (
     ReplyRisk,
     facts_reply_model,
     json_schema,
+    longest_reply,
     note_reply_model,
 )
 from notes.risk import find_risks, merge_risks
@@ -312,7 +315,7 @@ class LLMEngine:
                 messages=messages,
                 temperature=0,
                 response_format=self._response_format(schema),
-                max_tokens=self.max_tokens if self.max_tokens else openai.omit,
+                max_tokens=self._max_tokens(schema) or openai.omit,
             )
         except openai.APIError as exc:
             cause = exc.__cause__
@@ -338,6 +341,10 @@ class LLMEngine:
             self.model, attempt, call.seconds, call.prompt_tokens, call.completion_tokens,
         )  # fmt: skip
         return _content(completion)
+
+    def _max_tokens(self, schema: dict[str, Any]) -> int | None:
+        # A grammar writes at least one character a token: the longest reply is a limit it never reaches.
+        return self.max_tokens or (longest_reply(schema) if self.max_section_chars else None)
 
     def _response_format(self, schema: dict[str, Any]) -> dict[str, Any]:
         if self.response_format == "json_object":

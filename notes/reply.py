@@ -8,10 +8,14 @@ The schema is inlined (no $ref) and closed (every object `additionalProperties: 
 property required), which OpenAI's strict mode requires and llama.cpp's grammar compiler reads.
 Bounds (`max_chars`) are for grammar-based local servers, where they stop a small model from
 running on inside a string; OpenAI's strict mode may reject them, so they are off by default.
+With bounds on, every string and list of the schema has a limit, so `longest_reply` gives the
+most characters a reply can take; a grammar-constrained server writes at least one character a
+token, so a token limit that large can never cut a reply off.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from typing import Annotated, Any, Literal
 
@@ -20,12 +24,13 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, create_mod
 from notes.document import GOAL_STATUSES, PLAN_STATUSES, RISK_CATEGORIES
 from notes.styles import Style
 
-__all__ = ["FactsReply", "NoteReply", "facts_reply_model", "json_schema", "note_reply_model"]
+__all__ = ["FactsReply", "NoteReply", "facts_reply_model", "json_schema", "longest_reply", "note_reply_model"]
 
 QUOTE_CHARS = 300
 THEME_CHARS = 80
 SENTENCE_CHARS = 400
 MAX_CITES = 6
+CITE_CHARS = 12  # S714, I3.12, P2.45, L
 
 
 class ReplyModel(BaseModel):
@@ -73,15 +78,19 @@ def _text(max_chars: int | None) -> Any:
 
 
 def _items(item: Any, max_items: int | None) -> Any:
-    return Annotated[list[item], Field(max_length=max_items)] if max_items else list[item]
+    return list[item] if max_items is None else Annotated[list[item], Field(max_length=max_items)]
 
 
 def _choice(values: Sequence[str]) -> Any:
     return Literal.__getitem__(tuple(values)) if values else str  # type: ignore[attr-defined]
 
 
+def _cites(bounded: bool) -> Any:
+    return _items(_text(CITE_CHARS), MAX_CITES) if bounded else list[str]
+
+
 def _cited(name: str, max_chars: int | None, **extra: Any) -> type[BaseModel]:
-    cites = _items(str, MAX_CITES if max_chars else None)
+    cites = _cites(bool(max_chars))
     return create_model(name, __base__=ReplyModel, **extra, text=(_text(max_chars), ...), cites=(cites, ...))
 
 
@@ -92,7 +101,7 @@ def note_reply_model(
     bound = max_items if max_chars else None
     sentence = _cited("Sentence", min(max_chars, SENTENCE_CHARS) if max_chars else None)
     quote = _text(min(max_chars, QUOTE_CHARS) if max_chars else None)
-    cites = _items(str, MAX_CITES if max_chars else None)
+    cites = _cites(bool(max_chars))
     fields: dict[str, Any] = {
         f"s{i}": (_items(sentence, bound), Field(alias=s.key)) for i, s in enumerate(style.sections)
     }
@@ -150,3 +159,29 @@ def _inline(node: Any, definitions: dict[str, Any]) -> Any:
         elif key != "title":
             inlined[key] = _inline(value, definitions)
     return inlined
+
+
+def longest_reply(schema: dict[str, Any]) -> int | None:
+    """The most characters a reply matching `schema` can take; None if anything in it is unbounded.
+
+    Counted as a grammar writes it: compact JSON plus the one optional space allowed after each
+    brace, bracket, colon and comma, and each string's characters written as themselves.
+    """
+    if "enum" in schema:
+        return max(len(json.dumps(value)) for value in schema["enum"])
+    kind = schema.get("type")
+    if kind == "string":
+        return schema["maxLength"] + 2 if "maxLength" in schema else None
+    if kind == "array":
+        count = schema.get("maxItems")
+        item = longest_reply(schema["items"]) if count else 0
+        return None if count is None or item is None else 4 + count * (item + 2)
+    if kind == "object":
+        total = 4
+        for name, sub in schema.get("properties", {}).items():
+            value = longest_reply(sub)
+            if value is None:
+                return None
+            total += len(json.dumps(name)) + value + 4
+        return total
+    return None

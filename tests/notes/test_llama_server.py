@@ -40,7 +40,7 @@ def _model_path() -> Path:
 def llama_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     port = free_port()
     command = [sys.executable, "-m", "llama_cpp.server", "--model", str(_model_path()), "--host", "127.0.0.1",
-               "--port", str(port), "--n_ctx", "8192"]  # fmt: skip
+               "--port", str(port), "--n_ctx", "16384"]  # fmt: skip
     server = Process(
         "llama_cpp.server",
         command,
@@ -56,10 +56,10 @@ def llama_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 def test_a_real_llama_cpp_server_returns_a_schema_valid_note(llama_url: str) -> None:
     ctx = make_ctx("soap")
     ctx.segments = ctx.segments[:4]
-    # Schema bounds make the grammar stop a tiny model from rambling, so the reply always fits
-    # max_tokens; a cut-off reply would fail as "truncated", never pass.
+    # Schema bounds make the grammar stop a tiny model from rambling, and the token limit is the
+    # longest reply they allow (room for it in n_ctx); a cut-off reply would fail as "truncated".
     engine = LLMEngine(llama_url, "", "smollm2", timeout=300.0, max_retries=0, response_format="json_object",
-                       max_tokens=1024, budget_tokens=3000, max_section_chars=200, max_items=3)  # fmt: skip
+                       budget_tokens=3000, max_section_chars=200, max_items=3)  # fmt: skip
     draft = engine.generate(ctx)  # raises LLMPermanentError if the reply does not validate
     assert draft.engine == "llm"
     assert [s.key for s in draft.sections] == ["subjective", "objective", "assessment", "plan"]
@@ -69,7 +69,7 @@ def test_a_real_llama_cpp_server_returns_a_schema_valid_note(llama_url: str) -> 
 def test_a_real_llama_cpp_server_writes_a_long_session_in_two_stages(llama_url: str) -> None:
     ctx = make_ctx("dap", segments=fifty_minutes()[:40])  # small budget, so a short transcript needs two stages
     engine = LLMEngine(llama_url, "", "smollm2", timeout=600.0, max_retries=0, response_format="json_object",
-                       max_tokens=2048, budget_tokens=2000, max_section_chars=200, max_items=3)  # fmt: skip
+                       budget_tokens=2000, max_section_chars=200, max_items=3)  # fmt: skip
     draft = engine.generate(ctx)
     report = draft.context
     assert report is not None and report.stages == 2 and len(report.stretches) >= 2

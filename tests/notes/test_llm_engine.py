@@ -11,7 +11,7 @@ from pydantic import ValidationError
 from notes.context import PriorNote
 from notes.document import NO_CONTENT
 from notes.llm import LLMEngine, LLMPermanentError, LLMTransientError
-from notes.reply import json_schema, note_reply_model
+from notes.reply import facts_reply_model, json_schema, longest_reply, note_reply_model
 from notes.styles import BUILTIN_STYLES
 from tests.fake_llm import FakeLLMServer
 from tests.notes.conftest import JOURNAL, fifty_minutes, full_ctx
@@ -202,8 +202,44 @@ def test_the_reply_model_validates_shape_enums_and_bounds() -> None:
 def test_schema_bounds_are_sent_in_json_object_mode() -> None:
     with FakeLLMServer("ok", sections=SOAP_TEXT) as server:
         draft = _engine(server, response_format="json_object", max_section_chars=200).generate(full_ctx())
-    assert server.requests[0]["response_format"]["schema"]["properties"]["themes"]["maxItems"] == 10
+    schema = server.requests[0]["response_format"]["schema"]
+    assert schema["properties"]["themes"]["maxItems"] == 10
+    # The token limit is the longest reply the bounded schema allows, so a grammar never cuts one off.
+    assert server.requests[0]["max_tokens"] == longest_reply(schema)
     assert draft.engine == "llm"
+
+
+def test_without_bounds_no_token_limit_is_sent() -> None:
+    with FakeLLMServer("ok", sections=SOAP_TEXT) as server:
+        _engine(server).generate(full_ctx())
+    assert "max_tokens" not in server.requests[0]
+    assert longest_reply(server.requests[0]["response_format"]["json_schema"]["schema"]) is None
+
+
+def _fullest(schema: dict[str, Any]) -> Any:
+    """The largest value a schema allows: every string and list at its limit, the longest choice."""
+    if "enum" in schema:
+        return max(schema["enum"], key=lambda value: len(json.dumps(value)))
+    if schema["type"] == "string":
+        return "x" * schema["maxLength"]
+    if schema["type"] == "array":
+        return [_fullest(schema["items"]) for _ in range(schema["maxItems"])]
+    return {name: _fullest(sub) for name, sub in schema["properties"].items()}
+
+
+@pytest.mark.parametrize("style", ["soap", "dap", "birp"])
+@pytest.mark.parametrize("goals", [0, 3])
+def test_the_longest_reply_bounds_the_fullest_reply_the_schema_allows(style: str, goals: int) -> None:
+    for model in (
+        note_reply_model(BUILTIN_STYLES[style], [f"G{n}" for n in range(1, goals + 1)], max_chars=200, max_items=3),
+        facts_reply_model(max_chars=200, max_items=9),
+    ):
+        schema = json_schema(model)
+        fullest = _fullest(schema)
+        model.model_validate(fullest)  # the fullest value is a valid reply
+        written = len(json.dumps(fullest, separators=(", ", ": ")))
+        bound = longest_reply(schema)
+        assert bound is not None and written <= bound <= written * 1.25
 
 
 def _texts(body: dict[str, Any]) -> str:
