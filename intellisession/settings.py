@@ -355,6 +355,7 @@ REST_FRAMEWORK = {
         "user": env_str("THROTTLE_USER", "600/minute"),
         "sign_in": env_str("THROTTLE_SIGN_IN", "20/minute"),
         "note_create": env_str("THROTTLE_NOTE_CREATE", "120/hour"),
+        "page_read": env_str("THROTTLE_PAGE_READ", "60/hour"),
     },
 }
 SPECTACULAR_SETTINGS = {

@@ -6,7 +6,8 @@ the class (and tests can override them).
 
 Note creation is counted where notes are written, in the note services
 (``intellisession.limits.note_creation_count``), so the web form, Regenerate, Retry and the
-API share one limit per user.
+API share one limit per user; reading a handwritten page (seconds of OCR) likewise
+(``page_read_count``).
 """
 
 from __future__ import annotations
@@ -42,12 +43,12 @@ class SignInThrottle(_LiveRate, SimpleRateThrottle):
         return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
 
 
-class NoteCreationThrottle(_LiveRate, SimpleRateThrottle):
-    """Notes one user may start per period (scope ``note_create``), counted by the note services."""
+class MemberThrottle(_LiveRate, SimpleRateThrottle):
+    """What one user may do per period under ``scope`` (``note_create``, ``page_read``),
+    counted by the service that does it."""
 
-    scope = "note_create"
-
-    def __init__(self, user_id: object) -> None:
+    def __init__(self, scope: str, user_id: object) -> None:
+        self.scope = scope  # read by SimpleRateThrottle.__init__
         super().__init__()
         self.user_id = user_id
 

@@ -8,11 +8,12 @@ import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from django.conf import settings
 from django.db import connection
+from django.test import override_settings
 from rest_framework.test import APIClient
 
 from clients.models import Client
@@ -193,3 +194,9 @@ def wait_for(predicate: Callable[[], Any], *, timeout: float = 120.0, every: flo
     if not value:
         raise AssertionError(f"condition not met within {timeout:.0f} s")
     return value
+
+
+def with_rate(scope: str, rate: str) -> override_settings:
+    """Settings with one throttle scope's rate replaced (``user``, ``note_create``, ``page_read``...)."""
+    rates = dict(cast(dict[str, str], settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]), **{scope: rate})
+    return override_settings(REST_FRAMEWORK={**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": rates})

@@ -23,7 +23,7 @@ def _json_error(error: DomainError) -> JsonResponse:
     body: dict[str, Any] = {"error": {"code": error.code, "message": error.message}}
     if isinstance(error, uploads.SequenceError):
         body["expected_seq"] = error.expected
-    return JsonResponse(body, status=error.status_code)
+    return JsonResponse(body, status=error.status_code, headers=getattr(error, "headers", None))
 
 
 def _upload_json(upload: AudioUpload, status: int = 200) -> JsonResponse:
@@ -92,7 +92,7 @@ class HandwritingRead(LoginRequiredMixin, View):
         if page is None:
             return _json_error(DomainError("Choose a photo or scan of the page to read.", code="no_page"))
         try:
-            text = handwriting_read(page)
+            text = handwriting_read(page, user_id=request.user.pk)
         except DomainError as error:
             return _json_error(error)
         return JsonResponse({"text": text})

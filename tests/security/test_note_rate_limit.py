@@ -6,25 +6,18 @@ or by switching between the two."""
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
 import pytest
-from django.conf import settings
 from django.test import Client as BrowserClient
-from django.test import override_settings
 
 from intellisession.models import User
 from notes.models import NoteRequest
-from tests.conftest import World, api_client_for
+from tests.conftest import World, api_client_for, with_rate
 from tests.security.conftest import new_member
 from tests.test_isolation import _note
 
 pytestmark = pytest.mark.django_db
-
-
-def note_rate(rate: str) -> override_settings:
-    rates = dict(cast(dict[str, str], settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]), note_create=rate)
-    return override_settings(REST_FRAMEWORK={**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": rates})
 
 
 def clinician_of(world: World) -> tuple[User, BrowserClient]:
@@ -62,7 +55,7 @@ def started_by(user: User) -> int:
 
 def test_the_web_generate_form_answers_429_beyond_the_rate_and_starts_nothing(world: World) -> None:
     user, page = clinician_of(world)
-    with note_rate("2/hour"):
+    with with_rate("note_create", "2/hour"):
         statuses = [generate_form(page, world).status_code for _ in range(3)]
         refused = generate_form(page, world)
     assert statuses == [302, 302, 429]
@@ -75,7 +68,7 @@ def test_regenerate_counts_towards_the_same_limit(world: World) -> None:
     user, page = clinician_of(world)
     note_id = _note(world.a)
     regenerate = f"/p/{world.a.practice.slug}/notes/{note_id}/regenerate/"
-    with note_rate("2/hour"):
+    with with_rate("note_create", "2/hour"):
         assert page.post(regenerate, {"style": "soap"}).status_code == 302
         assert page.post(regenerate, {"style": "dap"}).status_code == 302
         assert started_by(user) == 2
@@ -86,7 +79,7 @@ def test_regenerate_counts_towards_the_same_limit(world: World) -> None:
 
 def test_the_web_form_and_the_api_share_one_budget(world: World) -> None:
     user, page = clinician_of(world)
-    with note_rate("2/hour"):
+    with with_rate("note_create", "2/hour"):
         assert generate_form(page, world).status_code == 302
         assert api_create(user, world).status_code == 202
         api_refused = api_create(user, world)
@@ -100,7 +93,7 @@ def test_the_web_form_and_the_api_share_one_budget(world: World) -> None:
 def test_another_member_keeps_their_own_budget_and_refused_input_costs_nothing(world: World) -> None:
     first, first_page = clinician_of(world)
     second, second_page = clinician_of(world)
-    with note_rate("1/hour"):
+    with with_rate("note_create", "1/hour"):
         bad = api_client_for(first).post(
             f"/api/v1/practices/{world.a.practice.slug}/note-requests/",
             {"client_id": str(world.a.client.pk), "summary_only": True},  # no text: refused before counting

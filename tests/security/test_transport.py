@@ -6,7 +6,6 @@ import os
 import secrets
 import subprocess
 import sys
-from typing import cast
 
 import pytest
 from cryptography.fernet import Fernet
@@ -14,15 +13,10 @@ from django.conf import settings
 from django.test import override_settings
 from rest_framework.test import APIClient
 
-from tests.conftest import REPO, World, worker_database_url
+from tests.conftest import REPO, World, with_rate, worker_database_url
 from tests.security.conftest import browser, fresh_ip, new_member
 
 pytestmark = pytest.mark.django_db
-
-
-def with_rate(scope: str, rate: str) -> override_settings:
-    rates = dict(cast(dict[str, str], settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]), **{scope: rate})
-    return override_settings(REST_FRAMEWORK={**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": rates})
 
 
 def production_env() -> dict[str, str]:

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
 
-from tests.conftest import World
+from tests.conftest import World, with_rate
 from tests.handwriting import NOTES, page_bytes, word_accuracy
 from tests.samples import SAMPLES
 from tests.ui.conftest import signed_in
@@ -73,3 +73,17 @@ def test_the_form_offers_to_read_handwritten_notes(world: World) -> None:
     html = page.content.decode()
     assert "Handwritten notes" in html and f'data-handwriting-url="{read_url(world)}"' in html
     assert 'accept=".jpg,.jpeg,image/jpeg,.png,image/png' in html and "application/pdf" in html
+
+
+def test_pages_read_past_the_members_limit_are_refused_with_retry_after(world: World, tmp_path: Path) -> None:
+    # Each read is seconds of OCR in the web process: one member may not keep a worker busy.
+    page = SimpleUploadedFile("page.jpg", page_bytes("JPEG"), content_type="image/jpeg")
+    with (
+        with_rate("page_read", "0/hour"),
+        override_settings(FILE_UPLOAD_MAX_MEMORY_SIZE=0, FILE_UPLOAD_TEMP_DIR=str(tmp_path)),
+    ):
+        response = signed_in(world.a.clinician).post(read_url(world), {"page": page})
+    assert response.status_code == 429
+    assert response.json()["error"]["message"].startswith("Too many pages read; try again in")
+    assert int(response["Retry-After"]) > 0
+    assert list(tmp_path.iterdir()) == []  # refused, and the image is gone all the same

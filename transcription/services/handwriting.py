@@ -13,6 +13,7 @@ from pathlib import Path
 from django.core.files.uploadedfile import UploadedFile
 
 from intellisession.errors import DomainError
+from intellisession.limits import page_read_count
 from transcription import handwriting
 from transcription.audio import format_size
 
@@ -21,10 +22,12 @@ logger = logging.getLogger(__name__)
 PAGE_MAX_BYTES = 25 * 10**6
 
 
-def handwriting_read(upload: UploadedFile) -> str:
-    """The page's text; a refusal is a DomainError naming the file. The upload is gone afterwards."""
+def handwriting_read(upload: UploadedFile, *, user_id: object) -> str:
+    """The page's text; a refusal is a DomainError naming the file (a 429 past the user's limit
+    of pages read). The upload is gone afterwards."""
     name = Path(upload.name or "").name or "This file"
     try:
+        page_read_count(user_id=user_id)
         if (upload.size or 0) > PAGE_MAX_BYTES:
             raise DomainError(
                 f"{name} is {format_size(upload.size or 0)}; the limit is {format_size(PAGE_MAX_BYTES)}.",
