@@ -115,6 +115,12 @@ def request_transcriptions(*, practice: Practice, request: NoteRequest) -> list[
     return [i.transcription for i in inputs.select_related("transcription") if i.transcription is not None]
 
 
+def transcribed_input_kinds(*, practice: Practice, request: NoteRequest) -> set[str]:
+    """The kinds of a request's inputs that have a transcript (a session recording, a dictation)."""
+    inputs = NoteInput.objects.filter(practice=practice, request=request).exclude(transcription=None)
+    return set(inputs.values_list("kind", flat=True))
+
+
 def request_segments(*, practice: Practice, request: NoteRequest) -> list[Segment]:
     """Transcript segments of every session recording, in input order, with their own times
     (a dictation is the clinician's summary, read as a typed input: see ``note_context``)."""

@@ -26,7 +26,13 @@ from notes.access import get_note_for_user
 from notes.forms import AddendumForm, RegenerateForm, RiskAssessmentForm, SectionForm, SentenceForm, SignForm
 from notes.models import Note
 from notes.presenters import risk_views, section_views, sign_review, transcript_views
-from notes.selectors import addendum_list, note_transcription, note_version, note_versions, request_transcriptions
+from notes.selectors import (
+    addendum_list,
+    note_transcription,
+    note_version,
+    note_versions,
+    transcribed_input_kinds,
+)
 from notes.services.requests import note_regenerate
 from notes.services.review import (
     note_addendum_create,
@@ -117,7 +123,9 @@ def _note_context(
         "addendum_form": AddendumForm(),
         "addenda": addendum_list(practice=request.practice, note=note),
         "can_regenerate": editable and note.request_id is not None,
-        "has_recording": bool(note.request and request_transcriptions(practice=request.practice, request=note.request)),
+        "transcribed": transcribed_input_kinds(practice=request.practice, request=note.request)
+        if note.request
+        else set(),
         **extra,
     }
 

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
 
 from intellisession.errors import DomainError
 from intellisession.models import AuditEvent
@@ -17,6 +18,7 @@ from notes.styles import BUILTIN_STYLES
 from tests.conftest import World, api_client_for
 from tests.notes_flow.conftest import generate
 from tests.samples import SAMPLES
+from tests.ui.conftest import signed_in
 
 
 def recording(name: str = "dictation.mp3") -> SimpleUploadedFile:
@@ -43,6 +45,8 @@ def test_a_dictation_goes_through_without_consent_and_reads_as_the_clinicians_in
     assert confirmation.detail["own_voice_only"] == "confirmed by the clinician"
     dictation.transcription.refresh_from_db()
     assert not dictation.transcription.audio  # deleted once transcribed, like a session's
+    page = signed_in(world.a.clinician).get(reverse("note-detail", args=[world.a.practice.slug, note.pk]))
+    assert ">Dictation transcript</a>" in page.content.decode() and ">Transcript</a>" not in page.content.decode()
 
 
 def test_a_session_recording_of_a_client_without_consent_is_still_refused(db: None, world: World) -> None:
