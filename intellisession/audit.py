@@ -78,6 +78,7 @@ def audit_record(
 
 ACTION_LABELS = {
     "audio.delete": "Recording deleted",
+    "audio.dictation_start": "Dictation recording started (own voice only, as the clinician confirmed)",
     "audit.export": "Audit log exported",
     "auth.sign_in": "Signed in",
     "auth.sign_out": "Signed out",

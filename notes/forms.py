@@ -32,6 +32,7 @@ GENERATE_AUTO_ID = "gen-%s"  # the form shares the client page with others
 AUDIO_ACCEPT = ",".join(f".{name.lower()}" for name in ACCEPTED_FORMATS) + ",audio/*"
 GENERATE_CONSENT_FORM_ID = "gen-consent-form"
 _INPUT_AUDIO = re.compile(r"input_audio-(\w{1,12})")
+_INPUT_UPLOAD = re.compile(r"input_upload-(\w{1,12})")
 
 
 class StyleChoiceMixin:
@@ -93,6 +94,23 @@ def input_recordings(data: Any, files: Any) -> tuple[list[Any], list[Any]]:
         if match:
             (dictated if data.get(f"dictation-{match.group(1)}") else session).extend(files.getlist(key))
     return session, dictated
+
+
+def input_upload_ids(data: Any) -> list[tuple[uuid.UUID, bool]]:
+    """Recordings made in the inputs' Audio tabs (``input_upload-<n>``), in the order added, each
+    with whether its input's Dictation box is ticked."""
+    found: list[tuple[uuid.UUID, bool]] = []
+    for key in data:
+        match = _INPUT_UPLOAD.fullmatch(key)
+        if not match:
+            continue
+        ticked = bool(data.get(f"dictation-{match.group(1)}"))
+        for value in data.getlist(key):
+            try:
+                found.append((uuid.UUID(value), ticked))
+            except ValueError:
+                raise forms.ValidationError("The dictation could not be found; record it again.") from None
+    return list(dict.fromkeys(found))
 
 
 def text_inputs(data: Any) -> list[tuple[str, str]]:

@@ -123,12 +123,17 @@ class UploadStatus(models.TextChoices):
 class AudioUpload(PracticeOwned):
     """A browser recording arriving in numbered parts while the session is still being recorded.
 
-    Parts live in private storage under ``uploads/<practice>/<upload>/<seq>`` until the
+    ``dictation`` marks the clinician's own spoken summary, recorded from an input's Audio tab: it
+    needs no client recording consent and can only reach a note as a dictation, never as the
+    session's recording. Parts live in private storage under ``uploads/<practice>/<upload>/<seq>`` until the
     recording is turned into a note request, discarded, or swept for going quiet."""
 
     client = models.ForeignKey("clients.Client", on_delete=models.CASCADE, related_name="+")
     created_by = models.ForeignKey("intellisession.User", on_delete=models.PROTECT, related_name="+")
     status = models.CharField(max_length=20, choices=UploadStatus.choices, default=UploadStatus.OPEN)
+    dictation = models.BooleanField(
+        default=False, help_text="The clinician's own voice only, as they confirmed: no client consent needed."
+    )
     next_seq = models.PositiveIntegerField(default=0, help_text="The part number the server expects next.")
     bytes = models.BigIntegerField(default=0)
     last_chunk_at = models.DateTimeField(null=True, blank=True)

@@ -37,7 +37,7 @@ from notes.models import GoalProgressEntry, InputKind, Note, NoteRequest, NoteSt
 from notes.risk import find_risks, merge_risks
 from notes.selectors import chart_terms, note_context, other_client_names, request_transcriptions, style_resolve
 from notes.services.review import note_version_keep, require_draft
-from transcription.models import Transcription, TranscriptionStatus
+from transcription.models import AudioUpload, Transcription, TranscriptionStatus
 from transcription.services import intake
 
 logger = logging.getLogger(__name__)
@@ -68,6 +68,7 @@ def note_request_create(
     audio: Sequence[UploadedFile | Path] = (),
     texts: Sequence[tuple[str, str]] = (),
     dictations: Sequence[UploadedFile | Path] = (),
+    recorded_dictations: Sequence[tuple[AudioUpload, Path]] = (),
     summary_only: bool = False,
     date_of_service: datetime.date | None = None,
     instruction: str = "",
@@ -78,6 +79,8 @@ def note_request_create(
     ``dictations`` are the clinician's own spoken summaries, which the clinician confirmed hold
     only their own voice: transcribed like a session, they need no client recording consent and
     reach the note as a typed input does (the audit log records each confirmation).
+    ``recorded_dictations`` are dictations recorded in the browser: each upload (a dictation of this
+    client, in this practice) with its parts joined into a local file.
 
     Every refusal happens before anything is stored or queued; a request that passes the
     checks counts towards the member's note-creation rate (a 429 beyond it). Only the
@@ -88,6 +91,8 @@ def note_request_create(
     client = client_for_input(membership=membership, client_id=client_id)
     style_resolve(practice=practice, style_key=style_key)
     texts = _check_texts(texts)
+    _check_recorded_dictations(client, recorded_dictations)
+    dictations = [*dictations, *(path for _, path in recorded_dictations)]
     if summary_only and audio:
         raise DomainError(
             "A summary-only note takes text inputs and dictations only; remove the session audio, "
@@ -117,6 +122,7 @@ def note_request_create(
         audio=audio,
         texts=texts,
         dictations=dictations,
+        recordings=[str(upload.pk) for upload, _ in recorded_dictations],
         summary_only=summary_only,
         instruction=instruction,
         date_of_service=date_of_service or timezone.localdate(),
@@ -132,6 +138,7 @@ def _store_request(
     audio: Sequence[UploadedFile | Path],
     texts: list[tuple[str, str]],
     dictations: Sequence[UploadedFile | Path],
+    recordings: Sequence[str],
     summary_only: bool,
     instruction: str,
     date_of_service: datetime.date,
@@ -163,13 +170,21 @@ def _store_request(
             obj=request,
             detail={"audio_inputs": len(audio), "dictation_inputs": len(dictations), "text_inputs": len(texts)},
         )
-        for transcription in transcriptions[len(audio) :]:
+        dictated = transcriptions[len(audio) :]
+        # Recorded dictations come last (after attached files), so each lines up with its upload.
+        sources = [""] * (len(dictated) - len(recordings)) + list(recordings)
+        for transcription, upload_id in zip(dictated, sources, strict=True):
             audit_record(
                 action="note_request.dictation",
                 practice=practice,
                 actor=actor,
                 obj=request,
-                detail={"transcription": str(transcription.pk), "own_voice_only": "confirmed by the clinician"},
+                detail={
+                    "transcription": str(transcription.pk),
+                    "own_voice_only": "confirmed by the clinician",
+                    "source": "browser_recording" if upload_id else "file",
+                    **({"upload": upload_id} if upload_id else {}),
+                },
             )
         if transcriptions:
             for transcription in transcriptions:
@@ -178,6 +193,14 @@ def _store_request(
             _start_generating(request)
     logger.info("note request %s created (%d audio, %d text)", request.pk, len(transcriptions), len(texts))
     return request
+
+
+def _check_recorded_dictations(client: Client, recorded: Sequence[tuple[AudioUpload, Path]]) -> None:
+    for upload, _ in recorded:
+        if upload.practice_id != client.practice_id or upload.client_id != client.pk:
+            raise DomainError("That dictation belongs to another client.", code="wrong_client")
+        if not upload.dictation:
+            raise DomainError("That recording was not made as a dictation.", code="not_dictation")
 
 
 def _start_generating(request: NoteRequest) -> None:

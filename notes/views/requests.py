@@ -25,6 +25,7 @@ from notes.forms import (
     GenerateNoteForm,
     generate_consent_form,
     input_recordings,
+    input_upload_ids,
     recording_ids,
     text_inputs,
 )
@@ -100,30 +101,32 @@ class GenerateConsent(LoginRequiredMixin, View):
 def _create_request(request: PracticeRequest, client_id: uuid.UUID, form: GenerateNoteForm) -> NoteRequest:
     data = form.cleaned_data
     recordings = [_upload_of(request, upload_id, client_id) for upload_id in _recording_ids(request)]
+    dictated = [_dictation_of(request, upload_id, client_id, ticked) for upload_id, ticked in _dictation_ids(request)]
     session_files, dictations = input_recordings(request.POST, request.FILES)
     paths: list[Path] = []
     try:
-        for upload in recordings:
+        for upload in [*recordings, *dictated]:
             paths.append(uploads.upload_finish(upload))
         note_request = note_request_create(
             membership=request.membership,
             client_id=client_id,
             style_key=data["style"],
-            audio=[*request.FILES.getlist("audio"), *session_files, *paths],
+            audio=[*request.FILES.getlist("audio"), *session_files, *paths[: len(recordings)]],
             texts=text_inputs(request.POST),
             dictations=dictations,
+            recorded_dictations=list(zip(dictated, paths[len(recordings) :], strict=True)),
             summary_only=data["summary_only"],
             date_of_service=data["date_of_service"],
             instruction=data.get("instruction") or "",
         )
     except DomainError:
-        for upload in recordings:
+        for upload in [*recordings, *dictated]:
             uploads.upload_reopen(upload)  # keep the recording so the clinician can fix the form
         raise
     finally:
         for path in paths:
             path.unlink(missing_ok=True)
-    for upload in recordings:
+    for upload in [*recordings, *dictated]:
         uploads.upload_release(upload, reason="intake")
     return note_request
 
@@ -135,10 +138,39 @@ def _recording_ids(request: PracticeRequest) -> list[uuid.UUID]:
         raise DomainError(error.messages[0], code="upload_id") from None
 
 
+def _dictation_ids(request: PracticeRequest) -> list[tuple[uuid.UUID, bool]]:
+    try:
+        return input_upload_ids(request.POST)
+    except ValidationError as error:
+        raise DomainError(error.messages[0], code="upload_id") from None
+
+
 def _upload_of(request: PracticeRequest, upload_id: uuid.UUID, client_id: uuid.UUID) -> AudioUpload:
+    """The session's own recording: never a dictation, which needed no client consent."""
     upload = get_upload_for_user(request, upload_id, write=True)
     if upload.client_id != client_id:
         raise DomainError("That recording belongs to another client.", code="wrong_client")
+    if upload.dictation:
+        raise DomainError(
+            "That recording is a dictation of your own voice; it cannot be the session's recording.",
+            code="dictation_as_session",
+        )
+    return upload
+
+
+def _dictation_of(request: PracticeRequest, upload_id: uuid.UUID, client_id: uuid.UUID, ticked: bool) -> AudioUpload:
+    """A dictation recorded in an input's Audio tab: it stays a dictation, so its box must be ticked."""
+    upload = get_upload_for_user(request, upload_id, write=True)
+    if upload.client_id != client_id:
+        raise DomainError("That dictation belongs to another client.", code="wrong_client")
+    if not upload.dictation:
+        raise DomainError("That recording was not made as a dictation.", code="not_dictation")
+    if not ticked:
+        raise DomainError(
+            'A dictation recorded here holds only your voice: keep "Dictation (my voice only)" ticked, '
+            "or discard the recording.",
+            code="dictation_unticked",
+        )
     return upload
 
 

@@ -43,8 +43,9 @@ class UploadStart(LoginRequiredMixin, View):
     def post(self, request: HttpRequest, practice_slug: str) -> HttpResponse:
         request = attach_practice(request, practice_slug)
         client = get_client_for_user(request, request.POST.get("client_id", ""))
+        dictation = request.POST.get("dictation") == "1"  # the clinician's own voice only, from an input
         try:
-            upload = uploads.upload_start(client=client, actor=request.user)
+            upload = uploads.upload_start(client=client, actor=request.user, dictation=dictation)
         except DomainError as error:
             return _json_error(error)
         return _upload_json(upload, status=201)

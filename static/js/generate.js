@@ -1,5 +1,7 @@
 // Generate Note: the dialog, its tabs and inputs, and the in-browser recorder.
 //
+// One recorder serves the session's recording (the Record tab) and the clinician's dictation (an
+// input's Audio tab, marked by data-dictation-recorder): the markup is notes/_recorder.html.
 // The recorder sends each MediaRecorder chunk to the server while recording, numbered, one
 // at a time and in order. A failed send is retried with backoff and again when the browser
 // comes back online; the recording itself goes on meanwhile. Only upload ids are kept in
@@ -10,6 +12,11 @@
   const CHUNK_MS = 3000;
   const MAX_BACKOFF_MS = 30000;
   const FOCUSABLE = 'a[href], button:not([disabled]), input:not([disabled]):not([type="hidden"]), select:not([disabled]), textarea:not([disabled]), [tabindex]:not([tabindex="-1"])';
+
+  // The microphone serves one recorder at a time; the one recording last owns the pill.
+  let activeRecorder = null;
+
+  function setLabel(button, text) { (button.querySelector("[data-label]") || button).textContent = text; }
 
   function mmss(ms) {
     const total = Math.floor(ms / 1000);
@@ -104,7 +111,9 @@
     function wire(block) {
       setupTabs(block.querySelector("[data-tablist]"));
       setupHandwriting(form, block);
+      const dictation = setupDictation(form, block);
       block.querySelector("[data-remove-input]").addEventListener("click", function () {
+        if (dictation) dictation.dispose();
         block.remove();
         renumber();
         addButton.focus();
@@ -126,10 +135,42 @@
     });
     return {
       list: list,
+      // The dictation recorders of the inputs still in the form.
+      dictations: function () {
+        return Array.from(list.querySelectorAll("[data-input-block]")).map(function (b) { return b.dictation; }).filter(Boolean);
+      },
       ensureText: function () {
         if (!list.querySelector("[data-input-block]")) addButton.click();
       },
     };
+  }
+
+  // A dictation recorded in the input's Audio tab: the clinician's own voice, so its Dictation box
+  // is ticked when recording starts and stays ticked while the recording is attached (the server
+  // refuses it otherwise: it cannot become the session's recording).
+  function setupDictation(form, block) {
+    const root = block.querySelector("[data-dictation-recorder]");
+    if (!root) return null;
+    const box = block.querySelector("[data-dictation]");
+    const help = block.querySelector("#" + box.getAttribute("aria-describedby"));
+    const plain = help.textContent;
+    let held = false;
+    function hold(has) {
+      held = has;
+      if (has) box.checked = true;
+      help.textContent = has ? "This input holds a dictation you recorded here, so it stays marked as your voice only; discard it to attach other audio." : plain;
+    }
+    box.addEventListener("change", function () { if (held && !box.checked) box.checked = true; });
+    root.querySelector("[data-rec-start]").addEventListener("click", function () { box.checked = true; });
+    const recorder = Recorder(form, root, { onChange: hold });
+    block.dictation = {
+      dispose: recorder.dispose,
+      finish: recorder.finish,
+      isLive: recorder.isLive,
+      // Sent with the form only from the Audio tab; a recording on a hidden tab is not sent.
+      hasAudio: function () { return !root.closest('[role="tabpanel"]').hidden && recorder.hasAudio(); },
+    };
+    return block.dictation;
   }
 
   // A photo or scan of handwritten notes, read on the server into the input's text box for the
@@ -171,12 +212,19 @@
 
   // --- Recorder -----------------------------------------------------------------------------
 
-  function Recorder(form, root) {
+  // options.onChange(hasAudio): called whenever what the recorder holds may have changed.
+  function Recorder(form, root, options) {
+    const opts = options || {};
     const csrf = form.querySelector("[name=csrfmiddlewaretoken]").value;
     const base = form.dataset.uploadBase;
-    const storageKey = "intellisession.uploads." + form.dataset.clientId;
+    const dictation = root.hasAttribute("data-dictation-recorder");
+    const field = root.dataset.uploadField;
+    const noun = root.dataset.noun;
+    // Only the session's recording is offered again after a reload; a dictation's input may be gone.
+    const storageKey = dictation ? null : "intellisession.uploads." + form.dataset.clientId;
     const el = function (name) { return root.querySelector("[data-rec-" + name + "]"); };
     const ids = root.querySelector("[data-upload-ids]");
+    const self = {};
     // Outside the dialog: a recording goes on when the dialog is closed, and this says so.
     const dialog = root.closest("dialog");
     const pill = dialog ? document.querySelector("[data-recording-pill]") : null;
@@ -186,14 +234,22 @@
                     stoppedBy: "", unseen: false };
     const meters = { mic: { meter: el("level"), analyser: null }, call: { meter: el("call-level"), analyser: null } };
     let mic = null, call = null, media = null, audioCtx = null, ticker = null, wakeLock = null, locking = false;
+    const canRecord = !!(window.MediaRecorder && navigator.mediaDevices);
 
     function status(text) { el("status").textContent = text; }
     function uploadNote(text) { el("upload").textContent = text; }
-    function recordingText() { return audioLive(call) ? "Recording the call and the microphone." : "Recording."; }
+    function recordingText() {
+      if (dictation) return "Recording your dictation.";
+      return audioLive(call) ? "Recording the call and the microphone." : "Recording.";
+    }
     function kb(bytes) { return Math.round(bytes / 1024) + " KB"; }
     function live() { return state.mode === "recording" || state.mode === "paused"; }
-    function storedIds() { try { return JSON.parse(localStorage.getItem(storageKey) || "[]"); } catch (e) { return []; } }
+    function storedIds() {
+      if (!storageKey) return [];
+      try { return JSON.parse(localStorage.getItem(storageKey) || "[]"); } catch (e) { return []; }
+    }
     function store(list) {
+      if (!storageKey) return;
       if (list.length) localStorage.setItem(storageKey, JSON.stringify(list));
       else localStorage.removeItem(storageKey);
     }
@@ -201,22 +257,23 @@
     function attach(id) {
       if (attachedIds().indexOf(id) >= 0) return;
       const input = document.createElement("input");
-      input.type = "hidden"; input.name = "upload_id"; input.value = id;
+      input.type = "hidden"; input.name = field; input.value = id;
       ids.appendChild(input);
       store(attachedIds());
     }
     function buttons() {
       const busy = live() || state.mode === "stopping" || state.mode === "starting";
-      el("start").disabled = busy;
-      el("start").textContent = attachedIds().length && !live() ? "Record more" : "Start recording";
+      el("start").disabled = busy || !canRecord;
+      setLabel(el("start"), attachedIds().length && !live() ? root.dataset.moreLabel : root.dataset.startLabel);
       el("pause").disabled = !live();
-      el("pause").textContent = state.mode === "paused" ? "Resume" : "Pause";
+      setLabel(el("pause"), state.mode === "paused" ? "Resume" : "Pause");
       el("stop").disabled = !live();
       el("discard").hidden = busy || !attachedIds().length;
-      el("call").disabled = busy;
-      el("call-meter").hidden = !call;
+      if (el("call")) el("call").disabled = busy;
+      if (el("call-meter")) el("call-meter").hidden = !call;
       root.classList.toggle("recording", state.mode === "recording");
       showPill();
+      if (opts.onChange) opts.onChange(attachedIds().length > 0 || live());
     }
     function elapsedMs() { return state.elapsed + (state.mode === "recording" ? Date.now() - state.runningSince : 0); }
     function level(analyser) {
@@ -229,25 +286,30 @@
     function tick() {
       el("time").textContent = mmss(elapsedMs());
       Object.values(meters).forEach(function (m) {
-        m.meter.value = m.analyser && state.mode === "recording" ? level(m.analyser) : 0;
+        if (m.meter) m.meter.value = m.analyser && state.mode === "recording" ? level(m.analyser) : 0;
       });
       showPill();
     }
     function showPill() {
-      if (!pill || !root.isConnected) return;  // a recorder whose form was replaced says nothing
+      // A recorder whose form was replaced, or that another has taken the microphone from, says nothing.
+      if (!pill || !root.isConnected || activeRecorder !== self) return;
       if (dialog.open) state.unseen = false;
       const busy = live() || state.mode === "stopping";
       pill.hidden = dialog.open || !(busy || state.unseen);
       pill.classList.toggle("stopped", !busy);
       pill.querySelector("[data-recording-pill-text]").textContent =
-        state.mode === "recording" ? "Recording " + mmss(elapsedMs())
-        : state.mode === "paused" ? "Recording paused at " + mmss(elapsedMs())
+        state.mode === "recording" ? noun + " " + mmss(elapsedMs())
+        : state.mode === "paused" ? noun + " paused at " + mmss(elapsedMs())
         : state.mode === "stopping" ? "Finishing the upload"
-        : "The recording stopped at " + mmss(state.elapsed);
+        : "The " + noun.toLowerCase() + " stopped at " + mmss(state.elapsed);
     }
     function returnToRecorder() {
-      if (!root.isConnected) return;
+      if (!root.isConnected || activeRecorder !== self) return;
       dialog.showModal();
+      // Back on the recorder's own tab, should another have been chosen meanwhile.
+      const panel = root.closest('[role="tabpanel"]');
+      const tab = panel && panel.hidden ? document.querySelector('[role="tab"][aria-controls="' + panel.id + '"]') : null;
+      if (tab) selectTab(tab.closest("[data-tablist]"), tab, false);
       showPill();
       const target = [el("pause"), el("start")].find(function (b) { return !b.disabled; });
       (target || el("stop")).focus();
@@ -280,6 +342,7 @@
     async function openUpload() {
       const body = new FormData();
       body.append("client_id", form.dataset.clientId);
+      if (dictation) body.append("dictation", "1");  // the clinician's own voice: no client consent needed
       const response = await post(form.dataset.uploadStart, body);
       const data = await response.json().catch(function () { return {}; });
       if (!response.ok) throw new Error((data.error && data.error.message) || "The recording could not be started.");
@@ -424,13 +487,18 @@
     }
 
     async function start() {
+      if (activeRecorder && activeRecorder !== self && activeRecorder.isLive()) {
+        status("Another recording is going on in this form; stop it first.");
+        return;
+      }
+      activeRecorder = self;
       const before = state.mode;
       state.mode = "starting"; state.stoppedBy = "";
       buttons();
       // Made within the click: a context made later may stay suspended (autoplay rules).
       audioCtx = new AudioContext();
       try {
-        if (canShareCall && el("call").checked) call = await shareCall();
+        if (canShareCall && el("call") && el("call").checked) call = await shareCall();
         mic = await openMic();
         await openUpload();
       } catch (error) {
@@ -494,11 +562,11 @@
       state.unseen = !!state.stoppedBy && !!dialog && !dialog.open;
       tick();
       if (state.failed) {
-        status("The recording could not be fully uploaded; discard it and record again, or attach a file.");
+        status("The " + noun.toLowerCase() + " could not be fully uploaded; discard it and record again, or attach a file.");
       } else {
         status(state.stoppedBy
-          ? "The recording stopped at " + mmss(state.elapsed) + ": " + state.stoppedBy + ". What was recorded is kept and uploaded; choose Record more to go on."
-          : "Recording stopped: " + mmss(state.elapsed) + " recorded and uploaded.");
+          ? "The " + noun.toLowerCase() + " stopped at " + mmss(state.elapsed) + ": " + state.stoppedBy + ". What was recorded is kept and uploaded; choose " + root.dataset.moreLabel + " to go on."
+          : noun + " stopped: " + mmss(state.elapsed) + " recorded and uploaded." + (dictation ? " It is attached to this input as a dictation." : ""));
         uploadNote("Upload complete (" + kb(state.sent) + ").");
       }
       buttons();
@@ -511,7 +579,7 @@
       store([]);
       state.elapsed = 0; state.failed = false; state.mode = "idle"; state.uploadId = null; state.stoppedBy = "";
       tick();
-      status("Recording discarded. Ready to record.");
+      status(noun + " discarded. Ready to record.");
       uploadNote("");
       buttons();
       el("start").focus();
@@ -519,6 +587,7 @@
 
     // After a reload: recordings this browser started for this client and never used.
     async function offerResume() {
+      if (!el("resume")) return;
       const pending = [];
       for (const id of storedIds()) {
         if (attachedIds().indexOf(id) >= 0) continue;
@@ -548,7 +617,7 @@
     el("pause").addEventListener("click", pauseOrResume);
     el("stop").addEventListener("click", stop);
     el("discard").addEventListener("click", discard);
-    el("call-option").hidden = !canShareCall;
+    if (el("call-option")) el("call-option").hidden = !canShareCall;
     if (pill) {
       pill.querySelector("[data-recording-return]").addEventListener("click", returnToRecorder);
       dialog.addEventListener("close", showPill);
@@ -558,15 +627,14 @@
     window.addEventListener("beforeunload", function (event) {
       if (state.mode === "recording" || state.mode === "paused" || state.queue.length) event.preventDefault();
     });
-    if (!window.MediaRecorder || !navigator.mediaDevices) {
-      status("This browser cannot record; attach a file instead.");
-      el("start").disabled = true;
-    }
+    if (!canRecord) status("This browser cannot record; attach a file instead.");
+    root.hidden = false;  // a dictation's recorder is hidden until its script runs
     store(Array.from(new Set(storedIds().concat(attachedIds()))));
     buttons();
     offerResume();
 
-    return {
+    return Object.assign(self, {
+      isLive: live,
       hasAudio: function () { return attachedIds().length > 0 || live(); },
       // Before the form is sent: stop a running recording and wait for every part to arrive.
       finish: async function () {
@@ -576,7 +644,15 @@
         return !state.failed;
       },
       forget: function () { store([]); },
-    };
+      // The input holding a dictation was removed: stop, and delete what was uploaded.
+      dispose: async function () {
+        if (live()) stop();
+        await drained();
+        while (state.mode === "stopping") await new Promise(function (r) { setTimeout(r, 100); });
+        if (attachedIds().length) await discard();
+        if (activeRecorder === self) activeRecorder = null;
+      },
+    });
   }
 
   // --- The form -----------------------------------------------------------------------------
@@ -585,7 +661,7 @@
     const summary = form.querySelector("[data-summary-only]");
     const primary = form.querySelector("[data-audio-primary]");
     const errors = form.querySelector("[data-form-errors]");
-    const recorderRoot = form.querySelector("[data-recorder]");
+    const recorderRoot = primary.querySelector("[data-recorder]");  // the session's; dictations are the inputs'
     let recorder = recorderRoot ? Recorder(form, recorderRoot) : null;
     const summaryOnly = function () { return summary.checked; };
     form.querySelectorAll("[data-audio-primary] [data-tablist]").forEach(setupTabs);
@@ -619,7 +695,8 @@
         return !t.disabled && t.value.trim();
       });
       return typed || Array.from(form.querySelectorAll("[data-input-block]")).some(function (block) {
-        return block.querySelector("[data-dictation]").checked && chosen(block.querySelector("input[type=file][name]"));
+        const recorded = block.dictation && block.dictation.hasAudio();
+        return block.querySelector("[data-dictation]").checked && (recorded || chosen(block.querySelector("input[type=file][name]")));
       });
     }
 
@@ -696,6 +773,13 @@
         create.disabled = false;
         fail("The recording could not be fully uploaded. Discard it and record again, or attach a file.");
         return;
+      }
+      for (const dictation of inputs.dictations()) {
+        if ((dictation.hasAudio() || dictation.isLive()) && !(await dictation.finish())) {
+          create.disabled = false;
+          fail("A dictation could not be fully uploaded. Discard it and record it again, or attach a file.");
+          return;
+        }
       }
       create.textContent = "Creating…";
       await send();

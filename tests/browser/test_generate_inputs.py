@@ -10,8 +10,9 @@ import pytest
 
 from clients.models import RecordingConsent
 from notes.models import NoteRequest
-from tests.browser.conftest import screenshot, worker_fixture
+from tests.browser.conftest import PHONE, TOUCH, browser_page, screenshot, worker_fixture
 from tests.browser.test_generate_note import NOTE_URL, open_dialog
+from tests.browser.test_recorder import fits
 from tests.conftest import World
 from tests.samples import SAMPLES
 from tests.ui.conftest import give_consent
@@ -20,6 +21,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.timeout(300)]
 
 worker = worker_fixture()  # offline drafter: no language model configured
 SUMMARY = "Client arrived early and talked about the move to a new flat."
+# What the fake microphone plays (the sample session, looped): a dictation recorded from it holds these words.
+SPOKEN = set(re.findall(r"[a-z']{4,}", (SAMPLES / "sample_session.txt").read_text().lower()))
 
 
 def type_summary(dialog: Any) -> None:
@@ -159,3 +162,70 @@ def test_a_handwritten_page_is_read_into_the_text_box_to_correct(
     screenshot(page, "generate-dialog-handwriting-read")
     # The page itself never goes with the form: only the text does.
     assert block.get_by_label(re.compile("Handwritten notes")).get_attribute("name") is None
+
+
+def test_a_dictation_recorded_in_an_input_reaches_the_note_for_a_client_without_consent(
+    chromium: Any, live_server: Any, transactional_db: None, world: World, worker: Any
+) -> None:
+    from intellisession.models import AuditEvent
+    from notes.selectors import note_context
+    from notes.styles import BUILTIN_STYLES
+    from transcription.models import AudioUpload
+
+    assert not RecordingConsent.objects.exists()
+    with browser_page(chromium, live_server, PHONE, **TOUCH, permissions=["microphone"]) as page:
+        dialog = open_dialog(page, world)
+        dialog.get_by_label("Template").select_option("dap")
+        dialog.get_by_role("switch", name="Summary Only").check()
+        block = dialog.locator("[data-input-block]").first
+        block.get_by_role("tab", name="Audio").click()
+        record = block.get_by_role("button", name="Record dictation", exact=True)
+        assert block.get_by_role("tab", name="Audio", exact=True).is_visible() and record.is_visible()
+        assert dialog.get_by_role("button", name="Record", exact=True).count() == 0  # no button named as a tab
+        assert block.get_by_label(re.compile("Dictation \\(my voice only\\)")).is_checked()
+        discard = block.get_by_role("button", name="Discard dictation")
+        assert discard.count() == 0  # nothing recorded yet
+
+        record.click()
+        block.get_by_text("Recording your dictation.").wait_for()
+        peak = 0.0
+        for _ in range(40):  # 12 s of the clinician speaking
+            page.wait_for_timeout(300)
+            peak = max(peak, float(block.locator("[data-rec-level]").get_attribute("value") or 0))
+        assert peak > 0.05, f"the level stayed at {peak}"
+        assert re.fullmatch(r"0:1\d", block.locator("[data-rec-time]").inner_text())  # the time runs
+        upload = AudioUpload.objects.get()
+        assert upload.dictation and upload.client == world.a.client and upload.next_seq >= 3  # parts while recording
+        screenshot(page, "generate-dialog-dictation-recording")
+        block.get_by_role("button", name="Stop dictation", exact=True).click()
+        block.get_by_text(re.compile(r"Dictation stopped: 0:1\d recorded and uploaded\. It is attached")).wait_for()
+        assert discard.is_visible()
+        assert block.get_by_role("button", name="Add to the dictation", exact=True).is_visible()
+        fits(page, "a recorded dictation", PHONE["width"])
+        block.locator("[data-rec-discard]").scroll_into_view_if_needed()
+        screenshot(page, "generate-dialog-dictation-recorded")
+        # It stays a dictation: unticking is undone while the recording is attached.
+        block.get_by_label(re.compile("Dictation \\(my voice only\\)")).click()
+        assert block.get_by_label(re.compile("Dictation \\(my voice only\\)")).is_checked()
+
+        dialog.get_by_role("button", name="Create").click()
+        page.wait_for_url(NOTE_URL, timeout=180_000)
+        body = page.locator("article.note-body").inner_text().lower()
+        screenshot(page, "note-from-recorded-dictation")
+
+    request = NoteRequest.objects.get()
+    spoken = request.inputs.get()
+    assert spoken.kind == "dictation" and spoken.transcription is not None
+    text = note_context(request, style=BUILTIN_STYLES["dap"]).inputs[0].text.lower()
+    words = re.findall(r"[a-z']{4,}", text)
+    heard = [w for w in words if w in SPOKEN]
+    assert len(heard) >= 10 and len(heard) >= 0.7 * len(words), text  # the sample's words, transcribed
+    assert len({w for w in heard if w in body}) >= 5, (text, body)  # and the note is written from them
+    confirmation = AuditEvent.objects.get(action="note_request.dictation")
+    assert confirmation.object_id == str(request.pk) and confirmation.actor == world.a.clinician
+    assert confirmation.detail["source"] == "browser_recording" and confirmation.detail["upload"] == str(upload.pk)
+    assert AuditEvent.objects.get(action="audio.dictation_start").object_id == str(upload.pk)
+    upload.refresh_from_db()
+    spoken.transcription.refresh_from_db()
+    assert upload.parts_deleted_at is not None  # the parts went at intake
+    assert not spoken.transcription.audio and spoken.transcription.audio_deleted_at is not None  # the file after

@@ -80,12 +80,12 @@ def test_record_create_watch_progress_review_and_sign(page: Any, ready: World) -
     screenshot(page, "generate-dialog-recording")
     page.wait_for_timeout(6_000)
     dialog.get_by_role("button", name="Pause").click()
-    paused_at = dialog.locator("[data-rec-time]").inner_text()
+    paused_at = dialog.locator("[data-audio-primary] [data-rec-time]").inner_text()
     page.wait_for_timeout(1_200)
-    assert dialog.locator("[data-rec-time]").inner_text() == paused_at
+    assert dialog.locator("[data-audio-primary] [data-rec-time]").inner_text() == paused_at
     dialog.get_by_role("button", name="Resume").click()
     page.wait_for_timeout(9_000)
-    assert float(dialog.locator("[data-rec-level]").get_attribute("value") or 0) >= 0
+    assert float(dialog.locator("[data-audio-primary] [data-rec-level]").get_attribute("value") or 0) >= 0
     dialog.get_by_role("button", name="Stop").click()
     dialog.get_by_text(re.compile(r"Recording stopped: 0:1[4-7] recorded and uploaded")).wait_for()
     create_and_wait_for_note(page, dialog, shot="progress")

@@ -110,7 +110,7 @@ def band_rms(samples: Any, low: float, high: float) -> float:
 
 
 def meter(dialog: Any, which: str) -> float:
-    return float(dialog.locator(f"[data-rec-{which}]").get_attribute("value") or 0)
+    return float(dialog.locator(f"[data-audio-primary] [data-rec-{which}]").get_attribute("value") or 0)
 
 
 def meter_peaks(page: Any, dialog: Any, seconds: float) -> dict[str, float]:
@@ -137,7 +137,7 @@ def test_closing_the_dialog_keeps_the_recording_going_and_visible(page: Any, rea
     assert dialog.get_by_role("tab", name="Record", exact=True).is_visible()
     assert dialog.get_by_role("button", name="Record", exact=True).count() == 0  # the tab alone says "Record"
     start = dialog.get_by_role("button", name="Start recording", exact=True)
-    discard = dialog.locator("[data-rec-discard]")
+    discard = dialog.locator("[data-audio-primary] [data-rec-discard]")
     assert discard.is_hidden()  # nothing recorded yet
     focused = []
     for _ in range(40):  # every control in the dialog, round once: Tab never lands on Discard
@@ -167,7 +167,7 @@ def test_closing_the_dialog_keeps_the_recording_going_and_visible(page: Any, rea
     assert page.evaluate("document.activeElement.textContent") == "Pause"
     dialog.get_by_role("button", name="Stop").click()
     dialog.get_by_text(re.compile(r"Recording stopped: 0:\d\d recorded and uploaded")).wait_for()
-    note = dialog.locator("[data-rec-upload]")
+    note = dialog.locator("[data-audio-primary] [data-rec-upload]")
     assert re.fullmatch(r"Upload complete \(\d+ KB\)\.", note.inner_text()), note.inner_text()
     assert discard.is_visible()
     assert dialog.get_by_role("button", name="Record more").is_visible()
@@ -260,7 +260,9 @@ def test_the_browser_ending_the_microphone_keeps_what_was_recorded(page: Any, re
     screenshot(page, "recorder-stopped-by-browser")
     upload = AudioUpload.objects.get()
     assert upload.status == "open" and upload.next_seq >= 1 and upload.bytes > 0
-    assert dialog.locator("[data-upload-ids] input").evaluate_all("els => els.map(e => e.value)") == [str(upload.pk)]
+    assert dialog.locator("[data-audio-primary] [data-upload-ids] input").evaluate_all(
+        "els => els.map(e => e.value)"
+    ) == [str(upload.pk)]
     assert dialog.get_by_role("button", name="Record more").is_enabled()
     assert dialog.get_by_role("button", name="Discard recording").is_visible()
     assert len(recorded_audio(upload)) > 2 * audio_tools.RATE
@@ -278,7 +280,9 @@ def test_a_recorder_the_browser_stops_says_so_and_keeps_what_was_recorded(page: 
     upload = AudioUpload.objects.get()
     assert upload.status == "open" and upload.next_seq >= 1
     assert dialog.get_by_role("button", name="Record more").is_enabled()
-    assert re.fullmatch(r"Upload complete \(\d+ KB\)\.", dialog.locator("[data-rec-upload]").inner_text())
+    assert re.fullmatch(
+        r"Upload complete \(\d+ KB\)\.", dialog.locator("[data-audio-primary] [data-rec-upload]").inner_text()
+    )
 
 
 def test_the_screen_is_kept_on_while_recording(page: Any, ready: World) -> None:
@@ -318,7 +322,7 @@ def test_the_recorder_works_on_a_phone(phone: Any, ready: World) -> None:
     dialog.get_by_text("Recording.").wait_for()
     page.wait_for_timeout(3_500)
     fits(page, "the recorder while recording", 390)
-    dialog.locator("[data-rec-stop]").scroll_into_view_if_needed()
+    dialog.locator("[data-audio-primary] [data-rec-stop]").scroll_into_view_if_needed()
     screenshot(page, "phone-recorder")
     dialog.get_by_role("button", name="Close").tap()
     pill = page.get_by_role("button", name=PILL)

@@ -79,7 +79,7 @@ def test_the_form_offers_to_record_consent_when_none_is_on_file(world: World) ->
     assert 'id="gen-consent-form"' in page and 'hx-post="' + consent_url(world) in page
     give_consent(world.a)
     page = signed_in(world.a.clinician).get(generate_url(world)).content.decode()
-    assert "gen-consent-form" not in page and "data-recorder" in page
+    assert "gen-consent-form" not in page and 'data-upload-field="upload_id"' in page
 
 
 def test_consent_recorded_from_the_form_brings_the_recorder(world: World) -> None:
@@ -90,7 +90,7 @@ def test_consent_recorded_from_the_form_brings_the_recorder(world: World) -> Non
     consent = RecordingConsent.objects.get(client=world.a.client)
     assert consent.method == "verbal" and consent.recorded_by == world.a.clinician
     page = response.content.decode()
-    assert "Recording consent recorded." in page and "data-recorder" in page
+    assert "Recording consent recorded." in page and 'data-upload-field="upload_id"' in page
     assert re.search(r'id="gen-audio-file"[^>]*>', page) and "disabled" not in re.search(
         r'<input type="file" id="gen-audio-file"[^>]*>', page
     ).group(0)  # type: ignore[union-attr]
@@ -101,7 +101,11 @@ def test_a_refused_consent_comes_back_with_its_error_and_records_nothing(world: 
     response = signed_in(world.a.clinician).post(consent_url(world), {"given_on": tomorrow}, headers=DIALOG)
     assert response.status_code == 400 and not RecordingConsent.objects.exists()
     page = response.content.decode()
-    assert "cannot be in the future" in page and 'id="gen-consent-given_on"' in page and "data-recorder" not in page
+    assert (
+        "cannot be in the future" in page
+        and 'id="gen-consent-given_on"' in page
+        and 'data-upload-field="upload_id"' not in page
+    )
 
 
 def dictation_form(**fields: object) -> dict[str, object]:

@@ -43,14 +43,26 @@ class SequenceError(DomainError):
         self.expected = expected
 
 
-def upload_start(*, client: Client, actor: User) -> AudioUpload:
-    """Open a recording for a client; refused at once when no recording consent is on file."""
-    if consent_active(practice=client.practice, client=client) is None:
+def upload_start(*, client: Client, actor: User, dictation: bool = False) -> AudioUpload:
+    """Open a recording for a client; a session recording is refused at once when no recording
+    consent is on file. A dictation (the clinician confirmed it holds only their own voice) needs
+    none; the audit log records the confirmation."""
+    if not dictation and consent_active(practice=client.practice, client=client) is None:
         raise DomainError(
-            "This client has no recording consent on file. Record their consent before recording.", code="no_consent"
+            "This client has no recording consent on file. Record their consent before recording "
+            "(a dictation of your own voice only needs none).",
+            code="no_consent",
         )
-    upload = AudioUpload.objects.create(practice=client.practice, client=client, created_by=actor)
-    logger.info("audio upload %s started", upload.pk)
+    upload = AudioUpload.objects.create(practice=client.practice, client=client, created_by=actor, dictation=dictation)
+    if dictation:
+        audit_record(
+            action="audio.dictation_start",
+            practice=client.practice,
+            actor=actor,
+            obj=upload,
+            detail={"client": str(client.pk), "own_voice_only": "confirmed by the clinician"},
+        )
+    logger.info("audio upload %s started (dictation: %s)", upload.pk, dictation)
     return upload
 
 
