@@ -14,7 +14,7 @@ from django.utils import dateformat
 from intellisession.models import Practice
 from notes.document import LEVEL_LABELS, RISK_LABELS, STATUS_LABELS, Evidence, RiskAssessment, RiskItem, Sentence
 from notes.models import Note
-from notes.selectors import request_transcriptions
+from notes.selectors import input_labels, request_transcriptions
 from transcription.models import Transcription, TranscriptionStatus
 from transcription.selectors import transcription_segments, transcription_speakers
 
@@ -46,14 +46,14 @@ class SentenceView:
     evidence: list[EvidenceView]
 
     @classmethod
-    def of(cls, index: int, sentence: Sentence) -> SentenceView:
+    def of(cls, index: int, sentence: Sentence, inputs: dict[str, str]) -> SentenceView:
         return cls(
             index=index,
             text=sentence.text,
             resolution=sentence.resolution,
             placeholder=sentence.placeholder,
             needs_review=sentence.needs_review,
-            evidence=_evidence(sentence.evidence),
+            evidence=_evidence(sentence.evidence, inputs),
         )
 
     @property
@@ -69,10 +69,11 @@ class SectionView:
     sentences: list[SentenceView] = field(default_factory=list)
 
 
-def _evidence(rows: Iterable[Evidence]) -> list[EvidenceView]:
+def _evidence(rows: Iterable[Evidence], inputs: dict[str, str]) -> list[EvidenceView]:
+    """`inputs` names a typed input's evidence by what it is (by its ref), else "Typed input"."""
     return [
         EvidenceView(
-            source=SOURCE_LABELS[row.source],
+            source=inputs.get(row.ref, SOURCE_LABELS["input"]) if row.source == "input" else SOURCE_LABELS[row.source],
             quote=row.quote,
             time=mmss(row.start) if row.source == "transcript" else "",
         )
@@ -81,12 +82,13 @@ def _evidence(rows: Iterable[Evidence]) -> list[EvidenceView]:
 
 
 def section_views(note: Note) -> list[SectionView]:
+    inputs = input_labels(practice=note.practice, request=note.request) if note.request else {}
     return [
         SectionView(
             key=section.key,
             title=section.title,
             text=section.text,
-            sentences=[SentenceView.of(i, s) for i, s in enumerate(section.sentences)],
+            sentences=[SentenceView.of(i, s, inputs) for i, s in enumerate(section.sentences)],
         )
         for section in note.document.sections
     ]

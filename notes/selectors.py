@@ -121,6 +121,13 @@ def transcribed_input_kinds(*, practice: Practice, request: NoteRequest) -> set[
     return set(inputs.values_list("kind", flat=True))
 
 
+def input_labels(*, practice: Practice, request: NoteRequest) -> dict[str, str]:
+    """What each of a request's inputs is ("Session summary", "Dictation transcript"), by the ref
+    its evidence carries."""
+    inputs = NoteInput.objects.filter(practice=practice, request=request)
+    return {str(pk): str(InputKind(kind).label) for pk, kind in inputs.values_list("pk", "kind")}
+
+
 def request_segments(*, practice: Practice, request: NoteRequest) -> list[Segment]:
     """Transcript segments of every session recording, in input order, with their own times
     (a dictation is the clinician's summary, read as a typed input: see ``note_context``)."""

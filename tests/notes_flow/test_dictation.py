@@ -46,7 +46,10 @@ def test_a_dictation_goes_through_without_consent_and_reads_as_the_clinicians_in
     dictation.transcription.refresh_from_db()
     assert not dictation.transcription.audio  # deleted once transcribed, like a session's
     page = signed_in(world.a.clinician).get(reverse("note-detail", args=[world.a.practice.slug, note.pk]))
-    assert ">Dictation transcript</a>" in page.content.decode() and ">Transcript</a>" not in page.content.decode()
+    html = page.content.decode()
+    assert ">Dictation transcript</a>" in html and ">Transcript</a>" not in html
+    # Its evidence says what it is, not "Typed input".
+    assert '<span class="ev-source">Dictation transcript</span>' in html and "Typed input" not in html
 
 
 def test_a_session_recording_of_a_client_without_consent_is_still_refused(db: None, world: World) -> None:
