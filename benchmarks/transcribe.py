@@ -30,7 +30,8 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -70,6 +71,10 @@ class PipelineRun:
     load_after: float
     whisper_s: float  # summed over chunks, from the workers' logs: inside engine.transcribe
     chunk_tasks_s: float  # summed over chunks: whole chunk tasks (decode, whisper, voice prints, save)
+    # Seconds by stage, from the workers' logs (summed over chunks): plan (chunk boundaries), decode
+    # (audio), vad, batched (first batched round), extra (later rounds), redecode (suspect windows
+    # alone), transcribe (all of engine.transcribe), prints (voice embeddings), save, label (speakers).
+    stages: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass
@@ -185,14 +190,26 @@ def wait_finished(transcription_id: Any, timeout: float) -> Any:
     return row
 
 
+FINISHED = "finished: label="
+
+
 def warm_up(workers: list[Worker], practice: Any) -> None:
-    """Every worker loads its model before the measured run, as in a running service."""
+    """Every worker loads its model before the measured run, as in a running service. Returns once
+    the warm-up jobs' last log lines are written (a job is DONE just before), so that none of
+    them is counted in the measured run's stages."""
+    done = 0
+
+    def logged(jobs: int) -> bool:
+        return sum(w.log_count(FINISHED) for w in workers) >= jobs
+
     for _ in range(6):
         if all(w.log_count("whisper model loaded") for w in workers):
+            poll(partial(logged, done), timeout=30)
             return
         jobs = [upload(SAMPLE_MP3, practice, CHART) for _ in workers]
         for job in jobs:
             wait_finished(job.pk, timeout=300)
+        done += len(jobs)
     raise RuntimeError("workers did not load the model during warm-up")
 
 
@@ -202,6 +219,27 @@ CHUNK_LINE = re.compile(r"chunk \d+ of transcription \S+ done in ([0-9.]+) s")
 
 def _summed(pattern: re.Pattern[str], text: str) -> float:
     return round(sum(float(found) for found in pattern.findall(text)), 2)
+
+
+STAGE_LINES = (
+    re.compile(r"transcribed: audio=.*"),
+    re.compile(r"chunk \d+ of transcription \S+ done in .*"),
+    re.compile(r"transcription \S+ finished: .*"),
+)
+STAGE = re.compile(r"\b([a-z]+)=([0-9.]+)s\b")
+PLAN_LINE = re.compile(r"transcription \S+ planned: .* in ([0-9.]+) s")
+
+
+def _stages(text: str) -> dict[str, float]:
+    """Seconds by stage, summed over the stage lines the workers logged."""
+    stages: dict[str, float] = {"plan": _summed(PLAN_LINE, text)}
+    for pattern in STAGE_LINES:
+        for line in pattern.findall(text):
+            for name, seconds in STAGE.findall(line):
+                stages[name] = round(stages.get(name, 0.0) + float(seconds), 2)
+    stages.pop("audio", None)
+    stages.pop("total", None)
+    return stages
 
 
 def _logged_chunks(pool: list[Worker], marks: list[int], chunks: int) -> str:
@@ -214,7 +252,7 @@ def _logged_chunks(pool: list[Worker], marks: list[int], chunks: int) -> str:
 
     def complete() -> str:
         text = logged()
-        return text if len(CHUNK_LINE.findall(text)) >= chunks else ""
+        return text if len(CHUNK_LINE.findall(text)) >= chunks and FINISHED in text else ""
 
     return poll(complete, timeout=30) or logged()
 
@@ -267,6 +305,7 @@ def run_pipeline(
             load_after=loadavg(),
             whisper_s=_summed(WHISPER_LINE, logged),
             chunk_tasks_s=_summed(CHUNK_LINE, logged),
+            stages=_stages(logged),
         )
     finally:
         for worker in pool:
@@ -327,6 +366,9 @@ def print_report(figures: dict[str, Any]) -> None:
             )
         )
     print_table(rows)
+    for p in figures["pipeline"]:
+        stages = ", ".join(f"{name} {seconds:.1f}" for name, seconds in p["stages"].items())
+        print(f"stages (s), pipeline {p['workers']} worker(s): whisper {p['whisper_s']:.1f}, {stages}")
     for key, value in figures.items():
         if key not in ("pipeline", "bare"):
             print(f"{key}: {value}")
