@@ -17,6 +17,11 @@ loading the model, unprimed; its RSS is its own. ``--plain`` adds plain faster-w
 (``WhisperModel.transcribe`` with beam 1 and its VAD, no word timestamps, no priming: the
 yardstick of a "plain faster-whisper run"), one for each of ``--plain-threads``.
 
+Besides wall time, each run reports its CPU seconds (user + system, of the worker processes or of
+the bare child) over the same stretch: on a machine shared with other work the wall time of two
+runs a minute apart can differ by 2x, their CPU time much less. The pipeline's time by stage comes
+from its workers' log lines (see ``PipelineRun.stages``).
+
 Data lives under ``DATA_DIR`` (default ``.data/bench``): its own PostgreSQL, Redis and files.
 """
 
@@ -70,6 +75,7 @@ class PipelineRun:
     load_before: float
     load_after: float
     whisper_s: float  # summed over chunks, from the workers' logs: inside engine.transcribe
+    cpu_s: float  # CPU seconds (user + system) of the worker processes from upload to finish
     chunk_tasks_s: float  # summed over chunks: whole chunk tasks (decode, whisper, voice prints, save)
     # Seconds by stage, from the workers' logs (summed over chunks): plan (chunk boundaries), decode
     # (audio), vad, batched (first batched round), extra (later rounds), redecode (suspect windows
@@ -85,6 +91,7 @@ class BareRun:
     duration_s: float
     wall_s: float  # decode + transcribe, model already loaded
     decode_s: float
+    cpu_s: float  # CPU seconds (user + system) of the same stretch
     rtf: float
     segments: int
     peak_rss_mib: float
@@ -103,11 +110,33 @@ def _plain_segments(pcm: Any, threads: int) -> int:
     return sum(1 for _ in pieces)
 
 
+def _own_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _cpu_of(pids: list[int]) -> float:
+    """CPU seconds so far of these processes and all their children (a prefork pool child lives on)."""
+    import psutil
+
+    total = 0.0
+    for pid in pids:
+        try:
+            root = psutil.Process(pid)
+            for process in (root, *root.children(recursive=True)):
+                times = process.cpu_times()
+                total += times.user + times.system
+        except psutil.NoSuchProcess:
+            continue
+    return total
+
+
 def bare_child(audio: Path, threads: int, word_timestamps: bool, kind: str) -> dict[str, Any]:
     from transcription import audio as audio_lib
     from transcription import engine
 
     engine.get_model(None, cpu_threads=threads)
+    cpu_before = _own_cpu()
     began = time.monotonic()
     pcm = audio_lib.decode(audio)
     decoded = time.monotonic()
@@ -120,6 +149,7 @@ def bare_child(audio: Path, threads: int, word_timestamps: bool, kind: str) -> d
         "duration_s": len(pcm) / audio_lib.SAMPLE_RATE,
         "wall_s": ended - began,
         "decode_s": decoded - began,
+        "cpu_s": _own_cpu() - cpu_before,
         "segments": segments,
         "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     }
@@ -153,6 +183,7 @@ def run_bare(audio: Path, threads: int, word_timestamps: bool, kind: str = "engi
         duration_s=round(found["duration_s"], 1),
         wall_s=round(found["wall_s"], 2),
         decode_s=round(found["decode_s"], 2),
+        cpu_s=round(found["cpu_s"], 2),
         rtf=round(found["wall_s"] / found["duration_s"], 4),
         segments=found["segments"],
         peak_rss_mib=round(found["peak_rss_mib"], 1),
@@ -281,7 +312,9 @@ def run_pipeline(
         warm_up(pool, practice)
         before = loadavg()
         log_marks = [w.log_path.stat().st_size for w in pool]
-        with RssSampler([w.proc.pid for w in pool if w.proc]) as sampler:
+        pids = [w.proc.pid for w in pool if w.proc]
+        cpu_before = _cpu_of(pids)
+        with RssSampler(pids) as sampler:
             began = time.monotonic()
             job = upload(audio, practice, CHART if primed else None)
             row = wait_finished(job.pk, timeout)
@@ -289,6 +322,7 @@ def run_pipeline(
         if row.status != "done":
             raise RuntimeError(f"transcription ended {row.status}: {row.error_code}")
         logged = _logged_chunks(pool, log_marks, row.chunks_total)
+        cpu = _cpu_of(pids) - cpu_before
         return PipelineRun(
             workers=workers,
             threads=threads,
@@ -304,6 +338,7 @@ def run_pipeline(
             load_before=before,
             load_after=loadavg(),
             whisper_s=_summed(WHISPER_LINE, logged),
+            cpu_s=round(cpu, 2),
             chunk_tasks_s=_summed(CHUNK_LINE, logged),
             stages=_stages(logged),
         )
@@ -325,6 +360,7 @@ def report(pipeline: list[PipelineRun], bare: list[BareRun]) -> dict[str, Any]:
         for run in pipeline:
             key = f"pipeline_{run.workers}w_over_plain_{plain.threads}t"
             figures[key] = round(run.wall_s / plain.wall_s, 3)
+            figures[f"{key}_cpu"] = round(run.cpu_s / plain.cpu_s, 3)
     for run in pipeline:
         if one and run.workers > 1:
             figures[f"speedup_{run.workers}_over_1"] = round(one.wall_s / run.wall_s, 3)
@@ -332,7 +368,9 @@ def report(pipeline: list[PipelineRun], bare: list[BareRun]) -> dict[str, Any]:
 
 
 def print_report(figures: dict[str, Any]) -> None:
-    rows = [("run", "audio s", "wall s", "RTF", "chunks", "segments", "peak RSS MiB (max proc / total)", "load")]
+    rows = [
+        ("run", "audio s", "wall s", "CPU s", "RTF", "chunks", "segments", "peak RSS MiB (max proc / total)", "load")
+    ]
     for p in figures["pipeline"]:
         primed = "primed " if p["primed"] else ""
         rows.append(
@@ -340,6 +378,7 @@ def print_report(figures: dict[str, Any]) -> None:
                 f"pipeline {primed}{p['workers']} worker(s) x {p['threads']} thread(s)",
                 f"{p['duration_s']:.0f}",
                 f"{p['wall_s']:.1f}",
+                f"{p['cpu_s']:.1f}",
                 f"{p['rtf']:.4f}",
                 str(p["chunks"]),
                 str(p["segments"]),
@@ -358,6 +397,7 @@ def print_report(figures: dict[str, Any]) -> None:
                 f"{label} x {b['threads']} thread(s)",
                 f"{b['duration_s']:.0f}",
                 f"{b['wall_s']:.1f}",
+                f"{b['cpu_s']:.1f}",
                 f"{b['rtf']:.4f}",
                 "-",
                 str(b["segments"]),
