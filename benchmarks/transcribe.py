@@ -17,6 +17,11 @@ loading the model, unprimed; its RSS is its own. ``--plain`` adds plain faster-w
 (``WhisperModel.transcribe`` with beam 1 and its VAD, no word timestamps, no priming: the
 yardstick of a "plain faster-whisper run"), one for each of ``--plain-threads``.
 
+Besides wall time, each run reports its CPU seconds (user + system, of the worker processes or of
+the bare child) over the same stretch: on a machine shared with other work the wall time of two
+runs a minute apart can differ by 2x, their CPU time much less. The pipeline's time by stage comes
+from its workers' log lines (see ``PipelineRun.stages``).
+
 Data lives under ``DATA_DIR`` (default ``.data/bench``): its own PostgreSQL, Redis and files.
 """
 
@@ -30,7 +35,8 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -69,7 +75,12 @@ class PipelineRun:
     load_before: float
     load_after: float
     whisper_s: float  # summed over chunks, from the workers' logs: inside engine.transcribe
+    cpu_s: float  # CPU seconds (user + system) of the worker processes from upload to finish
     chunk_tasks_s: float  # summed over chunks: whole chunk tasks (decode, whisper, voice prints, save)
+    # Seconds by stage, from the workers' logs (summed over chunks): plan (chunk boundaries), decode
+    # (audio), vad, batched (first batched round), extra (later rounds), redecode (suspect windows
+    # alone), transcribe (all of engine.transcribe), prints (voice embeddings), save, label (speakers).
+    stages: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass
@@ -80,6 +91,7 @@ class BareRun:
     duration_s: float
     wall_s: float  # decode + transcribe, model already loaded
     decode_s: float
+    cpu_s: float  # CPU seconds (user + system) of the same stretch
     rtf: float
     segments: int
     peak_rss_mib: float
@@ -98,11 +110,33 @@ def _plain_segments(pcm: Any, threads: int) -> int:
     return sum(1 for _ in pieces)
 
 
+def _own_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _cpu_of(pids: list[int]) -> float:
+    """CPU seconds so far of these processes and all their children (a prefork pool child lives on)."""
+    import psutil
+
+    total = 0.0
+    for pid in pids:
+        try:
+            root = psutil.Process(pid)
+            for process in (root, *root.children(recursive=True)):
+                times = process.cpu_times()
+                total += times.user + times.system
+        except psutil.NoSuchProcess:
+            continue
+    return total
+
+
 def bare_child(audio: Path, threads: int, word_timestamps: bool, kind: str) -> dict[str, Any]:
     from transcription import audio as audio_lib
     from transcription import engine
 
     engine.get_model(None, cpu_threads=threads)
+    cpu_before = _own_cpu()
     began = time.monotonic()
     pcm = audio_lib.decode(audio)
     decoded = time.monotonic()
@@ -115,6 +149,7 @@ def bare_child(audio: Path, threads: int, word_timestamps: bool, kind: str) -> d
         "duration_s": len(pcm) / audio_lib.SAMPLE_RATE,
         "wall_s": ended - began,
         "decode_s": decoded - began,
+        "cpu_s": _own_cpu() - cpu_before,
         "segments": segments,
         "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     }
@@ -148,6 +183,7 @@ def run_bare(audio: Path, threads: int, word_timestamps: bool, kind: str = "engi
         duration_s=round(found["duration_s"], 1),
         wall_s=round(found["wall_s"], 2),
         decode_s=round(found["decode_s"], 2),
+        cpu_s=round(found["cpu_s"], 2),
         rtf=round(found["wall_s"] / found["duration_s"], 4),
         segments=found["segments"],
         peak_rss_mib=round(found["peak_rss_mib"], 1),
@@ -185,14 +221,26 @@ def wait_finished(transcription_id: Any, timeout: float) -> Any:
     return row
 
 
+FINISHED = "finished: label="
+
+
 def warm_up(workers: list[Worker], practice: Any) -> None:
-    """Every worker loads its model before the measured run, as in a running service."""
+    """Every worker loads its model before the measured run, as in a running service. Returns once
+    the warm-up jobs' last log lines are written (a job is DONE just before), so that none of
+    them is counted in the measured run's stages."""
+    done = 0
+
+    def logged(jobs: int) -> bool:
+        return sum(w.log_count(FINISHED) for w in workers) >= jobs
+
     for _ in range(6):
         if all(w.log_count("whisper model loaded") for w in workers):
+            poll(partial(logged, done), timeout=30)
             return
         jobs = [upload(SAMPLE_MP3, practice, CHART) for _ in workers]
         for job in jobs:
             wait_finished(job.pk, timeout=300)
+        done += len(jobs)
     raise RuntimeError("workers did not load the model during warm-up")
 
 
@@ -202,6 +250,27 @@ CHUNK_LINE = re.compile(r"chunk \d+ of transcription \S+ done in ([0-9.]+) s")
 
 def _summed(pattern: re.Pattern[str], text: str) -> float:
     return round(sum(float(found) for found in pattern.findall(text)), 2)
+
+
+STAGE_LINES = (
+    re.compile(r"transcribed: audio=.*"),
+    re.compile(r"chunk \d+ of transcription \S+ done in .*"),
+    re.compile(r"transcription \S+ finished: .*"),
+)
+STAGE = re.compile(r"\b([a-z]+)=([0-9.]+)s\b")
+PLAN_LINE = re.compile(r"transcription \S+ planned: .* in ([0-9.]+) s")
+
+
+def _stages(text: str) -> dict[str, float]:
+    """Seconds by stage, summed over the stage lines the workers logged."""
+    stages: dict[str, float] = {"plan": _summed(PLAN_LINE, text)}
+    for pattern in STAGE_LINES:
+        for line in pattern.findall(text):
+            for name, seconds in STAGE.findall(line):
+                stages[name] = round(stages.get(name, 0.0) + float(seconds), 2)
+    stages.pop("audio", None)
+    stages.pop("total", None)
+    return stages
 
 
 def _logged_chunks(pool: list[Worker], marks: list[int], chunks: int) -> str:
@@ -214,7 +283,7 @@ def _logged_chunks(pool: list[Worker], marks: list[int], chunks: int) -> str:
 
     def complete() -> str:
         text = logged()
-        return text if len(CHUNK_LINE.findall(text)) >= chunks else ""
+        return text if len(CHUNK_LINE.findall(text)) >= chunks and FINISHED in text else ""
 
     return poll(complete, timeout=30) or logged()
 
@@ -243,7 +312,9 @@ def run_pipeline(
         warm_up(pool, practice)
         before = loadavg()
         log_marks = [w.log_path.stat().st_size for w in pool]
-        with RssSampler([w.proc.pid for w in pool if w.proc]) as sampler:
+        pids = [w.proc.pid for w in pool if w.proc]
+        cpu_before = _cpu_of(pids)
+        with RssSampler(pids) as sampler:
             began = time.monotonic()
             job = upload(audio, practice, CHART if primed else None)
             row = wait_finished(job.pk, timeout)
@@ -251,6 +322,7 @@ def run_pipeline(
         if row.status != "done":
             raise RuntimeError(f"transcription ended {row.status}: {row.error_code}")
         logged = _logged_chunks(pool, log_marks, row.chunks_total)
+        cpu = _cpu_of(pids) - cpu_before
         return PipelineRun(
             workers=workers,
             threads=threads,
@@ -266,7 +338,9 @@ def run_pipeline(
             load_before=before,
             load_after=loadavg(),
             whisper_s=_summed(WHISPER_LINE, logged),
+            cpu_s=round(cpu, 2),
             chunk_tasks_s=_summed(CHUNK_LINE, logged),
+            stages=_stages(logged),
         )
     finally:
         for worker in pool:
@@ -286,6 +360,7 @@ def report(pipeline: list[PipelineRun], bare: list[BareRun]) -> dict[str, Any]:
         for run in pipeline:
             key = f"pipeline_{run.workers}w_over_plain_{plain.threads}t"
             figures[key] = round(run.wall_s / plain.wall_s, 3)
+            figures[f"{key}_cpu"] = round(run.cpu_s / plain.cpu_s, 3)
     for run in pipeline:
         if one and run.workers > 1:
             figures[f"speedup_{run.workers}_over_1"] = round(one.wall_s / run.wall_s, 3)
@@ -293,7 +368,9 @@ def report(pipeline: list[PipelineRun], bare: list[BareRun]) -> dict[str, Any]:
 
 
 def print_report(figures: dict[str, Any]) -> None:
-    rows = [("run", "audio s", "wall s", "RTF", "chunks", "segments", "peak RSS MiB (max proc / total)", "load")]
+    rows = [
+        ("run", "audio s", "wall s", "CPU s", "RTF", "chunks", "segments", "peak RSS MiB (max proc / total)", "load")
+    ]
     for p in figures["pipeline"]:
         primed = "primed " if p["primed"] else ""
         rows.append(
@@ -301,6 +378,7 @@ def print_report(figures: dict[str, Any]) -> None:
                 f"pipeline {primed}{p['workers']} worker(s) x {p['threads']} thread(s)",
                 f"{p['duration_s']:.0f}",
                 f"{p['wall_s']:.1f}",
+                f"{p['cpu_s']:.1f}",
                 f"{p['rtf']:.4f}",
                 str(p["chunks"]),
                 str(p["segments"]),
@@ -319,6 +397,7 @@ def print_report(figures: dict[str, Any]) -> None:
                 f"{label} x {b['threads']} thread(s)",
                 f"{b['duration_s']:.0f}",
                 f"{b['wall_s']:.1f}",
+                f"{b['cpu_s']:.1f}",
                 f"{b['rtf']:.4f}",
                 "-",
                 str(b["segments"]),
@@ -327,6 +406,9 @@ def print_report(figures: dict[str, Any]) -> None:
             )
         )
     print_table(rows)
+    for p in figures["pipeline"]:
+        stages = ", ".join(f"{name} {seconds:.1f}" for name, seconds in p["stages"].items())
+        print(f"stages (s), pipeline {p['workers']} worker(s): whisper {p['whisper_s']:.1f}, {stages}")
     for key, value in figures.items():
         if key not in ("pipeline", "bare"):
             print(f"{key}: {value}")

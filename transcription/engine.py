@@ -55,6 +55,12 @@ LOG_PROB_MIN = -1.0
 MAX_ROUNDS = 3
 SPAN_SLACK = 0.2
 MIN_WORDS_PER_SECOND = 0.5
+# In the further rounds the left-out stretches are short (6 s on average on our sample) and each
+# window costs a full 30-s encoder pass, so they are packed several to a window of at most
+# PACK_SECONDS, this much silence between two. The prompt's pull fades within a window: packed
+# to 24 s the recall benchmark lost a chart term (quetiapine), packed to 12 s it kept them all.
+PACK_GAP_SECONDS = 0.8
+PACK_SECONDS = 12.0
 PROMPT_PREFIX = "A therapy session. Mentioned:"
 
 _models: dict[tuple[str, int], WhisperModel] = {}
@@ -79,6 +85,8 @@ class TranscribeResult:
     # Indexes of primed windows whose batched text looked like a hallucination and that were
     # decoded again on their own.
     redecoded: list[int] = field(default_factory=list)
+    # Seconds spent per stage (vad, batched: first round, extra: later rounds, redecode), for the logs.
+    stages: dict[str, float] = field(default_factory=dict)
 
 
 def _forget_models() -> None:
@@ -314,6 +322,10 @@ def _batched_pieces(
         word_timestamps=True,  # they tell which stretches of a window the text covers
         clip_timestamps=clips,
         batch_size=BATCH_SIZE,
+        # With timestamp tokens the decoder reads on past a pause where, without them, it often
+        # ends the window: less speech is left for further rounds, and on the recall benchmark
+        # WER went from 11.15% to 9.31% with as many chart terms (docs/PERFORMANCE.md).
+        without_timestamps=False,
     )
     found: list[list[Piece]] = [[] for _ in windows]
     for piece in pieces:  # a generator: each batch is decoded when first iterated
@@ -359,6 +371,73 @@ def _uncovered(spans: list[Span], words: list[Word], offset: float) -> list[list
     return [run for run in runs if run]
 
 
+def _packs(ranges: list[Span], seconds: float) -> list[list[Span]]:
+    """Consecutive ranges gathered into packs whose ranges and gaps fit in `seconds`."""
+    limit, gap = int(seconds * SAMPLE_RATE), int(PACK_GAP_SECONDS * SAMPLE_RATE)
+    packs: list[list[Span]] = []
+    length = 0
+    for begin, end in ranges:
+        if packs and length + gap + end - begin <= limit:
+            packs[-1].append((begin, end))
+            length += gap + end - begin
+        else:
+            packs.append([(begin, end)])
+            length = end - begin
+    return packs
+
+
+@dataclass(frozen=True)
+class _Place:
+    """Where a pack's ranges sit in the packed audio: times are moved back with `unpacked`."""
+
+    starts: list[float]  # seconds, in the packed audio
+    ends: list[float]
+    origins: list[float]  # seconds, where each range begins in the chunk
+
+    def unpacked(self, words: list[Word], offset: float) -> list[list[Word]]:
+        """The words of each range, at their times in the recording; a word in a gap goes to the
+        nearer range."""
+        parts: list[list[Word]] = [[] for _ in self.starts]
+        for word in words:
+            middle = (word.start + word.end) / 2
+            index = max(0, bisect.bisect_right(self.starts, middle) - 1)
+            after = index + 1
+            if after < len(self.starts) and middle - self.ends[index] > self.starts[after] - middle:
+                index = after
+            shift = self.origins[index] - self.starts[index] + offset
+            parts[index].append(Word(_time(word.start, shift), _time(word.end, shift), word.text))
+        return parts
+
+
+def _packed_audio(
+    audio: npt.NDArray[np.float32], packs: list[list[Span]]
+) -> tuple[npt.NDArray[np.float32], list[Span], list[_Place]]:
+    """The packs laid out one after another (each range, then a gap of silence), their windows in
+    that audio, and where each range went."""
+    gap = np.zeros(int(PACK_GAP_SECONDS * SAMPLE_RATE), dtype=np.float32)
+    pieces: list[npt.NDArray[np.float32]] = []
+    windows: list[Span] = []
+    places: list[_Place] = []
+    at = 0
+    for pack in packs:
+        first = at
+        starts, ends, origins = [], [], []
+        for number, (begin, end) in enumerate(pack):
+            if number:
+                pieces.append(gap)
+                at += len(gap)
+            starts.append(at / SAMPLE_RATE)
+            ends.append((at + end - begin) / SAMPLE_RATE)
+            origins.append(begin / SAMPLE_RATE)
+            pieces.append(audio[begin:end])
+            at += end - begin
+        windows.append((first, at))
+        places.append(_Place(starts, ends, origins))
+        pieces.append(gap)  # windows a pause apart, as `_batched_pieces` needs
+        at += len(gap)
+    return np.concatenate(pieces) if pieces else np.zeros(0, dtype=np.float32), windows, places
+
+
 @dataclass
 class _Run:
     decoded: _Decoded
@@ -366,6 +445,7 @@ class _Run:
     windows: int = 1
     redecoded: list[int] = field(default_factory=list)  # windows decoded again on their own
     rounds: int = 1
+    stages: dict[str, float] = field(default_factory=dict)  # seconds by stage
 
 
 @dataclass
@@ -381,24 +461,59 @@ class _Primed:
     redecoded: list[int] = field(default_factory=list)
     windows: int = 0
     language: str = "en"
+    stages: dict[str, float] = field(default_factory=dict)
 
-    def round(self, groups: list[list[Span]]) -> list[list[Span]]:
+    def _timed(self, stage: str, began: float) -> None:
+        self.stages[stage] = self.stages.get(stage, 0.0) + time.monotonic() - began
+
+    def round(self, groups: list[list[Span]], stage: str) -> list[list[Span]]:
         """Decode one window per group in batches; return the runs of speech left uncovered."""
         windows = [(group[0][0], group[-1][1]) for group in groups]
+        began = time.monotonic()
         found, self.language = _batched_pieces(
             self.model, self.audio, windows, self.prompt, lambda at: self.progress(self.offset + at)
         )
+        self._timed(stage, began)
         left: list[list[Span]] = []
         for group, (begin, end), pieces in zip(groups, windows, found, strict=True):
             if _suspect(pieces):
-                self.redecoded.append(self.windows)
-                self.decoded.extend(self._alone(begin, end))
+                self._redecode([(begin, end)])
             else:
-                words = _words(pieces, self.offset)
-                self.decoded.add_sentences(words, self.prompt)
-                left.extend(_uncovered(group, words, self.offset))
+                left.extend(self._keep(group, _words(pieces, self.offset)))
             self.windows += 1
         return left
+
+    def packed_round(self, groups: list[list[Span]], seconds: float, stage: str) -> list[list[Span]]:
+        """Like `round`, with several groups packed into each window (see PACK_GAP_SECONDS)."""
+        packs = _packs([(group[0][0], group[-1][1]) for group in groups], min(seconds, PACK_SECONDS))
+        audio, windows, places = _packed_audio(self.audio, packs)
+        began = time.monotonic()
+        found, self.language = _batched_pieces(self.model, audio, windows, self.prompt, lambda _: None)
+        self._timed(stage, began)
+        left: list[list[Span]] = []
+        taken = 0
+        for pack, pieces, place in zip(packs, found, places, strict=True):
+            members = groups[taken : taken + len(pack)]
+            taken += len(pack)
+            if _suspect(pieces):
+                self._redecode(pack)
+            else:
+                words = place.unpacked(_words(pieces, 0.0), self.offset)
+                for group, group_words in zip(members, words, strict=True):
+                    left.extend(self._keep(group, group_words))
+            self.windows += 1
+        return left
+
+    def _keep(self, group: list[Span], words: list[Word]) -> list[list[Span]]:
+        self.decoded.add_sentences(words, self.prompt)
+        return _uncovered(group, words, self.offset)
+
+    def _redecode(self, ranges: list[Span]) -> None:
+        self.redecoded.append(self.windows)
+        began = time.monotonic()
+        for begin, end in ranges:
+            self.decoded.extend(self._alone(begin, end))
+        self._timed("redecode", began)
 
     def _alone(self, begin: int, end: int) -> _Decoded:
         again, _ = _sequential(
@@ -420,11 +535,13 @@ def _primed(
     """Windows decoded in batches with the prompt in each; speech a window's text left out is
     decoded again in a further round of (shorter) windows, a suspect window on its own."""
     run = _Primed(model, audio, offset, prompt, progress)
-    runs, rounds = [spans], 0
+    runs = run.round(_group(spans, seconds), "batched")
+    rounds = 1
     while runs and rounds < MAX_ROUNDS:
-        runs = run.round([group for spans in runs for group in _group(spans, seconds)])
+        runs = run.packed_round([group for spans in runs for group in _group(spans, seconds)], seconds, "extra")
         rounds += 1
-    return _Run(run.decoded.ordered(), run.language, run.windows, run.redecoded, rounds)
+        progress(offset + len(audio) / SAMPLE_RATE * rounds / MAX_ROUNDS)
+    return _Run(run.decoded.ordered(), run.language, run.windows, run.redecoded, rounds, run.stages)
 
 
 def _one_by_one(
@@ -478,15 +595,19 @@ def transcribe(
             on_progress(min(1.0, max(0.0, (at - offset) / duration)))
 
     if prompt and batched:
+        began = time.monotonic()
+        spans = _speech(audio, window_seconds)
+        vad = time.monotonic() - began
         run = _primed(
             model,
             audio,
-            _speech(audio, window_seconds),
+            spans,
             offset=offset,
             prompt=prompt,
             seconds=window_seconds,
             progress=progress,
         )
+        run.stages = {"vad": vad, **run.stages}
     elif prompt:
         run = _one_by_one(
             model,
@@ -503,13 +624,17 @@ def transcribe(
         on_progress(1.0)
     segments = run.decoded.segments
     logger.info(
-        "transcribed: audio=%.1fs windows=%d segments=%d in %.2fs rounds=%d redecoded=%d",
+        "transcribed: audio=%.1fs windows=%d segments=%d in %.2fs rounds=%d redecoded=%d%s",
         duration,
         run.windows,
         len(segments),
         time.monotonic() - started,
         run.rounds,
         len(run.redecoded),
+        "".join(f" {stage}={seconds:.2f}s" for stage, seconds in run.stages.items()),
     )
     words = run.decoded.words if word_timestamps else []
-    return TranscribeResult(segments, run.language, duration, bool(segments), words, redecoded=run.redecoded)
+    stages = {stage: round(seconds, 3) for stage, seconds in run.stages.items()}
+    return TranscribeResult(
+        segments, run.language, duration, bool(segments), words, redecoded=run.redecoded, stages=stages
+    )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from tests import audio_tools
@@ -239,3 +240,43 @@ def test_model_is_loaded_once_per_directory_and_threads(model: object) -> None:
 def test_missing_model_directory_is_an_error_not_a_download(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError):
         engine.get_model(str(tmp_path / "nowhere"))
+
+
+def test_left_out_stretches_share_a_window_and_keep_their_own_times(model: object) -> None:
+    # Two stretches far apart in the chunk are decoded in one packed window; each word comes
+    # back at its place in the recording, not in the packed audio.
+    rate = engine.SAMPLE_RATE
+    sertraline = decode(FIXTURES / "sertraline.wav")
+    audio = audio_tools.concat(
+        audio_tools.silence(2.0), sertraline, audio_tools.silence(40.0), sertraline, audio_tools.silence(1.0)
+    )
+    first = (2 * rate, 2 * rate + len(sertraline))
+    second = (first[1] + 40 * rate, first[1] + 40 * rate + len(sertraline))
+    _, prompt = priming(CHART)
+    assert prompt is not None
+    run = engine._Primed(engine.get_model(), audio, 100.0, prompt, lambda _: None)
+    left = run.packed_round([[first], [second]], 24.0, "extra")
+    assert run.windows == 1 and not run.redecoded
+    assert left == []
+    found = [w for w in run.decoded.ordered().words if "sertraline" in w.text.lower()]
+    assert len(found) == 2, [w.text for w in run.decoded.words]
+    for word, (begin, end) in zip(found, [first, second], strict=True):
+        assert 100.0 + begin / rate - 0.3 <= word.start < word.end <= 100.0 + end / rate + 0.3
+    assert "extra" in run.stages
+
+
+def test_packs_fit_their_window_with_the_gaps() -> None:
+    rate = engine.SAMPLE_RATE
+    ranges = [(0, 10 * rate), (20 * rate, 30 * rate), (40 * rate, 43 * rate), (50 * rate, 75 * rate)]
+    packs = engine._packs(ranges, 24.0)
+    # 10 + 0.8 + 10 fits, a further 0.8 + 3 does not; a range longer than the window is alone.
+    assert packs == [ranges[:2], [ranges[2]], [ranges[3]]]
+    audio, windows, places = engine._packed_audio(np.ones(80 * rate, dtype=np.float32), packs)
+    assert windows[0] == (0, int(20.8 * rate))
+    assert windows[1][0] == windows[0][1] + int(0.8 * rate)  # windows a pause apart
+    assert audio[windows[0][0] + 10 * rate + 100] == 0.0  # the gap is silence
+    moved = places[0].unpacked(
+        [engine.Word(1.0, 1.4, " a"), engine.Word(10.2, 10.4, " b"), engine.Word(11.0, 11.5, " c")], 5.0
+    )
+    # " b" sits in the gap nearer the first range; " c" is 0.2 s into the second.
+    assert [[(w.start, w.text) for w in part] for part in moved] == [[(6.0, " a"), (15.2, " b")], [(25.2, " c")]]

@@ -80,8 +80,10 @@ def transcription_plan(*, transcription_id: str) -> list[int]:
             return []
     with transaction.atomic():
         transcription_started.send(sender=Transcription, transcription=transcription)
+    began = time.monotonic()
     with audio_local_path(transcription) as path:
         ranges = _plan(path, transcription.duration)
+    planned = time.monotonic() - began
     with transaction.atomic():
         chunks = [
             TranscriptionChunk(
@@ -91,7 +93,13 @@ def transcription_plan(*, transcription_id: str) -> list[int]:
         ]
         TranscriptionChunk.objects.bulk_create(chunks, ignore_conflicts=True)
         Transcription.objects.filter(pk=transcription.pk).update(chunks_total=len(ranges))
-    logger.info("transcription %s planned: %d chunks, %.0f s", transcription.pk, len(ranges), transcription.duration)
+    logger.info(
+        "transcription %s planned: %d chunks, %.0f s, in %.2f s",
+        transcription.pk,
+        len(ranges),
+        transcription.duration,
+        planned,
+    )
     return list(TranscriptionChunk.objects.filter(transcription=transcription).values_list("pk", flat=True))
 
 
@@ -145,16 +153,25 @@ def chunk_run(*, chunk_id: int) -> None:
     began = time.monotonic()
     with audio_local_path(transcription) as path:
         pcm = audio_lib.decode(path, start=chunk.start, end=chunk.end)
+    decoded = time.monotonic()
     result = _transcribe(pcm, chunk, transcription)
+    transcribed = time.monotonic()
     prints = _voice_prints(pcm, result, chunk)
     del pcm
+    printed = time.monotonic()
     _chunk_save(chunk, result.segments, speech_found=result.speech_found, language=result.language, prints=prints)
+    ended = time.monotonic()
     logger.info(
-        "chunk %s of transcription %s done in %.1f s (%d segments)",
+        "chunk %s of transcription %s done in %.1f s (%d segments) decode=%.2fs transcribe=%.2fs prints=%.2fs"
+        " save=%.2fs",
         chunk.index,
         transcription.pk,
-        time.monotonic() - began,
+        ended - began,
         len(result.segments),
+        decoded - began,
+        transcribed - decoded,
+        printed - transcribed,
+        ended - printed,
     )
 
 
@@ -319,8 +336,10 @@ def transcription_finish(*, transcription_id: uuid.UUID | str) -> bool:
     if transcription is None or transcription.chunks_done < transcription.chunks_total:
         return False
     speech = TranscriptionChunk.objects.filter(transcription=transcription, speech_found=True).exists()
+    began = time.monotonic()
     if speech:
         _label_speakers(transcription)  # before the owner is told, so the note reads the labelled transcript
+    labelled = time.monotonic() - began
     now = timezone.now()
     seconds = (now - transcription.started_at).total_seconds() if transcription.started_at else None
     with transaction.atomic():
@@ -335,6 +354,9 @@ def transcription_finish(*, transcription_id: uuid.UUID | str) -> bool:
         transcription.refresh_from_db()
         transcription_finished.send(sender=Transcription, transcription=transcription)
     audio_delete(transcription, reason="transcribed")
+    logger.info(
+        "transcription %s finished: label=%.2fs total=%.2fs", transcription.pk, labelled, time.monotonic() - began
+    )
     return True
 
 
