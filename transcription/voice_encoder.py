@@ -13,14 +13,11 @@ is embedded, and the utterance's embedding is the normalised mean of its windows
 
 from __future__ import annotations
 
-import ctypes
-import logging
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from functools import cache
 
 import numpy as np
 import numpy.typing as npt
+from threadpoolctl import threadpool_limits
 
 from transcription.voice_weights import N_FFT, SAMPLE_RATE, ensure_weights
 
@@ -36,68 +33,6 @@ TARGET_DBFS = -30.0
 BATCH = 32
 
 Floats = npt.NDArray[np.float32]
-
-logger = logging.getLogger(__name__)
-
-# Setters of the thread count of the OpenBLAS that numpy's wheels bundle (symbols prefixed for
-# scipy-openblas, plain in a system build), thread-local first.
-_BLAS_SETTERS = (
-    "openblas_set_num_threads_local",
-    "scipy_openblas_set_num_threads64_",
-    "scipy_openblas_set_num_threads_64_",
-    "openblas_set_num_threads64_",
-    "openblas_set_num_threads",
-)
-_BLAS_GETTERS = (
-    "scipy_openblas_get_num_threads64_",
-    "scipy_openblas_get_num_threads_64_",
-    "openblas_get_num_threads64_",
-    "openblas_get_num_threads",
-)
-
-
-@cache
-def _blas_threads() -> tuple[Callable[[int], object], Callable[[], int]] | None:
-    """(set, get) for the thread count of the loaded OpenBLAS, or None when there is none."""
-    try:  # the libraries this process has loaded (Linux); numpy has loaded its BLAS by now
-        with open("/proc/self/maps") as maps:
-            paths = {line.split()[-1] for line in maps if "openblas" in line.rsplit("/", 1)[-1].lower()}
-    except OSError:
-        return None
-    for path in sorted(paths):
-        try:
-            library = ctypes.CDLL(path)
-        except OSError:
-            continue
-        setter = next((getattr(library, n) for n in _BLAS_SETTERS if hasattr(library, n)), None)
-        getter = next((getattr(library, n) for n in _BLAS_GETTERS if hasattr(library, n)), None)
-        if setter is not None and getter is not None:
-            setter.argtypes, setter.restype = [ctypes.c_int], ctypes.c_int
-            getter.argtypes, getter.restype = [], ctypes.c_int
-            return setter, getter
-    logger.info("voice encoder: no OpenBLAS thread control found")
-    return None
-
-
-@contextmanager
-def _one_blas_thread() -> Iterator[None]:
-    """numpy's matrix products on one thread while the LSTM runs.
-
-    Its products are small (32 x 256 by 256 x 1024, 480 a batch): OpenBLAS's threads spend more
-    time meeting than working, and on a machine busy with Whisper (load 10) a 300 s chunk's
-    prints took 52 s with them and 5.9 s without.
-    """
-    control = _blas_threads()
-    if control is None:
-        yield
-        return
-    setter, getter = control
-    before = getter()
-    setter(1)
-    try:
-        yield
-    finally:
-        setter(before)
 
 
 @cache
@@ -189,7 +124,10 @@ def embed_utterances(wavs: list[Floats]) -> list[Floats]:
     if not windows:
         return []
     stacked = np.concatenate(windows)
-    with _one_blas_thread():
+    # numpy's matrix products on one thread: they are small (32 x 256 by 256 x 1024, 480 a batch),
+    # OpenBLAS's threads spend more time meeting than working, and on a machine busy with Whisper
+    # (load 10) a 300 s chunk's prints took 52 s with them and 5.9 s without.
+    with threadpool_limits(limits=1, user_api="blas"):
         embedded = np.concatenate([embed_windows(stacked[i : i + BATCH]) for i in range(0, len(stacked), BATCH)])
     out: list[Floats] = []
     start = 0
