@@ -451,5 +451,10 @@ LLM_MAX_RETRIES = env_int("LLM_MAX_RETRIES", 2)
 LLM_RESPONSE_FORMAT = env_str("LLM_RESPONSE_FORMAT", "json_schema")  # json_schema | json_object (llama.cpp)
 if LLM_RESPONSE_FORMAT not in ("json_schema", "json_object"):
     raise ImproperlyConfigured("LLM_RESPONSE_FORMAT must be json_schema or json_object")
+# Reply bounds for grammar-based local servers (json_object): characters a sentence, sentences a
+# section; each request's token limit is then the longest reply they allow. 0: no bounds.
+_LOCAL = LLM_RESPONSE_FORMAT == "json_object"
+LLM_SENTENCE_CHARS = env_int("LLM_SENTENCE_CHARS", 200 if _LOCAL else 0)
+LLM_SECTION_SENTENCES = env_int("LLM_SECTION_SENTENCES", 3 if _LOCAL else 10)
 NOTE_MAX_ATTEMPTS = env_int("NOTE_MAX_ATTEMPTS", 3)
 NOTE_CONTEXT_TOKENS = env_int("NOTE_CONTEXT_TOKENS", 100_000)

@@ -27,6 +27,8 @@ def llm_engine() -> LLMEngine | None:
         max_retries=settings.LLM_MAX_RETRIES,
         response_format="json_object" if settings.LLM_RESPONSE_FORMAT == "json_object" else "json_schema",
         budget_tokens=settings.NOTE_CONTEXT_TOKENS,
+        max_section_chars=settings.LLM_SENTENCE_CHARS or None,
+        max_items=settings.LLM_SECTION_SENTENCES,
     )
 
 

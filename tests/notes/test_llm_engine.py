@@ -6,10 +6,12 @@ import socket
 from typing import Any
 
 import pytest
+from django.test import override_settings
 from pydantic import ValidationError
 
 from notes.context import PriorNote
 from notes.document import NO_CONTENT
+from notes.engines import llm_engine
 from notes.llm import LLMEngine, LLMPermanentError, LLMTransientError
 from notes.reply import facts_reply_model, json_schema, longest_reply, note_reply_model
 from notes.styles import BUILTIN_STYLES
@@ -207,6 +209,19 @@ def test_schema_bounds_are_sent_in_json_object_mode() -> None:
     # The token limit is the longest reply the bounded schema allows, so a grammar never cuts one off.
     assert server.requests[0]["max_tokens"] == longest_reply(schema)
     assert draft.engine == "llm"
+
+
+def test_a_local_server_gets_the_bounds_its_settings_give() -> None:
+    with FakeLLMServer("ok", sections=SOAP_TEXT) as server:
+        local = {"LLM_RESPONSE_FORMAT": "json_object", "LLM_SENTENCE_CHARS": 200, "LLM_SECTION_SENTENCES": 3}
+        with override_settings(LLM_BASE_URL=server.base_url, **local):
+            engine = llm_engine()
+            assert engine is not None
+            engine.generate(full_ctx())
+    schema = server.requests[0]["response_format"]["schema"]
+    sentences = schema["properties"]["sections"]["properties"]["plan"]
+    assert sentences["maxItems"] == 3 and sentences["items"]["properties"]["text"]["maxLength"] == 200
+    assert server.requests[0]["max_tokens"] == longest_reply(schema)
 
 
 def test_without_bounds_no_token_limit_is_sent() -> None:
