@@ -64,6 +64,7 @@ SEARCH_SECONDS = 8.0
 MARGIN_SECONDS = 1.0
 # How far transcription normally trails the recording: one window still filling and its search area.
 NORMAL_LAG = WINDOW_SECONDS + SEARCH_SECONDS + MARGIN_SECONDS
+DECODE_MAX_SECONDS = 300.0
 # Origins of voice prints from different windows must not collide when they are pooled.
 _ORIGIN_STRIDE = 1_000_000
 CLUSTER_START = webm.CLUSTER.to_bytes(4, "big") + b"\x01\xff\xff\xff\xff\xff\xff\xff"
@@ -140,11 +141,18 @@ def live_run(*, upload_id: str) -> int:
     """Transcribe every whole window that has arrived; returns how many. Safe to call any number
     of times: a run that finds the upload held by another returns 0 (the holder looks again
     for parts that arrived meanwhile before it lets go)."""
-    done = 0
+    done = missing = 0
     while _claim(upload_id):
         try:
             seen, windows = _advance(upload_id)
             done += windows
+        except FileNotFoundError:
+            # The sweeper deleted held parts meanwhile; one more pass starts from where it left them.
+            logger.info("live transcription of upload %s: held parts moved", upload_id)
+            missing += 1
+            if missing > 1:
+                break
+            seen = -1
         finally:
             _release(upload_id)
         upload = AudioUpload.objects.filter(pk=upload_id).only("next_seq", "status", "live_stopped").first()
@@ -220,6 +228,10 @@ def _advance(upload_id: str) -> tuple[int, int]:
         return seen, 0
     data = held.data if scan.new_header_at is None else held.data[: scan.new_header_at]
     origin = scan.clusters[0].seconds
+    # Far behind (a busy site), a pass decodes a few minutes at a time, not the whole backlog.
+    beyond = next((c for c in scan.clusters if c.seconds > origin + DECODE_MAX_SECONDS), None)
+    if beyond is not None:
+        data = data[: beyond.offset]
     pcm = _decode(header + data, start=origin)
     recorded = origin + len(pcm) / SAMPLE_RATE
     _mine(upload.pk).update(live_recorded=Greatest("live_recorded", recorded), live_heartbeat_at=timezone.now())
