@@ -109,7 +109,7 @@ def run(minutes: float, factor: float) -> dict[str, Any]:
                 transcribed_at_stop_s=round(upload.live_from, 1),
                 recorded_s=round(upload.live_recorded, 1),
                 max_audio_age_s=round(max_age, 1),
-                caught_up_after_falling_behind=catching_up,
+                was_catching_up=catching_up,
             )
             seconds, transcription = stop_and_wait(side, upload)
             results.update(stop_to_transcript_s=round(seconds, 1), status=transcription.status)
