@@ -188,3 +188,17 @@ def test_a_second_recording_in_the_same_upload_loses_nothing(consented: World) -
 def words_between(transcription: Transcription, start: float, end: float) -> list[str]:
     text = " ".join(s.text for s in transcription.segments.filter(start__gte=start, start__lt=end).order_by("start"))
     return re.findall(r"[a-z']+", text.lower())
+
+
+def test_a_recording_that_fell_behind_catches_up_a_few_minutes_per_pass(
+    consented: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(live, "DECODE_MAX_SECONDS", 45.0)  # the fixture is 75 s: two passes
+    upload = open_upload(consented)
+    feed(upload, range(len(PARTS)), run=False)  # no worker free while it was recorded
+    upload.refresh_from_db()
+    assert live.live_progress(upload)["catching_up"] is True
+    assert live.live_run(upload_id=str(upload.pk)) == 2
+    upload.refresh_from_db()
+    assert upload.live_windows == 2 and live.live_progress(upload)["catching_up"] is False
+    assert upload.live_recorded > 74 and upload.live_claimed_by == ""

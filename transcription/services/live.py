@@ -65,6 +65,7 @@ MARGIN_SECONDS = 1.0
 # How far transcription normally trails the recording: one window still filling and its search area.
 NORMAL_LAG = WINDOW_SECONDS + SEARCH_SECONDS + MARGIN_SECONDS
 DECODE_MAX_SECONDS = 300.0
+ARRIVAL_JUMP_SECONDS = 30.0
 # Origins of voice prints from different windows must not collide when they are pooled.
 _ORIGIN_STRIDE = 1_000_000
 CLUSTER_START = webm.CLUSTER.to_bytes(4, "big") + b"\x01\xff\xff\xff\xff\xff\xff\xff"
@@ -89,7 +90,11 @@ def note_arrival(upload: AudioUpload, data: bytes) -> None:
     progress shows a backlog even while no worker has decoded anything."""
     cluster = webm.resync(data)
     if cluster is not None:
-        AudioUpload.objects.filter(pk=upload.pk).update(live_recorded=Greatest("live_recorded", cluster.seconds))
+        # Parts come in order, a few seconds each: four bytes of audio that look like a Cluster far
+        # ahead must not make the progress claim more than was recorded.
+        AudioUpload.objects.filter(pk=upload.pk, live_recorded__gte=cluster.seconds - ARRIVAL_JUMP_SECONDS).update(
+            live_recorded=Greatest("live_recorded", cluster.seconds)
+        )
 
 
 def live_progress(upload: AudioUpload) -> dict[str, Any]:
@@ -290,7 +295,8 @@ def _advance(upload_id: str) -> tuple[int, int]:
         # A second recording in the same upload restarts its timestamps; Stop handles the rest as before.
         logger.info("live transcription of upload %s stops at a second recording", upload.pk)
         live_stop(str(upload.pk))
-    return seen, windows
+    # Only part of the backlog was decoded: report no part seen, so the run goes round again.
+    return (0 if beyond is not None and windows else seen), windows
 
 
 def _at(seconds: float, origin: float) -> int:
