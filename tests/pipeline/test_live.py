@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
 from django.test import override_settings
 
 from intellisession.models import AuditEvent
@@ -78,6 +78,13 @@ def test_parts_are_transcribed_while_recording_and_stop_transcribes_only_the_res
     feed(upload, range(10, 14))  # 42 s
     first = LiveWindow.objects.get(upload=upload)
     assert first.start == 0.0 and 22.0 <= first.end <= 38.0 and first.segments  # text before Stop
+    word = max(re.findall(r"[a-z]+", " ".join(text for _, _, text in first.segments).lower()), key=len)
+    with connection.cursor() as cursor:  # kept encrypted, like TranscriptSegment.text
+        cursor.execute(
+            "SELECT segments::text, voice_prints::text FROM transcription_livewindow WHERE id = %s", [first.pk]
+        )
+        stored = " ".join(cursor.fetchone()).lower()
+    assert len(word) > 4 and word not in stored
     feed(upload, range(14, len(PARTS)))
     upload.refresh_from_db()
     windows = list(LiveWindow.objects.filter(upload=upload))
