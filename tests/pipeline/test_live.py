@@ -146,25 +146,34 @@ def age(upload: AudioUpload, seqs: list[int], seconds: float) -> None:
 def test_the_sweeper_keeps_audio_held_while_recording_to_the_live_bound(consented: World) -> None:
     upload = open_upload(consented)
     feed(upload, range(14))
-    feed(upload, range(14, 22), run=False)  # the site is busy: live transcription falls behind
+    feed(upload, range(14, 20), run=False)  # the site is busy: live transcription falls behind
     upload.refresh_from_db()
     assert upload.live_windows == 1
-    assert live.live_progress(upload)["catching_up"] is False
     held = held_parts(upload)
-    age(upload, held[:-2], 200)
+    age(upload, held, 200)  # all arrived more than the bound ago
     # A recording live transcription never reached keeps all its audio for Stop (AUDIO_MAX_AGE applies).
     untouched = open_upload(consented)
     feed(untouched, range(6), run=False)
     age(untouched, list(range(6)), 200)
-    with override_settings(LIVE_AUDIO_MAX_AGE=120):
-        assert sweeper.sweep()["live_parts_deleted"] == len(held) - 2
-    assert held_parts(upload) == held[-2:] and held_parts(untouched) == list(range(6))
+    with override_settings(LIVE_AUDIO_MAX_AGE=30):
+        # Less than the bound of the recording after any held part (as when paused, or the connection
+        # dropped: no new audio comes), so nothing is overdue, however long ago it arrived.
+        assert live.sweep_live_audio() == 0
+        feed(upload, range(20, 24), run=False)  # recording goes on, still no worker free
+        upload.refresh_from_db()
+        deleted = sweeper.sweep()["live_parts_deleted"]
+        assert deleted > 0 and live.sweep_live_audio() == 0
+    kept = held_parts(upload)
+    assert kept == list(range(held[0] + deleted, 24)) and held_parts(untouched) == list(range(6))
+    # Every deleted part had more than the bound of the recording after it; the first kept one not.
+    assert (kept[0] - 1) * 3 + 3 <= upload.live_recorded - 30 + 3.5
+    assert kept[0] * 3 + 3 > upload.live_recorded - 30 - 3.5
     receipt = AuditEvent.objects.get(action="audio.delete", object_id=str(upload.pk), detail__reason="live_age_bound")
-    assert receipt.detail["parts"] == len(held) - 2
+    assert receipt.detail["parts"] == deleted
     # Live transcription carries on from the next whole Cluster; what was deleted is counted as lost.
-    feed(upload, range(22, len(PARTS)))
+    feed(upload, range(24, len(PARTS)))
     upload.refresh_from_db()
-    assert not upload.live_resync and upload.live_lost > 0 and upload.live_from >= held[-2] * 2.9
+    assert not upload.live_resync and upload.live_lost > 0 and upload.live_from >= (kept[0] - 1) * 3
     path = uploads.upload_finish(upload)
     try:
         assert isinstance(path, live.RecordingPath) and path.live_until == upload.live_from

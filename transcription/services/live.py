@@ -478,11 +478,14 @@ def live_windows_delete(upload: AudioUpload) -> None:
 
 
 def sweep_live_audio() -> int:
-    """While a recording is transcribed live, delete held parts older than LIVE_AUDIO_MAX_AGE.
+    """While a recording is transcribed live, delete held parts that arrived more than
+    LIVE_AUDIO_MAX_AGE ago and have more than that much of the recording after them.
 
-    A recording live transcription has not reached (no worker yet) is left to AUDIO_MAX_AGE, so
-    Stop still transcribes all of it. Returns the number of parts deleted."""
-    cutoff = timezone.now() - timedelta(seconds=settings.LIVE_AUDIO_MAX_AGE)
+    Both conditions: a paused recording or a dropped connection (no new audio) keeps what it
+    holds for Stop, and so does a recording live transcription has not reached yet (no worker:
+    AUDIO_MAX_AGE applies). Returns the number of parts deleted."""
+    bound = settings.LIVE_AUDIO_MAX_AGE
+    cutoff = timezone.now() - timedelta(seconds=bound)
     storage = private_storage()
     deleted = 0
     live = AudioUpload.objects.filter(
@@ -493,7 +496,10 @@ def sweep_live_audio() -> int:
         # The newest part is kept: the recorder is still writing the Cluster it ends in.
         while stop < upload.next_seq - 1:
             name = upload.part_name(stop)
-            if storage.exists(name) and storage.get_modified_time(name) >= cutoff:
+            if not storage.exists(name) or storage.get_modified_time(name) >= cutoff:
+                break
+            ends = _part_ends(storage, upload.part_name(stop + 1))
+            if ends is None or upload.live_recorded - ends < bound:
                 break
             stop += 1
         if stop == upload.live_seq:
@@ -505,3 +511,12 @@ def sweep_live_audio() -> int:
             _parts_delete(upload, range(upload.live_seq, stop), reason="live_age_bound")
             deleted += stop - upload.live_seq
     return deleted
+
+
+def _part_ends(storage: Any, next_part: str) -> float | None:
+    """The recording's seconds by which a part's audio has ended: where the next part's first Cluster begins."""
+    if not storage.exists(next_part):
+        return None
+    with storage.open(next_part, "rb") as part:
+        cluster = webm.resync(part.read())
+    return cluster.seconds if cluster else None
