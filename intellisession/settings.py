@@ -425,6 +425,8 @@ WHISPER_CPU_THREADS = env_int("WHISPER_CPU_THREADS", 0)  # 0: CTranslate2 decide
 AUDIO_MAX_BYTES = env_int("AUDIO_MAX_BYTES", 1024**3)
 AUDIO_MAX_SECONDS = env_int("AUDIO_MAX_SECONDS", 4 * 3600)
 AUDIO_MAX_AGE = env_int("AUDIO_MAX_AGE", 30 * 60)  # seconds any stored audio may live, whatever its job's state
+# Seconds a browser recording's audio may be held while it is being recorded and transcribed live.
+LIVE_AUDIO_MAX_AGE = env_int("LIVE_AUDIO_MAX_AGE", 120)
 TRANSCRIPTION_CHUNK_SECONDS = env_int("TRANSCRIPTION_CHUNK_SECONDS", 300)
 TRANSCRIPTION_MAX_ATTEMPTS = env_int("TRANSCRIPTION_MAX_ATTEMPTS", 3)
 # No heartbeat for this long: the worker holding a chunk is presumed dead.

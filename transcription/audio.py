@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import IO, Any, BinaryIO
 
 import av
 import av.container
@@ -347,14 +347,17 @@ def _resample_range(frames: Iterator[tuple[float, av.AudioFrame]]) -> tuple[floa
     return (first if first is not None else 0.0), pieces
 
 
-def decode(path: str | Path, *, start: float = 0.0, end: float | None = None) -> AudioArray:
-    """16 kHz mono float32 samples of [start, end) seconds, decoding only that stretch."""
+def decode(path: str | Path, *, start: float = 0.0, end: float | None = None, absolute: bool = False) -> AudioArray:
+    """16 kHz mono float32 samples of [start, end) seconds, decoding only that stretch.
+
+    ``absolute``: times are the container's own timestamps, not counted from its first sample
+    (the rest of a browser recording whose first minutes were transcribed live and deleted)."""
     start = max(0.0, start)
     with _opened(path) as container:
         stream = _audio_stream(container)
         # Times count from the stream's first sample (MP3 starts after its encoder delay),
         # so a ranged decode lines up sample for sample with a full one.
-        origin = _origin(stream)
+        origin = 0.0 if absolute else _origin(stream)
         _seek(container, start + origin)
         frames = _ranged_frames(container, stream, start + origin, None if end is None else end + origin)
         first, pieces = _resample_range(frames)
@@ -365,3 +368,29 @@ def decode(path: str | Path, *, start: float = 0.0, end: float | None = None) ->
     if end is not None:
         audio = audio[: max(0, round((end - start) * SAMPLE_RATE))]
     return np.ascontiguousarray(audio, dtype=np.float32)
+
+
+def join_recordings(paths: list[Path], out: IO[bytes]) -> None:
+    """Write WebM recordings one after the other as one WebM stream (packets copied, not
+    re-encoded): each one's timestamps continue from the end of the one before.
+
+    A browser recording continued with a second MediaRecorder restarts its timestamps at 0; its
+    bytes simply appended would overlap the first in time. The first keeps its own timestamps."""
+    with av.open(out, "w", format="webm") as output:
+        target: av.AudioStream | None = None
+        shift = 0
+        for path in paths:
+            with _opened(path) as container:
+                stream = _audio_stream(container)
+                if target is None:
+                    target = output.add_stream_from_template(stream)
+                end = shift
+                for packet in container.demux(stream):
+                    if packet.dts is None or packet.pts is None:
+                        continue
+                    packet.pts += shift
+                    packet.dts += shift
+                    end = max(end, packet.pts + (packet.duration or 0))
+                    packet.stream = target
+                    output.mux(packet)
+                shift = end

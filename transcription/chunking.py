@@ -55,28 +55,36 @@ def _nominal_boundaries(duration: float, target: float) -> list[float]:
     return [duration * k / count for k in range(1, count)]
 
 
-def _boundary(path: str | Path, nominal: float, search: float, duration: float) -> float:
+def _boundary(path: str | Path, nominal: float, search: float, duration: float, absolute: bool = False) -> float:
     start = max(0.0, nominal - search)
     end = min(duration, nominal + search)
-    samples = decode(path, start=start, end=end)
+    samples = decode(path, start=start, end=end, absolute=absolute)
     point = quietest_point(samples, window_start=start, nominal=nominal)
     return nominal if point is None else point
 
 
 def plan_chunks(
-    path: str | Path, *, duration: float, target: float = 300.0, search: float = 30.0
+    path: str | Path,
+    *,
+    duration: float,
+    target: float = 300.0,
+    search: float = 30.0,
+    start: float = 0.0,
+    absolute: bool = False,
 ) -> list[tuple[float, float]]:
-    """Contiguous (start, end) ranges covering [0, duration], each about `target` seconds.
+    """Contiguous (start, end) ranges covering [start, duration], each about `target` seconds.
 
     Each boundary sits at the quietest point within ±`search` s of its nominal place.
-    Recordings shorter than 1.5 x target are one chunk.
+    Recordings shorter than 1.5 x target are one chunk. `absolute`: the file's own timestamps
+    are the recording's (see `transcription.audio.decode`).
     """
-    if duration < 1.5 * target:
-        return [(0.0, duration)]
+    if duration - start < 1.5 * target:
+        return [(start, duration)]
     # Windows must not overlap, or two boundaries could land on the same pause.
     search = min(search, target / 2 - PAUSE_SECONDS)
-    cuts = [round(_boundary(path, nominal, search, duration), 3) for nominal in _nominal_boundaries(duration, target)]
-    edges = [0.0, *cuts, duration]
+    nominals = [start + at for at in _nominal_boundaries(duration - start, target)]
+    cuts = [round(_boundary(path, nominal, search, duration, absolute), 3) for nominal in nominals]
+    edges = [start, *cuts, duration]
     chunks = list(itertools.pairwise(edges))
     logger.info("chunks planned: duration=%.1f chunks=%d", duration, len(chunks))
     return chunks

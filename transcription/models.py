@@ -46,6 +46,9 @@ class Transcription(PracticeOwned):
     # A clinician may name a speaker after the client, so the names are encrypted like the text.
     speaker_names = EncryptedJSONField(default=dict, blank=True, help_text="Label -> display name, e.g. Therapist.")
     priming_terms = EncryptedTextField(help_text="Chart terms given to Whisper, one per line.")
+    # A browser recording transcribed while it was recorded: its first ``live_until`` seconds came
+    # as finished chunks, and the stored audio is only the rest (its times are the recording's).
+    live_until = models.FloatField(default=0.0, help_text="Seconds transcribed live before the stored audio.")
     attempts = models.PositiveSmallIntegerField(default=0)
     chunks_total = models.PositiveIntegerField(default=0)
     chunks_done = models.PositiveIntegerField(default=0)
@@ -139,6 +142,21 @@ class AudioUpload(PracticeOwned):
     last_chunk_at = models.DateTimeField(null=True, blank=True)
     parts_deleted_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Live transcription (``transcription.services.live``): the WebM header (no audio in it), where
+    # the audio still held begins (part ``live_seq`` from byte ``live_skip``, a Cluster start), how
+    # far the recording is transcribed and how much of it has arrived.
+    priming_terms = EncryptedTextField(help_text="Chart terms given to Whisper, one per line.")
+    live_header = models.BinaryField(default=b"", blank=True)
+    live_seq = models.PositiveIntegerField(default=0)
+    live_skip = models.PositiveIntegerField(default=0)
+    live_resync = models.BooleanField(default=False, help_text="Held audio begins mid-cluster (parts swept).")
+    live_from = models.FloatField(default=0.0, help_text="Seconds transcribed live.")
+    live_recorded = models.FloatField(default=0.0, help_text="Seconds of audio received.")
+    live_lost = models.FloatField(default=0.0, help_text="Seconds deleted by the age bound untranscribed.")
+    live_windows = models.PositiveIntegerField(default=0)
+    live_stopped = models.BooleanField(default=False, help_text="Live transcription gave up; Stop does the rest.")
+    live_claimed_by = models.CharField(max_length=200, blank=True)
+    live_heartbeat_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         indexes = [models.Index(fields=["parts_deleted_at", "last_chunk_at"])]
@@ -148,3 +166,27 @@ class AudioUpload(PracticeOwned):
 
     def part_name(self, seq: int) -> str:
         return f"uploads/{self.practice_id}/{self.pk}/{seq}"
+
+
+class LiveWindow(models.Model):
+    """A stretch of a browser recording transcribed while it was still being recorded.
+
+    Its audio is deleted once it is saved; at Stop the windows become the finished chunks of the
+    recording's transcription (segments and voice prints), so only the rest is transcribed then."""
+
+    id = models.BigAutoField(primary_key=True)
+    practice = models.ForeignKey(Practice, on_delete=models.PROTECT, related_name="+")
+    upload = models.ForeignKey(AudioUpload, on_delete=models.CASCADE, related_name="live_windows_set")
+    index = models.PositiveIntegerField()
+    start = models.FloatField()
+    end = models.FloatField()
+    speech_found = models.BooleanField(default=False)
+    language = models.CharField(max_length=10, blank=True)
+    # [[start, end, text], ...]: client speech, so encrypted like TranscriptSegment.text.
+    segments = EncryptedJSONField(default=list, blank=True)
+    voice_prints = EncryptedJSONField(default=list, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["index"]
+        constraints = [models.UniqueConstraint(fields=["upload", "index"], name="one_live_window_per_index")]

@@ -11,6 +11,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from intellisession.errors import DomainError
 from transcription.audio import AudioRejected
 from transcription.models import Transcription, TranscriptionChunk
+from transcription.services import live as live_service
 from transcription.services import pipeline, sweeper
 
 logger = logging.getLogger(__name__)
@@ -62,6 +63,29 @@ def run_chunk(chunk_id: int) -> None:
         if chunk is not None:
             _fail(str(chunk.transcription_id), "error", "Transcription failed unexpectedly. Please try again.")
         raise
+
+
+@shared_task(
+    name="transcription.tasks.live",
+    acks_late=True,
+    soft_time_limit=3600,
+    time_limit=3900,
+    autoretry_for=TRANSIENT,
+    retry_backoff=2,
+    retry_backoff_max=60,
+    max_retries=5,
+    ignore_result=True,
+)
+def live(upload_id: str) -> None:
+    """Transcribe what has arrived of a recording still being recorded; on any failure live
+    transcription stops for that recording and Stop transcribes the rest as before."""
+    try:
+        live_service.live_run(upload_id=upload_id)
+    except TRANSIENT:
+        raise
+    except Exception:
+        logger.exception("live transcription of upload %s stopped", upload_id)
+        live_service.live_stop(upload_id)
 
 
 def _fail(transcription_id: str, code: str, message: str) -> None:

@@ -14,8 +14,9 @@ from clients.access import get_client_for_user
 from intellisession.access import attach_practice
 from intellisession.errors import DomainError
 from notes.access import get_upload_for_user
+from notes.selectors import chart_terms
 from transcription.models import AudioUpload
-from transcription.services import uploads
+from transcription.services import live, uploads
 from transcription.services.handwriting import handwriting_read
 
 
@@ -34,6 +35,7 @@ def _upload_json(upload: AudioUpload, status: int = 200) -> JsonResponse:
             "next_seq": upload.next_seq,
             "bytes": upload.bytes,
             "client_id": str(upload.client_id),
+            "live": live.live_progress(upload),
         },
         status=status,
     )
@@ -45,7 +47,8 @@ class UploadStart(LoginRequiredMixin, View):
         client = get_client_for_user(request, request.POST.get("client_id", ""))
         dictation = request.POST.get("dictation") == "1"  # the clinician's own voice only, from an input
         try:
-            upload = uploads.upload_start(client=client, actor=request.user, dictation=dictation)
+            terms = chart_terms(practice=request.practice, client=client)
+            upload = uploads.upload_start(client=client, actor=request.user, dictation=dictation, priming_terms=terms)
         except DomainError as error:
             return _json_error(error)
         return _upload_json(upload, status=201)

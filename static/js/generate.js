@@ -243,6 +243,12 @@
       return audioLive(call) ? "Recording the call and the microphone." : "Recording.";
     }
     function kb(bytes) { return Math.round(bytes / 1024) + " KB"; }
+    // How far the server has transcribed the recording while it goes on.
+    function transcribedText(progress) {
+      if (!progress || progress.stopped || !(progress.transcribed > 0 || progress.catching_up)) return "";
+      return " Transcribed " + mmss(progress.transcribed * 1000) + " of " + mmss(progress.recorded * 1000) +
+        (progress.catching_up ? ", catching up." : ".");
+    }
     function live() { return state.mode === "recording" || state.mode === "paused"; }
     function storedIds() {
       if (!storageKey) return [];
@@ -375,7 +381,7 @@
           state.queue.shift();  // stored now, or stored by an earlier attempt whose answer was lost
           state.sent += item.blob.size;
           state.backoff = 1000;
-          uploadNote("Uploaded " + kb(state.sent) + " so far.");
+          uploadNote("Uploaded " + kb(state.sent) + " so far." + transcribedText(data.live));
         } else if (response.status >= 500) {
           retry = true;
         } else {

@@ -234,6 +234,8 @@ def test_reload_can_read_where_a_recording_stands_and_discard_it(world: World) -
         "next_seq": 1,
         "bytes": 5000,
         "client_id": str(world.a.client.pk),
+        # No worker in this test: nothing transcribed live yet.
+        "live": {"transcribed": 0.0, "recorded": 0.0, "catching_up": False, "stopped": False, "lost": 0.0},
     }
     browser.post(f"/p/{world.a.practice.slug}/uploads/{upload.pk}/discard/")
     upload.refresh_from_db()

@@ -26,6 +26,7 @@ from intellisession.models import Practice
 from intellisession.queueing import send_on_commit
 from transcription import audio as audio_lib
 from transcription.models import Transcription
+from transcription.services import live
 
 logger = logging.getLogger(__name__)
 
@@ -91,6 +92,8 @@ def transcription_create(
         transcription.audio.save("audio", File(handle), save=False)
     try:
         transcription.save()
+        if isinstance(path, live.RecordingPath):
+            live.live_attach(transcription, path)
     except BaseException:
         transcription.audio.storage.delete(transcription.audio.name or "")
         raise

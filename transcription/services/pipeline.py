@@ -9,8 +9,6 @@ recording that keeps killing its worker. Transcription reports back through the 
 from __future__ import annotations
 
 import logging
-import os
-import socket
 import time
 import uuid
 from datetime import timedelta
@@ -35,6 +33,8 @@ from transcription.models import (
     TranscriptSegment,
 )
 from transcription.services.intake import audio_delete, audio_local_path
+from transcription.services.workers import holder_is_gone as _holder_is_gone
+from transcription.services.workers import worker_id as _worker_id
 from transcription.signals import transcription_finished, transcription_started
 from transcription.speakers import VoicePrint, label_prints, voice_prints
 from transcription.types import Segment
@@ -42,26 +42,6 @@ from transcription.types import Segment
 logger = logging.getLogger(__name__)
 
 HEARTBEAT_EVERY = 5.0  # seconds between progress writes while a chunk runs
-
-
-def _worker_id() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"
-
-
-def _holder_is_gone(claimed_by: str) -> bool:
-    """True when the worker named in a claim is certainly dead (same host, pid gone) or is us."""
-    host, _, pid = claimed_by.rpartition(":")
-    if claimed_by == _worker_id():
-        return True
-    if host != socket.gethostname() or not pid.isdigit():
-        return False
-    try:
-        os.kill(int(pid), 0)
-    except ProcessLookupError:
-        return True
-    except PermissionError:
-        return False
-    return False
 
 
 def transcription_plan(*, transcription_id: str) -> list[int]:
@@ -82,17 +62,21 @@ def transcription_plan(*, transcription_id: str) -> list[int]:
         transcription_started.send(sender=Transcription, transcription=transcription)
     began = time.monotonic()
     with audio_local_path(transcription) as path:
-        ranges = _plan(path, transcription.duration)
+        ranges = _plan(path, transcription.duration, start=transcription.live_until)
     planned = time.monotonic() - began
+    # A recording transcribed live while it was recorded comes with its first chunks done.
+    live = TranscriptionChunk.objects.filter(
+        transcription=transcription, status=ChunkStatus.DONE, end__lte=transcription.live_until + 1e-6
+    ).count()
     with transaction.atomic():
         chunks = [
             TranscriptionChunk(
-                practice_id=transcription.practice_id, transcription=transcription, index=i, start=start, end=end
+                practice_id=transcription.practice_id, transcription=transcription, index=live + i, start=start, end=end
             )
             for i, (start, end) in enumerate(ranges)
         ]
         TranscriptionChunk.objects.bulk_create(chunks, ignore_conflicts=True)
-        Transcription.objects.filter(pk=transcription.pk).update(chunks_total=len(ranges))
+        Transcription.objects.filter(pk=transcription.pk).update(chunks_total=live + len(ranges), chunks_done=live)
     logger.info(
         "transcription %s planned: %d chunks, %.0f s, in %.2f s",
         transcription.pk,
@@ -100,11 +84,16 @@ def transcription_plan(*, transcription_id: str) -> list[int]:
         transcription.duration,
         planned,
     )
-    return list(TranscriptionChunk.objects.filter(transcription=transcription).values_list("pk", flat=True))
+    return list(
+        TranscriptionChunk.objects.filter(transcription=transcription)
+        .exclude(status=ChunkStatus.DONE)
+        .values_list("pk", flat=True)
+    )
 
 
-def _plan(path: Path, duration: float) -> list[tuple[float, float]]:
-    return plan_chunks(path, duration=duration, target=float(settings.TRANSCRIPTION_CHUNK_SECONDS))
+def _plan(path: Path, duration: float, *, start: float = 0.0) -> list[tuple[float, float]]:
+    target = float(settings.TRANSCRIPTION_CHUNK_SECONDS)
+    return plan_chunks(path, duration=duration, target=target, start=start, absolute=start > 0)
 
 
 def _crashed_message(attempts: int) -> str:
@@ -152,7 +141,7 @@ def chunk_run(*, chunk_id: int) -> None:
     transcription = chunk.transcription
     began = time.monotonic()
     with audio_local_path(transcription) as path:
-        pcm = audio_lib.decode(path, start=chunk.start, end=chunk.end)
+        pcm = audio_lib.decode(path, start=chunk.start, end=chunk.end, absolute=transcription.live_until > 0)
     decoded = time.monotonic()
     result = _transcribe(pcm, chunk, transcription)
     transcribed = time.monotonic()

@@ -17,6 +17,7 @@ from intellisession.models import Practice
 from intellisession.queueing import send, waiting_messages
 from transcription.models import ChunkStatus, Transcription, TranscriptionChunk, TranscriptionStatus, private_storage
 from transcription.services.intake import audio_delete
+from transcription.services.live import sweep_live_audio
 from transcription.services.pipeline import transcription_fail, transcription_finish
 from transcription.services.uploads import sweep_stale_uploads
 
@@ -29,6 +30,7 @@ def sweep() -> dict[str, int]:
     counts["requeued"] = requeue_stuck()
     counts["finished"] = finish_stranded()
     counts["uploads_deleted"] = sweep_stale_uploads()  # browser recordings whose tab closed
+    counts["live_parts_deleted"] = sweep_live_audio()  # recordings transcribed live: LIVE_AUDIO_MAX_AGE
     return counts
 
 

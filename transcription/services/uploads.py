@@ -7,18 +7,27 @@ browser resends what is missing. Finishing concatenates the parts into one WebM
 file on local disk for the normal intake (probe, consent gate, storage), after
 which the parts are deleted. Parts of a recording that goes quiet for
 AUDIO_MAX_AGE seconds are deleted by the sweeper, with an audit receipt.
+
+Each new part also queues live transcription (``transcription.services.live``): what it
+has transcribed while the session went on is deleted at once, and finishing hands intake
+only the rest of the recording.
 """
 
 from __future__ import annotations
 
+import itertools
 import logging
 import shutil
 import tempfile
+from collections.abc import Iterable
 from datetime import timedelta
 from pathlib import Path
+from typing import IO
 
 from django.conf import settings
 from django.core.files.base import ContentFile
+from django.core.files.storage import Storage
+from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -27,12 +36,17 @@ from clients.selectors import consent_active
 from intellisession.audit import audit_record
 from intellisession.errors import DomainError
 from intellisession.models import User
+from transcription import audio as audio_lib
+from transcription import webm
 from transcription.models import AudioUpload, UploadStatus, private_storage
+from transcription.services import live
+from transcription.services.live import RecordingPath
 
 logger = logging.getLogger(__name__)
 
 # MediaRecorder with a few seconds' timeslice produces far smaller parts; this bounds a bad client.
 CHUNK_MAX_BYTES = 4 * 1024 * 1024
+EBML_MAGIC = webm.EBML.to_bytes(4, "big")
 
 
 class SequenceError(DomainError):
@@ -43,17 +57,23 @@ class SequenceError(DomainError):
         self.expected = expected
 
 
-def upload_start(*, client: Client, actor: User, dictation: bool = False) -> AudioUpload:
+def upload_start(
+    *, client: Client, actor: User, dictation: bool = False, priming_terms: Iterable[str] = ()
+) -> AudioUpload:
     """Open a recording for a client; a session recording is refused at once when no recording
     consent is on file. A dictation (the clinician confirmed it holds only their own voice) needs
-    none; the audit log records the confirmation."""
+    none; the audit log records the confirmation. ``priming_terms`` (the client's chart terms)
+    prime its live transcription."""
     if not dictation and consent_active(practice=client.practice, client=client) is None:
         raise DomainError(
             "This client has no recording consent on file. Record their consent before recording "
             "(a dictation of your own voice only needs none).",
             code="no_consent",
         )
-    upload = AudioUpload.objects.create(practice=client.practice, client=client, created_by=actor, dictation=dictation)
+    terms = "\n".join(dict.fromkeys(t.strip() for t in priming_terms if t.strip()))
+    upload = AudioUpload.objects.create(
+        practice=client.practice, client=client, created_by=actor, dictation=dictation, priming_terms=terms
+    )
     if dictation:
         audit_record(
             action="audio.dictation_start",
@@ -96,30 +116,88 @@ def upload_append(upload: AudioUpload, seq: int, data: bytes) -> AudioUpload:
     if not moved:
         upload.refresh_from_db(fields=["next_seq", "status"])
         _require_open(upload)
+    else:
+        live.note_arrival(upload, data)
+        live.live_enqueue(upload)
     upload.refresh_from_db()
     return upload
 
 
 def upload_finish(upload: AudioUpload) -> Path:
-    """Claim the recording and write its parts, in order, to a local temporary WebM file.
+    """Claim the recording and write its audio, in order, to a local temporary WebM file.
 
+    When part of it was transcribed live (and its audio deleted), the file holds the header and
+    the rest only, and is a ``RecordingPath`` that tells intake where the live windows end.
     The caller owns the file: it passes it to intake and removes it. On success it calls
     ``upload_release``; on a refusal ``upload_reopen``, so the clinician can fix the form
     without losing the recording."""
-    claimed = AudioUpload.objects.filter(pk=upload.pk, status=UploadStatus.OPEN).update(status=UploadStatus.FINISHED)
-    if not claimed:
-        raise DomainError("This recording is already finished or was discarded.", code="upload_closed", status_code=409)
+    with transaction.atomic():
+        # The row lock orders this against a live window being saved or its parts dropped.
+        locked = AudioUpload.objects.select_for_update().filter(pk=upload.pk, status=UploadStatus.OPEN).first()
+        if locked is None:
+            raise DomainError(
+                "This recording is already finished or was discarded.", code="upload_closed", status_code=409
+            )
+        AudioUpload.objects.filter(pk=upload.pk).update(status=UploadStatus.FINISHED)
     upload.refresh_from_db()
     if upload.next_seq == 0:
         upload_reopen(upload)
         raise DomainError("Nothing was recorded yet.", code="upload_empty")
-    storage = private_storage()
     handle = tempfile.NamedTemporaryFile(prefix="recording-", suffix=".webm", delete=False)  # noqa: SIM115
-    with handle:
+    path = RecordingPath(handle.name)
+    path.upload_id = upload.pk
+    try:
+        with handle:
+            path.live_until = _recording_write(upload, handle)
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+    return path
+
+
+def _recording_write(upload: AudioUpload, handle: IO[bytes]) -> float:
+    """The audio not transcribed live (all of it when live transcription did not run), as one WebM
+    stream; returns where it begins in the recording (0 for all of it)."""
+    storage = private_storage()
+    live_part = bool(upload.live_windows and upload.live_header)
+    first = upload.live_seq if live_part else 0
+    restarts = [seq for seq in range(first + 1, upload.next_seq) if _begins_recording(storage, upload.part_name(seq))]
+    if not restarts and not live_part:
         for seq in range(upload.next_seq):
             with storage.open(upload.part_name(seq), "rb") as part:
                 shutil.copyfileobj(part, handle, 1024 * 1024)
-    return Path(handle.name)
+        return 0.0
+    # The recorder was started again in the same upload: each recording is a stream of its own.
+    bounds = [first, *restarts, upload.next_seq]
+    with tempfile.TemporaryDirectory(prefix="recording-") as folder:
+        pieces: list[Path] = []
+        live_until = 0.0
+        for i, (begin, end) in enumerate(itertools.pairwise(bounds)):
+            piece = Path(folder) / f"{i}.webm"
+            with open(piece, "wb") as out:
+                if i == 0 and live_part:
+                    live_until = live.tail_write(upload, out, upto=end)
+                else:
+                    for seq in range(begin, end):
+                        with storage.open(upload.part_name(seq), "rb") as part:
+                            shutil.copyfileobj(part, out, 1024 * 1024)
+            pieces.append(piece)
+        if len(pieces) == 1:
+            with open(pieces[0], "rb") as piece_file:
+                shutil.copyfileobj(piece_file, handle, 1024 * 1024)
+        else:
+            audio_lib.join_recordings(pieces, handle)
+    return live_until
+
+
+def _begins_recording(storage: Storage, name: str) -> bool:
+    """A part that starts a new WebM stream (the recorder started again): only a first part does."""
+    with storage.open(name, "rb") as part:
+        head = part.read(4096)
+    try:
+        return head.startswith(EBML_MAGIC) and webm.header(head + live.CLUSTER_START) is not None
+    except ValueError:
+        return False
 
 
 def upload_reopen(upload: AudioUpload) -> None:
@@ -139,6 +217,7 @@ def upload_release(upload: AudioUpload, *, reason: str, status: str = UploadStat
     storage = private_storage()
     for seq in range(upload.next_seq + 1):  # +1: a part stored whose counter update was lost
         storage.delete(upload.part_name(seq))
+    live.live_windows_delete(upload)  # their text is in the transcription now, or nobody wants it
     upload.refresh_from_db()
     audit_record(
         action="audio.delete",
