@@ -8,15 +8,29 @@ new address so no test sees another's counters.
 from __future__ import annotations
 
 import itertools
+import time
 import uuid
 from typing import Any
 
+from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 from django.test import Client as BrowserClient
 
 from intellisession.models import Membership, Practice, Role, User
 from tests.conftest import PASSWORD
 
 _addresses = itertools.count(1)
+SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"  # an authenticator app's secret for test accounts
+TOTP_PERIOD = 30
+CODE_MARGIN_S = 5  # seconds a code must have left: the server may check it a moment later, under load
+
+
+def current_code(secret: str = SECRET) -> str:
+    """The authenticator code of this moment, taken where it is still good for a few seconds
+    (the server allows no drift, and a code checked just after its period ends fails)."""
+    left = TOTP_PERIOD - time.time() % TOTP_PERIOD
+    if left < CODE_MARGIN_S:
+        time.sleep(left + 0.05)
+    return format_hotp_value(hotp_value(secret, int(time.time()) // TOTP_PERIOD))
 
 
 def fresh_ip() -> str:

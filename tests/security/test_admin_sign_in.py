@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
-from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, hotp_value
+from allauth.mfa.totp.internal.auth import TOTP
 from django.test import override_settings
 
 from intellisession.models import User
 from tests.conftest import PASSWORD, World
-from tests.security.conftest import browser, sign_in
+from tests.security.conftest import SECRET, browser, current_code, sign_in
 
 pytestmark = pytest.mark.django_db
-SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 
 
 def operator_with_authenticator() -> User:
@@ -54,7 +51,7 @@ def test_operator_reaches_the_admin_after_password_and_code(world: World) -> Non
     client = browser()
     assert sign_in(client, operator)["Location"] == "/accounts/2fa/authenticate/"
     assert session_user_id(client) is None
-    client.post("/accounts/2fa/authenticate/", {"code": format_hotp_value(hotp_value(SECRET, int(time.time()) // 30))})
+    client.post("/accounts/2fa/authenticate/", {"code": current_code()})
     assert session_user_id(client) == str(operator.pk)
     assert client.get("/admin/login/?next=https://evil.example/")["Location"] == "/admin/"
     assert client.get("/admin/").status_code == 200

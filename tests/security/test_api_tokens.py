@@ -8,25 +8,19 @@ guessed on the token endpoint without counting towards the lockout (4).
 from __future__ import annotations
 
 import datetime
-import time
 
 import pytest
-from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, hotp_value
+from allauth.mfa.totp.internal.auth import TOTP
 from django.test import override_settings
 from django.utils import timezone
 from rest_framework.test import APIClient
 
 from intellisession.models import ApiToken, AuditEvent, Practice, Role, User
 from tests.conftest import PASSWORD, World
-from tests.security.conftest import browser, fresh_ip, new_member, sign_in
+from tests.security.conftest import SECRET, browser, current_code, fresh_ip, new_member, sign_in
 
 pytestmark = pytest.mark.django_db
-SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 TOKEN_URL = "/api/v1/auth/token/"
-
-
-def current_code() -> str:
-    return format_hotp_value(hotp_value(SECRET, int(time.time()) // 30))
 
 
 def wrong_code() -> str:

@@ -7,7 +7,7 @@ import time
 
 import pytest
 from allauth.mfa.models import Authenticator
-from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, hotp_value
+from allauth.mfa.totp.internal.auth import TOTP
 from django.test import Client as BrowserClient
 from django.test import TestCase, override_settings
 from rest_framework.test import APIClient
@@ -15,14 +15,9 @@ from rest_framework.test import APIClient
 from intellisession.models import AuditEvent, Practice, Role, User
 from intellisession.security import SESSION_SEEN_KEY, SESSION_STARTED_KEY
 from tests.conftest import PASSWORD, World
-from tests.security.conftest import browser, fresh_ip, new_member, sign_in
+from tests.security.conftest import SECRET, browser, current_code, fresh_ip, new_member, sign_in
 
 pytestmark = pytest.mark.django_db
-SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
-
-
-def current_code(secret: str = SECRET) -> str:
-    return format_hotp_value(hotp_value(secret, int(time.time()) // 30))
 
 
 def signed_in(client: BrowserClient) -> bool:
