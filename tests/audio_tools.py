@@ -14,6 +14,8 @@ import av
 import numpy as np
 import numpy.typing as npt
 
+from tests.samples import SAMPLES
+
 RATE = 16_000
 FIXTURES = Path(__file__).parent / "fixtures" / "audio"
 
@@ -161,3 +163,20 @@ def repeat_packets(src: str | Path, dst: str | Path, times: int, *, streaming: b
     if isinstance(sink, _Unseekable):
         sink.close()
     return dst
+
+
+def fake_microphone_wav(folder: Path) -> Path:
+    """16-bit PCM WAV for Chromium's fake capture device (it loops the file)."""
+    import av.audio.resampler
+
+    target = folder / "microphone.wav"
+    with av.open(str(SAMPLES / "sample_session.wav")) as source, av.open(str(target), "w", format="wav") as out:
+        stream = out.add_stream("pcm_s16le", rate=48000, layout="mono")
+        resampler = av.audio.resampler.AudioResampler(format="s16", layout="mono", rate=48000)
+        for frame in source.decode(audio=0):
+            for piece in resampler.resample(frame):
+                out.mux(stream.encode(piece))  # type: ignore[attr-defined]
+        for piece in resampler.resample(None):
+            out.mux(stream.encode(piece))  # type: ignore[attr-defined]
+        out.mux(stream.encode(None))  # type: ignore[attr-defined]
+    return target

@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -92,6 +92,16 @@ class VoicePrint:
     segment: Segment
     origin: int
     features: list[float] | None
+
+    def row(self) -> dict[str, Any]:
+        """As stored (encrypted JSON) until the whole recording is labelled."""
+        segment = self.segment
+        return {"start": segment.start, "end": segment.end, "text": segment.text, "origin": self.origin,
+                "features": self.features}  # fmt: skip
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> VoicePrint:
+        return cls(Segment(row["start"], row["end"], row["text"]), row["origin"], row["features"])
 
 
 def _merge_same_speaker(prints: Sequence[VoicePrint], labelled: list[Segment]) -> list[Segment]:

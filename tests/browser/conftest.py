@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 
+from tests.audio_tools import fake_microphone_wav
 from tests.conftest import PASSWORD, REPO, WorkerProcess
-from tests.samples import SAMPLES
 
 # Playwright's sync API runs an event loop in this thread; the ORM calls the tests make
 # around it are ordinary synchronous calls, so Django's async guard must stand aside.
@@ -35,24 +35,6 @@ def chromium_path() -> str | None:
         if candidate and Path(candidate).exists():
             return candidate
     return None
-
-
-def fake_microphone_wav(folder: Path) -> Path:
-    """16-bit PCM WAV for Chromium's fake capture device (it loops the file)."""
-    import av
-    import av.audio.resampler
-
-    target = folder / "microphone.wav"
-    with av.open(str(SAMPLES / "sample_session.wav")) as source, av.open(str(target), "w", format="wav") as out:
-        stream = out.add_stream("pcm_s16le", rate=48000, layout="mono")
-        resampler = av.audio.resampler.AudioResampler(format="s16", layout="mono", rate=48000)
-        for frame in source.decode(audio=0):
-            for piece in resampler.resample(frame):
-                out.mux(stream.encode(piece))  # type: ignore[attr-defined]
-        for piece in resampler.resample(None):
-            out.mux(stream.encode(piece))  # type: ignore[attr-defined]
-        out.mux(stream.encode(None))  # type: ignore[attr-defined]
-    return target
 
 
 @pytest.fixture(scope="session")

@@ -270,16 +270,7 @@ def _advance(upload_id: str) -> tuple[int, int]:
             segments=result.segments,
             speech_found=result.speech_found,
             language=result.language,
-            prints=[
-                {
-                    "start": p.segment.start,
-                    "end": p.segment.end,
-                    "text": p.segment.text,
-                    "origin": p.origin,
-                    "features": p.features,
-                }
-                for p in prints
-            ],
+            prints=[p.row() for p in prints],
         )
         if not saved:  # Stop came, or the claim was lost
             return seen, windows

@@ -172,22 +172,13 @@ def _voice_prints(pcm: AudioArray, result: TranscribeResult, chunk: Transcriptio
     prints = voice_prints(
         pcm, result.segments, offset=chunk.start, words=result.words, first_origin=chunk.index * _ORIGIN_STRIDE
     )
-    return [
-        {
-            "start": p.segment.start,
-            "end": p.segment.end,
-            "text": p.segment.text,
-            "origin": p.origin,
-            "features": p.features,
-        }
-        for p in prints
-    ]
+    return [p.row() for p in prints]
 
 
 def _label_speakers(transcription: Transcription) -> None:
     """Label "Speaker 1"/"Speaker 2" over the whole recording at once, so labels agree across chunks."""
     rows = [row for chunk in transcription.chunks.order_by("index") for row in (chunk.voice_prints or [])]
-    prints = [VoicePrint(Segment(r["start"], r["end"], r["text"]), r["origin"], r["features"]) for r in rows]
+    prints = [VoicePrint.from_row(row) for row in rows]
     labelled = label_prints(prints)
     if labelled is None:
         return
