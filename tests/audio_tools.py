@@ -14,8 +14,6 @@ import av
 import numpy as np
 import numpy.typing as npt
 
-from tests.samples import SAMPLES
-
 RATE = 16_000
 FIXTURES = Path(__file__).parent / "fixtures" / "audio"
 
@@ -165,15 +163,15 @@ def repeat_packets(src: str | Path, dst: str | Path, times: int, *, streaming: b
     return dst
 
 
-def fake_microphone_wav(folder: Path) -> Path:
-    """16-bit PCM WAV for Chromium's fake capture device (it loops the file)."""
+def fake_microphone_wav(source: Path, folder: Path) -> Path:
+    """`source` as 48 kHz 16-bit PCM WAV, for Chromium's fake capture device (it loops the file)."""
     import av.audio.resampler
 
     target = folder / "microphone.wav"
-    with av.open(str(SAMPLES / "sample_session.wav")) as source, av.open(str(target), "w", format="wav") as out:
+    with av.open(str(source)) as decoded, av.open(str(target), "w", format="wav") as out:
         stream = out.add_stream("pcm_s16le", rate=48000, layout="mono")
         resampler = av.audio.resampler.AudioResampler(format="s16", layout="mono", rate=48000)
-        for frame in source.decode(audio=0):
+        for frame in decoded.decode(audio=0):
             for piece in resampler.resample(frame):
                 out.mux(stream.encode(piece))  # type: ignore[attr-defined]
         for piece in resampler.resample(None):

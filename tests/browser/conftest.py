@@ -17,6 +17,7 @@ import pytest
 
 from tests.audio_tools import fake_microphone_wav
 from tests.conftest import PASSWORD, REPO, WorkerProcess
+from tests.samples import SAMPLES
 
 # Playwright's sync API runs an event loop in this thread; the ORM calls the tests make
 # around it are ordinary synchronous calls, so Django's async guard must stand aside.
@@ -44,7 +45,7 @@ def chromium(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
         pytest.skip("no Chromium found (install Debian's chromium, or set CHROMIUM_PATH)")
     from playwright.sync_api import sync_playwright
 
-    wav = fake_microphone_wav(tmp_path_factory.mktemp("mic"))
+    wav = fake_microphone_wav(SAMPLES / "sample_session.wav", tmp_path_factory.mktemp("mic"))
     args = [
         "--headless",
         "--no-sandbox",
