@@ -165,7 +165,7 @@ def _fact(kind: FactKind, text: str, *units: TextUnit, topic: str = "") -> Fact:
 def _sentence(text: str) -> str:
     text = re.sub(r"\s+", " ", text).strip()
     text = text[:1].upper() + text[1:]
-    return text if text.endswith((".", "!", '"')) else text.rstrip(",;:") + "."
+    return text if text.endswith((".", "!", "?", '"')) else text.rstrip(",;:") + "."
 
 
 def _report(turn: Turn, turns: list[Turn], index: int, chart_names: tuple[str, ...]) -> list[Fact]:

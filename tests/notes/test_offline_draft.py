@@ -118,6 +118,12 @@ def test_typed_observations_land_in_objective_with_input_evidence() -> None:
     assert match.evidence[0].source == "input" and match.evidence[0].ref == "input-7"
 
 
+def test_a_typed_question_keeps_its_own_mark() -> None:
+    ctx = make_ctx("soap", segments=[], inputs=[TextInput("session_summary", "Is the dose too high? Review it.", "i1")])
+    texts = [s.text for section in offline_draft(ctx).sections for s in section.sentences]
+    assert "Is the dose too high?" in texts and not any(t.endswith("?.") for t in texts)
+
+
 def test_sentence_times_are_interpolated_within_a_segment() -> None:
     units = transcript_units([Segment(10.0, 20.0, "First part here. Second part here.", "A")], None)
     assert [u.text for u in units] == ["First part here.", "Second part here."]
