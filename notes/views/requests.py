@@ -214,7 +214,12 @@ class RequestDetail(LoginRequiredMixin, View):
     def get(self, request: HttpRequest, practice_slug: str, request_id: uuid.UUID) -> HttpResponse:
         request = attach_practice(request, practice_slug)
         note_request = get_request_for_user(request, request_id)
-        return render(request, "notes/request_detail.html", _job_context(request, note_request))
+        context = _job_context(request, note_request)
+        note_id = context["job"].note_id
+        if note_id and context["job"].status == RequestStatus.READY:
+            # Ready before the progress page was first shown (a short summary): nothing to watch.
+            return redirect("note-detail", practice_slug=practice_slug, note_id=note_id)
+        return render(request, "notes/request_detail.html", context)
 
 
 class RequestStatusPart(LoginRequiredMixin, View):
