@@ -27,7 +27,8 @@ SMALL_TALK = cue(
 )
 FILLERS = re.compile(r"^(?:(?:um+|uh+|so|well|honestly|yeah|okay|oh|like|you know),?\s+)+", re.IGNORECASE)
 AFFIRMATIVE = cue(r"^\W*(?:yes|yeah|yep|sure|okay|ok|i will|i can|i'll|definitely|absolutely|i guess|fine)\b")
-NEGATIVE = cue(r"^\W*(?:no|nope|not really|never|i haven't|i have not|i don't|i didn't|none)\b")
+# "Mm-mm." and "Uh-uh." are spoken noes: a denial, never a quotable statement.
+NEGATIVE = cue(r"^\W*(?:no|nope|not really|never|i haven't|i have not|i don't|i didn't|none|mm-mm|uh-uh|nuh-uh)\b")
 
 # Clinical topics: a client's report is grouped and labelled by these.
 TOPICS: dict[str, re.Pattern[str]] = {

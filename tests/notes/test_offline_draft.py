@@ -172,6 +172,15 @@ def test_a_clients_risk_statement_goes_to_the_assessment_in_their_own_terms() ->
     assert [(f.category, f.status) for f in draft.risks] == [("self_harm", "denied")]
 
 
+@pytest.mark.parametrize("answer", ["No.", "Mm-mm.", "Uh-uh."])
+def test_a_spoken_no_to_a_risk_question_is_a_denial_not_a_quote(answer: str) -> None:
+    segments = segments_from_script(["T: Have you had any thoughts of hurting yourself this week?", f"C: {answer}"])
+    draft = offline_draft(make_ctx("soap", segments=segments))
+    texts = [s.text for section in draft.sections for s in section.sentences]
+    assert "Client denied thoughts of hurting themselves this week." in texts
+    assert not any(f'"{answer}' in text for text in texts)  # not quoted as a statement
+
+
 def test_offline_notice_is_one_sentence() -> None:
     notice = offline_draft(make_ctx("soap")).offline_notice or ""
     assert notice.count(". ") == 0 and notice.endswith(".") and "offline" in notice.lower()
