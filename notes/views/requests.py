@@ -189,6 +189,14 @@ def _job_context(request: PracticeRequest, note_request: NoteRequest) -> dict[st
     }
 
 
+def _ready_note_url(context: dict[str, Any], practice_slug: str) -> str | None:
+    """The note's address once the request is ready, else None."""
+    job = context["job"]
+    if not job.note_id or job.status != RequestStatus.READY:
+        return None
+    return reverse("note-detail", kwargs={"practice_slug": practice_slug, "note_id": job.note_id})
+
+
 def _steps(status: str, *, has_audio: bool) -> list[dict[str, str]]:
     """The stages a clinician sees, each done, current or still to come."""
     stages = [(RequestStatus.QUEUED.value, "Queued")]
@@ -215,10 +223,9 @@ class RequestDetail(LoginRequiredMixin, View):
         request = attach_practice(request, practice_slug)
         note_request = get_request_for_user(request, request_id)
         context = _job_context(request, note_request)
-        note_id = context["job"].note_id
-        if note_id and context["job"].status == RequestStatus.READY:
+        if note_url := _ready_note_url(context, practice_slug):
             # Ready before the progress page was first shown (a short summary): nothing to watch.
-            return redirect("note-detail", practice_slug=practice_slug, note_id=note_id)
+            return redirect(note_url)
         return render(request, "notes/request_detail.html", context)
 
 
@@ -230,11 +237,8 @@ class RequestStatusPart(LoginRequiredMixin, View):
         note_request = get_request_for_user(request, request_id)
         context = _job_context(request, note_request)
         response = render(request, "notes/_job_status.html", context)
-        note_id = context["job"].note_id
-        if request.headers.get("HX-Request") and note_id and context["job"].status == RequestStatus.READY:
-            response["HX-Redirect"] = reverse(
-                "note-detail", kwargs={"practice_slug": practice_slug, "note_id": note_id}
-            )
+        if request.headers.get("HX-Request") and (note_url := _ready_note_url(context, practice_slug)):
+            response["HX-Redirect"] = note_url
         return response
 
 
